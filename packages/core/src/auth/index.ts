@@ -1,0 +1,1 @@
+export type { AuthRequestContext, CredentialProvider } from "./credential-provider.js";

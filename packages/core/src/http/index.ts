@@ -1,0 +1,11 @@
+export type {
+  DebugLogger,
+  ErrorResponseInfo,
+  HttpClientOptions,
+  HttpLogEvent,
+  HttpMethod,
+  HttpResponse,
+  QueryValue,
+  RequestOptions,
+  RetryOptions,
+} from "./types.js";

@@ -1,0 +1,141 @@
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import type { CredentialProvider } from "../auth/credential-provider.js";
+import type { ApiError } from "../errors/api-error.js";
+
+/** HTTP methods the transport sends. */
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+
+/** A query string value; arrays repeat the key, `undefined` omits it. */
+export type QueryValue =
+  | string
+  | number
+  | boolean
+  | undefined
+  | null
+  | ReadonlyArray<string | number | boolean>;
+
+/** Retry policy. Delays use exponential backoff with full jitter, capped, and honour Retry-After. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 4). 0 disables retries. */
+  maxRetries: number;
+  /** Base delay of the backoff in ms (default 250): attempt n waits random(0, min(max, base * 2^n)). */
+  baseDelayMs: number;
+  /** Upper bound for one delay in ms (default 20 000). A longer Retry-After is honoured up to `maxRetryAfterMs`. */
+  maxDelayMs: number;
+  /** Longest Retry-After honoured, in ms (default 120 000); a longer one fails the request instead. */
+  maxRetryAfterMs: number;
+  /** Status codes that are retried (default 408, 429, 500, 502, 503, 504). */
+  statuses: ReadonlyArray<number>;
+}
+
+/** Everything the transport knows about an error response, for service-specific mapping. */
+export interface ErrorResponseInfo {
+  service: string;
+  method: HttpMethod;
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  /** The response body as text (at most 64 KiB). */
+  bodyText: string;
+  /** The body parsed as JSON when it was JSON, else undefined. */
+  bodyJson: unknown;
+  requestId: string | undefined;
+  retryAfterSeconds: number | undefined;
+}
+
+/** Debug log sink. Every line is redacted before it reaches it. */
+export type DebugLogger = (event: HttpLogEvent) => void;
+
+/** One debug event emitted by the transport. */
+export interface HttpLogEvent {
+  type: "request" | "response" | "retry" | "error";
+  method: HttpMethod;
+  /** Redacted URL. */
+  url: string;
+  attempt: number;
+  status?: number;
+  delayMs?: number;
+  durationMs?: number;
+  /** Redacted request headers (on `request`). */
+  headers?: Record<string, string | string[] | undefined>;
+  /** Redacted error message (on `retry` / `error`). */
+  message?: string;
+}
+
+/** Options of an `HttpClient`. */
+export interface HttpClientOptions {
+  /** Base URL every request path is resolved against, e.g. `http://127.0.0.1:5000`. */
+  baseUrl: string | URL;
+  /** Service name used in errors and logs (`mlflow`, `databricks`, ...). */
+  service: string;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Authentication for every request. */
+  credentials?: CredentialProvider | undefined;
+  /** An undici dispatcher (Agent, Pool, MockAgent...). Default: a keep-alive Agent owned by the client. */
+  dispatcher?: Dispatcher;
+  /** Timeout of one attempt in ms, until response headers and between body chunks (default 30 000). */
+  timeoutMs?: number;
+  /** Retry policy overrides. */
+  retry?: Partial<RetryOptions>;
+  /** Product token appended to the user agent, e.g. `my-tool/1.2`. */
+  userAgent?: string;
+  /**
+   * Maps an error response to a service-specific ApiError; return undefined for the default mapping.
+   * Can also declare an error retryable (e.g. Databricks "TEMPORARILY_UNAVAILABLE" in a 400).
+   */
+  mapError?: (info: ErrorResponseInfo) => { error?: ApiError; retryable?: boolean } | undefined;
+  /** Receives redacted debug events. */
+  logger?: DebugLogger;
+  /** TLS: skip certificate verification (e.g. MLFLOW_TRACKING_INSECURE_TLS). */
+  insecureTls?: boolean;
+  /** TLS: PEM CA bundle to trust (e.g. MLFLOW_TRACKING_SERVER_CERT_PATH contents). */
+  ca?: string | Buffer;
+}
+
+/** A request body: JSON (`json`), or raw bytes / a stream (`body`). */
+export interface RequestOptions {
+  method?: HttpMethod;
+  /** Path relative to the base URL (`/api/2.0/mlflow/runs/get`), or an absolute URL on the same origin. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  /** Serialised as JSON with `content-type: application/json`. */
+  json?: unknown;
+  /**
+   * A raw body. A Readable or AsyncIterable cannot be replayed, so such a request is only retried when
+   * `body` is a function that creates a fresh body per attempt.
+   */
+  body?:
+    | string
+    | Uint8Array
+    | Readable
+    | AsyncIterable<Uint8Array>
+    | (() => Readable | AsyncIterable<Uint8Array>);
+  signal?: AbortSignal;
+  /** Per-attempt timeout override in ms. */
+  timeoutMs?: number;
+  /** Overall deadline for all attempts together, in ms from now. */
+  deadlineMs?: number;
+  /** Allows retrying a non-idempotent request (POST/PATCH) that is safe to repeat. */
+  retrySafe?: boolean;
+  /** Per-request retry overrides. */
+  retry?: Partial<RetryOptions>;
+  /** Do not throw for these statuses (e.g. `[404]` to test existence); the response is returned. */
+  okStatuses?: ReadonlyArray<number>;
+}
+
+/** A response whose body has not been read yet. Read it with `json()`/`text()` or consume `body`. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  url: string;
+  /** The body as a Node stream; consume it or call `dump()`. */
+  body: Readable;
+  json<T = unknown>(): Promise<T>;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  /** Discards the body so the connection can be reused. */
+  dump(): Promise<void>;
+}

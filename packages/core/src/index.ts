@@ -1,0 +1,21 @@
+/**
+ * @modeltrail/core: the TraceContext that carries a model's lineage, its codecs for every boundary
+ * (env, MLflow tags, labels, annotations, baggage, telemetry, logs), detection from git and CI, the
+ * HTTP transport, the error hierarchy and the credential providers shared by every modeltrail package.
+ * @packageDocumentation
+ */
+export * from "./auth/index.js";
+export * from "./codecs/index.js";
+export * from "./detect/index.js";
+export * from "./errors/index.js";
+export * from "./http/index.js";
+export {
+  REDACTION_MARKER,
+  redactHeaders,
+  redactText,
+  redactUrl,
+  redactValue,
+  registerSecret,
+} from "./redact.js";
+export * from "./trace/index.js";
+export { VERSION } from "./version.js";

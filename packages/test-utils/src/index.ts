@@ -1,0 +1,1 @@
+export { type MswServer, type RecordedRequest, startMswServer } from "./msw-server.js";

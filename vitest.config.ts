@@ -1,0 +1,42 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+/** Workspace packages resolve to their sources, so tests never depend on a stale build. */
+const alias = {
+  "@modeltrail/core": pkg("core"),
+  "@modeltrail/mlflow": pkg("mlflow"),
+  "@modeltrail/databricks": pkg("databricks"),
+  "@modeltrail/registry": pkg("registry"),
+  "@modeltrail/k8s": pkg("k8s"),
+  "@modeltrail/test-utils": pkg("test-utils"),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: "unit",
+          include: ["packages/*/test/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "integration",
+          include: ["packages/*/test/**/*.int.test.ts"],
+          globalSetup: ["packages/test-utils/src/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

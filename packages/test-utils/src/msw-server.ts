@@ -72,7 +72,9 @@ export async function startMswServer(...initial: RequestHandler[]): Promise<MswS
       return;
     }
     res.statusCode = response.status;
-    response.headers.forEach((value, key) => res.setHeader(key, value));
+    response.headers.forEach((value, key) => {
+      res.setHeader(key, value);
+    });
     if (!response.body) {
       res.end();
       return;

@@ -1,3 +1,13 @@
+export {
+  defaultApiError,
+  HttpClient,
+  type HttpClientTestHooks,
+  type JsonRequestOptions,
+} from "./http-client.js";
+export { type Page, type PaginateOptions, paginate } from "./paginate.js";
+export { parseRetryAfter } from "./retry-after.js";
+export { backoffDelay, DEFAULT_RETRY, isIdempotentMethod, isRetryableNetworkCode } from "./retry-policy.js";
+export { lowLevelCode, toTransportError } from "./transport-errors.js";
 export type {
   DebugLogger,
   ErrorResponseInfo,
@@ -9,3 +19,4 @@ export type {
   RequestOptions,
   RetryOptions,
 } from "./types.js";
+export { userAgent } from "./user-agent.js";

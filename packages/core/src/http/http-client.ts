@@ -1,0 +1,415 @@
+import { Readable } from "node:stream";
+import { setTimeout as sleepTimer } from "node:timers/promises";
+import { Agent, type Dispatcher, request as undiciRequest } from "undici";
+import type { z } from "zod";
+import type { AuthRequestContext, CredentialProvider } from "../auth/credential-provider.js";
+import { type ApiError, createApiError } from "../errors/api-error.js";
+import { ConfigError } from "../errors/config-error.js";
+import { ModelTrailError } from "../errors/model-trail-error.js";
+import { ValidationError } from "../errors/validation-error.js";
+import { redactHeaders, redactText, redactUrl } from "../redact.js";
+import { createHttpResponse, normalizeHeaders, readBody } from "./http-response.js";
+import { parseRetryAfter } from "./retry-after.js";
+import {
+  backoffDelay,
+  isIdempotentMethod,
+  isRetryableNetworkCode,
+  resolveRetryOptions,
+} from "./retry-policy.js";
+import { lowLevelCode, type StopReason, toTransportError } from "./transport-errors.js";
+import type {
+  ErrorResponseInfo,
+  HttpClientOptions,
+  HttpMethod,
+  HttpResponse,
+  QueryValue,
+  RequestOptions,
+  RetryOptions,
+} from "./types.js";
+import { userAgent } from "./user-agent.js";
+
+/** Response headers that carry a request id, in order of preference. */
+const REQUEST_ID_HEADERS = [
+  "x-request-id",
+  "x-databricks-request-id",
+  "x-ms-request-id",
+  "x-amz-request-id",
+  "docker-distribution-api-version-request-id",
+  "x-correlation-id",
+];
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Options of `HttpClient.json`: a request plus an optional zod schema for the response. */
+export type JsonRequestOptions<T> = RequestOptions & { schema?: z.ZodType<T> };
+
+/** Hooks that make retry timing deterministic in tests. */
+export interface HttpClientTestHooks {
+  /** Replaces the wait between attempts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Replaces Math.random for the jitter. */
+  random?: () => number;
+}
+
+/** A failed attempt that may be retried. */
+interface AttemptFailure {
+  error: ModelTrailError;
+  retryable: boolean;
+  retryAfterMs: number | undefined;
+  unauthorized: boolean;
+}
+
+/**
+ * The HTTP transport every modeltrail service client uses. Holds one connection pool; sends JSON
+ * or streaming bodies; applies credentials; retries idempotent requests (and those marked
+ * `retrySafe`) on 408/429/5xx and connection failures with exponential backoff, full jitter and
+ * Retry-After; enforces a per-attempt timeout and an optional overall deadline; maps error
+ * responses onto the modeltrail error hierarchy with secrets redacted.
+ */
+export class HttpClient {
+  /** Base URL every path is resolved against (without trailing slash). */
+  readonly baseUrl: URL;
+  /** Service name used in errors and logs. */
+  readonly service: string;
+  private readonly options: HttpClientOptions;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly retry: RetryOptions;
+  private readonly timeoutMs: number;
+  private readonly ua: string;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+
+  /** Creates a client. Throws ConfigError when `baseUrl` is not an http(s) URL. */
+  constructor(options: HttpClientOptions & HttpClientTestHooks) {
+    let base: URL;
+    try {
+      base = new URL(String(options.baseUrl));
+    } catch {
+      throw new ConfigError(`Invalid ${options.service} base URL "${redactUrl(String(options.baseUrl))}"`, {
+        hint: "Use an absolute http:// or https:// URL",
+      });
+    }
+    if (base.protocol !== "http:" && base.protocol !== "https:") {
+      throw new ConfigError(`Unsupported ${options.service} URL scheme "${base.protocol}"`, {
+        hint: "Use an http:// or https:// URL",
+      });
+    }
+    if (base.pathname.endsWith("/")) base.pathname = base.pathname.replace(/\/+$/, "");
+    this.baseUrl = base;
+    this.service = options.service;
+    this.options = options;
+    this.retry = resolveRetryOptions(options.retry);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.ua = userAgent(options.userAgent);
+    this.sleep = options.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal }));
+    this.random = options.random ?? Math.random;
+    if (options.dispatcher) {
+      this.dispatcher = options.dispatcher;
+      this.ownsDispatcher = false;
+    } else {
+      const tls =
+        options.insecureTls || options.ca
+          ? {
+              connect: {
+                rejectUnauthorized: !options.insecureTls,
+                ...(options.ca ? { ca: options.ca } : {}),
+              },
+            }
+          : {};
+      this.dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64, ...tls });
+      this.ownsDispatcher = true;
+    }
+  }
+
+  /** Builds the absolute URL of a path (keeping any path prefix of the base URL) and query. */
+  url(path: string, query?: Record<string, QueryValue>): URL {
+    const url = /^https?:\/\//i.test(path)
+      ? new URL(path)
+      : new URL(`${this.baseUrl.origin}${this.baseUrl.pathname}${path.startsWith("/") ? path : `/${path}`}`);
+    if (query) {
+      for (const [key, value] of Object.entries(query)) {
+        if (value === undefined || value === null) continue;
+        if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, String(v));
+        else url.searchParams.append(key, String(value));
+      }
+    }
+    return url;
+  }
+
+  /**
+   * Sends a request and returns the response with its body unread. Throws an ApiError subclass for
+   * an error status (unless listed in `okStatuses`), TimeoutError, AbortError or NetworkError.
+   */
+  async request(options: RequestOptions): Promise<HttpResponse> {
+    const method: HttpMethod =
+      options.method ?? (options.json !== undefined || options.body ? "POST" : "GET");
+    const url = this.url(options.path, options.query);
+    const policy = options.retry ? resolveRetryOptions(this.options.retry, options.retry) : this.retry;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const replayable =
+      options.body === undefined ||
+      typeof options.body === "function" ||
+      typeof options.body === "string" ||
+      options.body instanceof Uint8Array;
+    const mayRetry = replayable && (options.retrySafe === true || isIdempotentMethod(method));
+    const sameOrigin = url.origin === this.baseUrl.origin;
+
+    const deadlineSignal =
+      options.deadlineMs !== undefined ? AbortSignal.timeout(options.deadlineMs) : undefined;
+    const signals = [options.signal, deadlineSignal].filter((s): s is AbortSignal => s !== undefined);
+    const signal =
+      signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const stopReason = (): StopReason => ({
+      aborted: options.signal?.aborted ?? false,
+      deadlineExceeded: deadlineSignal?.aborted === true && !(options.signal?.aborted ?? false),
+      deadlineMs: options.deadlineMs,
+    });
+    const describe = { service: this.service, method, url: url.toString(), timeoutMs };
+
+    let retries = 0;
+    let refreshedAuth = false;
+    let forceRefresh = false;
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw toTransportError(signal.reason, describe, stopReason());
+      const started = Date.now();
+      let failure: AttemptFailure;
+      try {
+        const headers = await this.buildHeaders(options, sameOrigin, { signal, forceRefresh });
+        forceRefresh = false;
+        this.log({ type: "request", method, url: redactUrl(url), attempt, headers: redactHeaders(headers) });
+        const res = await undiciRequest(url, {
+          method,
+          headers,
+          body: this.buildBody(options),
+          dispatcher: this.dispatcher,
+          signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        const resHeaders = normalizeHeaders(res.headers as Record<string, string | string[] | undefined>);
+        this.log({
+          type: "response",
+          method,
+          url: redactUrl(url),
+          attempt,
+          status: res.statusCode,
+          durationMs: Date.now() - started,
+        });
+        const ok =
+          (res.statusCode >= 200 && res.statusCode < 300) || options.okStatuses?.includes(res.statusCode);
+        if (ok) {
+          return createHttpResponse(
+            res.statusCode,
+            resHeaders,
+            url.toString(),
+            res.body as unknown as Readable,
+            (err) => toTransportError(err, describe, stopReason()),
+          );
+        }
+        failure = await this.errorFailure(
+          method,
+          url,
+          res.statusCode,
+          resHeaders,
+          res.body as unknown as Readable,
+          policy,
+        );
+      } catch (err) {
+        if (signal?.aborted) throw toTransportError(err, describe, stopReason());
+        const code = lowLevelCode(err);
+        failure = {
+          error: toTransportError(err, describe, stopReason()),
+          retryable: err instanceof ModelTrailError ? false : isRetryableNetworkCode(code),
+          retryAfterMs: undefined,
+          unauthorized: false,
+        };
+      }
+
+      if (failure.unauthorized && this.options.credentials && !refreshedAuth && replayable) {
+        refreshedAuth = true;
+        forceRefresh = true;
+        this.log({
+          type: "retry",
+          method,
+          url: redactUrl(url),
+          attempt,
+          message: "401: refreshing credentials",
+        });
+        continue;
+      }
+      if (!failure.retryable || !mayRetry || retries >= policy.maxRetries) throw failure.error;
+      if (failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxRetryAfterMs)
+        throw failure.error;
+      const delay = failure.retryAfterMs ?? backoffDelay(retries, policy, this.random);
+      if (
+        options.deadlineMs !== undefined &&
+        deadlineSignal &&
+        Date.now() + delay > started + options.deadlineMs
+      ) {
+        // The next attempt could not start before the deadline: report the real failure now.
+        throw failure.error;
+      }
+      retries++;
+      this.log({
+        type: "retry",
+        method,
+        url: redactUrl(url),
+        attempt,
+        delayMs: delay,
+        message: failure.error.message,
+      });
+      try {
+        await this.sleep(delay, signal);
+      } catch (err) {
+        throw toTransportError(err, describe, stopReason());
+      }
+    }
+  }
+
+  /**
+   * Sends a request and parses the JSON response, validating it with `schema` when given.
+   * Throws ValidationError when the body is not JSON or does not match the schema, plus everything
+   * `request` throws.
+   */
+  async json<T = unknown>(options: JsonRequestOptions<T>): Promise<T> {
+    const res = await this.request({
+      ...options,
+      headers: { accept: "application/json", ...options.headers },
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text.trim().length === 0 ? {} : JSON.parse(text);
+    } catch {
+      throw new ValidationError(
+        `${this.service} returned a response that is not valid JSON (HTTP ${res.status} from ${redactUrl(res.url)}): ${redactText(text.slice(0, 200))}`,
+        { hint: "Check that the URL points at the service's API and not at a proxy or login page" },
+      );
+    }
+    if (!options.schema) return parsed as T;
+    const result = options.schema.safeParse(parsed);
+    if (!result.success) {
+      throw ValidationError.fromZod(`response from ${this.service} ${redactUrl(res.url)}`, result.error, {
+        hint: "The service answered with an unexpected shape; check the server version",
+      });
+    }
+    return result.data;
+  }
+
+  /** Closes the connection pool if this client created it. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async buildHeaders(
+    options: RequestOptions,
+    sameOrigin: boolean,
+    auth: AuthRequestContext,
+  ): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { "user-agent": this.ua };
+    for (const [k, v] of Object.entries(this.options.headers ?? {})) headers[k.toLowerCase()] = v;
+    if (options.json !== undefined) headers["content-type"] = "application/json";
+    for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+    // Credentials only go to the configured origin, never to a URL on another host.
+    if (this.options.credentials && sameOrigin && headers.authorization === undefined) {
+      const authHeaders = await (this.options.credentials as CredentialProvider).getAuthHeaders(auth);
+      for (const [k, v] of Object.entries(authHeaders)) headers[k.toLowerCase()] = v;
+    }
+    return headers;
+  }
+
+  private buildBody(options: RequestOptions): string | Uint8Array | Readable | undefined {
+    if (options.json !== undefined) return JSON.stringify(options.json);
+    const body = options.body;
+    if (body === undefined) return undefined;
+    const value = typeof body === "function" ? body() : body;
+    if (typeof value === "string" || value instanceof Uint8Array || value instanceof Readable) return value;
+    return Readable.from(value);
+  }
+
+  private async errorFailure(
+    method: HttpMethod,
+    url: URL,
+    status: number,
+    headers: Record<string, string>,
+    body: Readable,
+    policy: RetryOptions,
+  ): Promise<AttemptFailure> {
+    let bodyText = "";
+    try {
+      bodyText = (await readBody(body, MAX_ERROR_BODY)).toString("utf8");
+    } catch {
+      // the body of an error response is informative only
+    }
+    let bodyJson: unknown;
+    try {
+      bodyJson = bodyText.length > 0 ? JSON.parse(bodyText) : undefined;
+    } catch {
+      bodyJson = undefined;
+    }
+    const retryAfterMs = parseRetryAfter(headers["retry-after"]);
+    const requestId = REQUEST_ID_HEADERS.map((h) => headers[h]).find((v) => v !== undefined);
+    const info: ErrorResponseInfo = {
+      service: this.service,
+      method,
+      url: url.toString(),
+      status,
+      headers,
+      bodyText,
+      bodyJson,
+      requestId,
+      retryAfterSeconds: retryAfterMs === undefined ? undefined : retryAfterMs / 1000,
+    };
+    const mapped = this.options.mapError?.(info);
+    const error = mapped?.error ?? defaultApiError(info);
+    const retryable = mapped?.retryable ?? policy.statuses.includes(status);
+    this.log({ type: "error", method, url: redactUrl(url), attempt: 0, status, message: error.message });
+    return { error, retryable, retryAfterMs, unauthorized: status === 401 };
+  }
+
+  private log(event: Parameters<NonNullable<HttpClientOptions["logger"]>>[0]): void {
+    if (!this.options.logger) return;
+    try {
+      this.options.logger({ ...event, ...(event.message ? { message: redactText(event.message) } : {}) });
+    } catch {
+      // a failing logger must not fail the request
+    }
+  }
+}
+
+/** The default mapping of an error response: common JSON error shapes, then the status class. */
+export function defaultApiError(info: ErrorResponseInfo): ApiError {
+  const body = (info.bodyJson ?? {}) as Record<string, unknown>;
+  const firstError = Array.isArray(body.errors)
+    ? (body.errors[0] as Record<string, unknown> | undefined)
+    : undefined;
+  const serviceCode = pickString(
+    body.error_code,
+    body.code,
+    firstError?.code,
+    typeof body.error === "string" ? body.error : undefined,
+  );
+  const serviceMessage =
+    pickString(
+      body.message,
+      body.error_description,
+      firstError?.message,
+      (body.error as Record<string, unknown> | undefined)?.message,
+    ) ?? (info.bodyJson === undefined && info.bodyText ? info.bodyText.slice(0, 300) : undefined);
+  return createApiError({
+    service: info.service,
+    status: info.status,
+    method: info.method,
+    url: info.url,
+    serviceCode,
+    serviceMessage,
+    requestId: info.requestId,
+    retryAfterSeconds: info.retryAfterSeconds,
+  });
+}
+
+function pickString(...values: unknown[]): string | undefined {
+  for (const v of values) if (typeof v === "string" && v.length > 0) return v;
+  return undefined;
+}

@@ -1,1 +1,9 @@
+export {
+  freePort,
+  MLFLOW_PYTHON,
+  MLFLOW_VENV,
+  type MlflowServer,
+  type StartMlflowServerOptions,
+  startMlflowServer,
+} from "./mlflow-server.js";
 export { type MswServer, type RecordedRequest, startMswServer } from "./msw-server.js";

@@ -28,7 +28,10 @@ const SECRET_JSON_FIELD =
   /("(?:access_token|refresh_token|id_token|token|client_secret|password|secret|api_key|apiKey|private_key)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
 
 /** `Bearer xxx` / `Basic xxx` credentials wherever they appear in text. */
-const AUTH_SCHEME = /\b(Bearer|Basic|token)\s+([A-Za-z0-9._~+/=-]{6,})/g;
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!Bearer\b|Basic\b|\[REDACTED\])([A-Za-z0-9._~+/=-]{6,})/gi;
+
+/** `token <value>` only when the value looks like a token (long, with a digit), so prose survives. */
+const TOKEN_WORD = /\b(token)\s+(?=[A-Za-z._~+/=-]*\d)([A-Za-z0-9._~+/=-]{16,})/gi;
 
 /** Credentials embedded in URLs: `scheme://user:pass@host`. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)(?::([^/\s@]*))?@/gi;
@@ -64,6 +67,7 @@ export function redactText(text: string): string {
     pass === undefined ? `${scheme}${REDACTED}@` : `${scheme}${user}:${REDACTED}@`,
   );
   out = out.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  out = out.replace(TOKEN_WORD, (_m, word: string) => `${word} ${REDACTED}`);
   out = out.replace(SECRET_PARAM, (_m, key: string) => `${key}${REDACTED}`);
   out = out.replace(
     SECRET_JSON_FIELD,

@@ -7,7 +7,7 @@ import { type ApiError, createApiError } from "../errors/api-error.js";
 import { ConfigError } from "../errors/config-error.js";
 import { ModelTrailError } from "../errors/model-trail-error.js";
 import { ValidationError } from "../errors/validation-error.js";
-import { redactHeaders, redactText, redactUrl } from "../redact.js";
+import { redactHeaders, redactText, redactUrl, registerSecret } from "../redact.js";
 import { createHttpResponse, normalizeHeaders, readBody } from "./http-response.js";
 import { parseRetryAfter } from "./retry-after.js";
 import {
@@ -71,6 +71,7 @@ export class HttpClient {
   readonly baseUrl: URL;
   /** Service name used in errors and logs. */
   readonly service: string;
+  private readonly pathPrefix: string;
   private readonly options: HttpClientOptions;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
@@ -95,7 +96,7 @@ export class HttpClient {
         hint: "Use an http:// or https:// URL",
       });
     }
-    if (base.pathname.endsWith("/")) base.pathname = base.pathname.replace(/\/+$/, "");
+    this.pathPrefix = base.pathname.replace(/\/+$/, "");
     this.baseUrl = base;
     this.service = options.service;
     this.options = options;
@@ -126,7 +127,7 @@ export class HttpClient {
   url(path: string, query?: Record<string, QueryValue>): URL {
     const url = /^https?:\/\//i.test(path)
       ? new URL(path)
-      : new URL(`${this.baseUrl.origin}${this.baseUrl.pathname}${path.startsWith("/") ? path : `/${path}`}`);
+      : new URL(`${this.baseUrl.origin}${this.pathPrefix}${path.startsWith("/") ? path : `/${path}`}`);
     if (query) {
       for (const [key, value] of Object.entries(query)) {
         if (value === undefined || value === null) continue;
@@ -314,7 +315,11 @@ export class HttpClient {
     // Credentials only go to the configured origin, never to a URL on another host.
     if (this.options.credentials && sameOrigin && headers.authorization === undefined) {
       const authHeaders = await (this.options.credentials as CredentialProvider).getAuthHeaders(auth);
-      for (const [k, v] of Object.entries(authHeaders)) headers[k.toLowerCase()] = v;
+      for (const [k, v] of Object.entries(authHeaders)) {
+        headers[k.toLowerCase()] = v;
+        // Whatever a provider sends is secret, even if a server echoes it back in an error body.
+        registerSecret(v.replace(/^(Bearer|Basic)\s+/i, ""));
+      }
     }
     return headers;
   }

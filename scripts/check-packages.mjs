@@ -1,0 +1,64 @@
+// Package hygiene for every publishable workspace package (run after `pnpm build`):
+//  - publint (strict) finds exports/main/types mistakes;
+//  - @arethetypeswrong/cli checks that types resolve for ESM, CJS, node10 and bundlers;
+//  - `npm pack --dry-run` contents must be only what users need: package.json, README.md,
+//    LICENSE and dist/ (the ESM, CJS and both declaration entry points must be there).
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)$/];
+const required = [
+  "package.json",
+  "README.md",
+  "LICENSE",
+  "dist/index.js",
+  "dist/index.cjs",
+  "dist/index.d.ts",
+  "dist/index.d.cts",
+];
+
+let failures = 0;
+const fail = (pkg, msg) => {
+  failures++;
+  console.error(`✗ ${pkg}: ${msg}`);
+};
+
+for (const dir of readdirSync(join(root, "packages"))) {
+  const pkgDir = join(root, "packages", dir);
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
+  } catch {
+    continue;
+  }
+  if (manifest.private) continue;
+  const name = manifest.name;
+  try {
+    execFileSync(bin("publint"), ["run", "--strict", pkgDir], { stdio: "pipe" });
+  } catch (err) {
+    fail(name, `publint:\n${err.stdout}${err.stderr}`);
+  }
+  try {
+    execFileSync(bin("attw"), ["--pack", pkgDir, "--format", "ascii"], { stdio: "pipe", cwd: pkgDir });
+  } catch (err) {
+    fail(name, `are-the-types-wrong:\n${err.stdout}${err.stderr}`);
+  }
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: pkgDir,
+      encoding: "utf8",
+    }),
+  );
+  const files = packed[0].files.map((f) => f.path);
+  for (const f of files)
+    if (!allowed.some((re) => re.test(f))) fail(name, `npm pack would publish ${f}, which users do not need`);
+  for (const f of required) if (!files.includes(f)) fail(name, `npm pack is missing ${f}`);
+  if (failures === 0) console.log(`✓ ${name}: publint, attw, ${files.length} packed files`);
+}
+if (failures > 0) {
+  console.error(`${failures} package problem(s)`);
+  process.exit(1);
+}

@@ -56,6 +56,17 @@ for (const dir of readdirSync(join(root, "packages"))) {
   for (const f of files)
     if (!allowed.some((re) => re.test(f))) fail(name, `npm pack would publish ${f}, which users do not need`);
   for (const f of required) if (!files.includes(f)) fail(name, `npm pack is missing ${f}`);
+  // The built entry points load in both module systems.
+  for (const [kind, args] of [
+    ["ESM", ["--input-type=module", "-e", `await import(${JSON.stringify(join(pkgDir, "dist/index.js"))})`]],
+    ["CJS", ["-e", `require(${JSON.stringify(join(pkgDir, "dist/index.cjs"))})`]],
+  ]) {
+    try {
+      execFileSync(process.execPath, args, { stdio: "pipe" });
+    } catch (err) {
+      fail(name, `the ${kind} build does not load:\n${err.stderr}`);
+    }
+  }
   if (failures === 0) console.log(`✓ ${name}: publint, attw, ${files.length} packed files`);
 }
 if (failures > 0) {

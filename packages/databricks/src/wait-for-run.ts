@@ -1,0 +1,202 @@
+import { setTimeout as sleepTimer } from "node:timers/promises";
+import { AbortError, TimeoutError } from "@modeltrail/core";
+import type { DatabricksClient } from "./client.js";
+import { classifyRun, type RunOutcome, runLifecycleState } from "./run-outcome.js";
+import type { Run } from "./schemas/api/run.js";
+
+/** A change observed while waiting for a run. */
+export type RunProgressEvent =
+  | {
+      type: "run-state";
+      runId: number;
+      /** The new lifecycle state (`status.state`, or the legacy `life_cycle_state`). */
+      state: string;
+      /** The state seen before, undefined on the first poll. */
+      previousState: string | undefined;
+      /** The state or queue message Databricks gave, if any. */
+      message: string | undefined;
+      run: Run;
+    }
+  | {
+      type: "task-state";
+      runId: number;
+      taskKey: string;
+      taskRunId: number | undefined;
+      state: string;
+      previousState: string | undefined;
+      /** The legacy result state once the task has finished (`SUCCESS`, `FAILED`...). */
+      resultState: string | undefined;
+    }
+  | { type: "cancel-requested"; runId: number; reason: "abort" | "timeout" };
+
+/** Options of `waitForRun`. */
+export interface WaitForRunOptions {
+  /** Stop waiting after this many ms (default: wait as long as the run takes). */
+  timeoutMs?: number | undefined;
+  /** What to do when `timeoutMs` passes: throw TimeoutError (default) or return a `timedout` outcome with `stillRunning: true`. */
+  onTimeout?: "throw" | "return" | undefined;
+  /** Cancel the run (`runs/cancel`) when `timeoutMs` passes (default false). */
+  cancelOnTimeout?: boolean | undefined;
+  /** Stops waiting; the promise rejects with AbortError. */
+  signal?: AbortSignal | undefined;
+  /** Cancel the run when `signal` aborts (default false): the run is cancelled, then AbortError is thrown. */
+  cancelOnAbort?: boolean | undefined;
+  /** First delay between polls in ms (default 1 000). */
+  pollIntervalMs?: number | undefined;
+  /** Longest delay between polls in ms (default 20 000). */
+  maxPollIntervalMs?: number | undefined;
+  /** Factor the delay grows by after each poll without a state change (default 1.5). */
+  backoffFactor?: number | undefined;
+  /** Receives run and task state changes. Errors it throws are ignored. */
+  onProgress?: ((event: RunProgressEvent) => void) | undefined;
+  /** Replaces the wait between polls (tests). Must reject when `signal` aborts. */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /** Clock in ms (tests; default `Date.now`). */
+  clock?: (() => number) | undefined;
+}
+
+/**
+ * Polls `jobs/runs/get` until the run has finished and returns how it ended: `success`, `failed`,
+ * `canceled`, `timedout` (the run hit its own timeout) or `skipped` (see `classifyRun`). The delay
+ * between polls starts at `pollIntervalMs` and grows by `backoffFactor` up to `maxPollIntervalMs`;
+ * it drops back to the start after any state change. Reports run and task state changes to
+ * `onProgress`. A failed run is an outcome, not an exception.
+ *
+ * Throws TimeoutError when `timeoutMs` passes (unless `onTimeout: "return"`), AbortError when
+ * `signal` aborts (after cancelling the run with `cancelOnAbort`), and whatever `runs.get` throws
+ * (NotFoundError for an unknown run; transient errors are retried by the transport).
+ */
+export async function waitForRun(
+  client: DatabricksClient,
+  runId: number,
+  options: WaitForRunOptions = {},
+): Promise<RunOutcome> {
+  const clock = options.clock ?? Date.now;
+  const sleep =
+    options.sleep ?? ((ms: number, signal?: AbortSignal) => sleepTimer(ms, undefined, { signal }));
+  const initial = Math.max(1, options.pollIntervalMs ?? 1_000);
+  const maxDelay = Math.max(initial, options.maxPollIntervalMs ?? 20_000);
+  const factor = Math.max(1, options.backoffFactor ?? 1.5);
+  const started = clock();
+  const deadline = options.timeoutMs !== undefined ? started + options.timeoutMs : undefined;
+  const emit = (event: RunProgressEvent) => {
+    try {
+      options.onProgress?.(event);
+    } catch {
+      // a failing progress callback must not stop the wait
+    }
+  };
+
+  let runState: string | undefined;
+  const taskStates = new Map<string, string>();
+  let delay = initial;
+  let last: Run | undefined;
+
+  const onAbort = async (): Promise<never> => {
+    if (options.cancelOnAbort) {
+      emit({ type: "cancel-requested", runId, reason: "abort" });
+      await cancelQuietly(client, runId);
+    }
+    throw new AbortError(
+      `Stopped waiting for Databricks run ${runId}${options.cancelOnAbort ? "; cancellation was requested" : ""}`,
+      {
+        cause: options.signal?.reason,
+      },
+    );
+  };
+
+  // Bounded: each iteration either returns, throws, or sleeps at least `initial` ms of the caller's clock.
+  for (;;) {
+    if (options.signal?.aborted) return onAbort();
+    let run: Run;
+    try {
+      run = await client.runs.get(runId, { signal: options.signal });
+    } catch (err) {
+      if (options.signal?.aborted) return onAbort();
+      throw err;
+    }
+    last = run;
+    let changed = false;
+    const state = runLifecycleState(run);
+    if (state !== runState) {
+      changed = true;
+      emit({
+        type: "run-state",
+        runId,
+        state,
+        previousState: runState,
+        message: run.status?.queue_details?.message || run.state?.state_message || undefined,
+        run,
+      });
+      runState = state;
+    }
+    for (const task of run.tasks ?? []) {
+      const taskState = runLifecycleState(task);
+      const key = `${task.task_key}#${task.run_id ?? ""}`;
+      const before = taskStates.get(key);
+      if (taskState !== before) {
+        changed = true;
+        taskStates.set(key, taskState);
+        emit({
+          type: "task-state",
+          runId,
+          taskKey: task.task_key,
+          taskRunId: task.run_id,
+          state: taskState,
+          previousState: before,
+          resultState: task.state?.result_state,
+        });
+      }
+    }
+    const outcome = classifyRun(run);
+    if (outcome) return outcome;
+
+    delay = changed ? initial : Math.min(maxDelay, Math.ceil(delay * factor));
+    const now = clock();
+    if (deadline !== undefined && now >= deadline) return onWaitTimeout(client, runId, last, options, emit);
+    const wait = deadline !== undefined ? Math.min(delay, Math.max(1, deadline - now)) : delay;
+    try {
+      await sleep(wait, options.signal);
+    } catch (err) {
+      if (options.signal?.aborted) return onAbort();
+      throw err;
+    }
+    if (deadline !== undefined && clock() >= deadline) {
+      // One last look, so that a run that finished during the final sleep is reported as finished.
+      const finalRun = await client.runs.get(runId, { signal: options.signal });
+      const finalOutcome = classifyRun(finalRun);
+      if (finalOutcome) return finalOutcome;
+      return onWaitTimeout(client, runId, finalRun, options, emit);
+    }
+  }
+}
+
+async function onWaitTimeout(
+  client: DatabricksClient,
+  runId: number,
+  run: Run,
+  options: WaitForRunOptions,
+  emit: (event: RunProgressEvent) => void,
+): Promise<RunOutcome> {
+  const ms = options.timeoutMs ?? 0;
+  if (options.cancelOnTimeout) {
+    emit({ type: "cancel-requested", runId, reason: "timeout" });
+    await cancelQuietly(client, runId);
+  }
+  const state = runLifecycleState(run);
+  const message = `Stopped waiting for Databricks run ${runId} after ${ms} ms; it was still ${state}${options.cancelOnTimeout ? " (cancellation requested)" : ""}`;
+  if (options.onTimeout === "return") {
+    return { kind: "timedout", run, message, code: undefined, failedTasks: [], stillRunning: true };
+  }
+  throw new TimeoutError(message, ms, {
+    hint: "Raise timeoutMs, or open the run page to see why it takes longer",
+  });
+}
+
+async function cancelQuietly(client: DatabricksClient, runId: number): Promise<void> {
+  try {
+    await client.runs.cancel(runId, { signal: AbortSignal.timeout(30_000) });
+  } catch {
+    // best effort: the caller is told through the AbortError/TimeoutError message
+  }
+}

@@ -17,4 +17,6 @@ export interface CredentialProvider {
   readonly kind: string;
   /** Headers to add to the request, usually `{ authorization: "..." }`. */
   getAuthHeaders(context?: AuthRequestContext): Promise<Record<string, string>>;
+  /** Releases what the provider holds (e.g. the connection pool of its token client), if anything. */
+  close?(): Promise<void>;
 }

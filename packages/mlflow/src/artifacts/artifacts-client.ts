@@ -1,0 +1,297 @@
+import { mkdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleepTimer } from "node:timers/promises";
+import { ConfigError, type HttpClient, NotFoundError, ValidationError } from "@modeltrail/core";
+import { z } from "zod";
+import {
+  type ArtifactLocation,
+  isProxiedArtifactUri,
+  PROXY_ARTIFACTS_ROUTE,
+  parseArtifactUri,
+  proxyUrlPath,
+} from "./artifact-location.js";
+import { artifactBaseName, joinArtifactPath, normalizeArtifactPath } from "./artifact-path.js";
+import { downloadFile } from "./download-file.js";
+import { type DownloadSettings, downloadTree, fileRequest } from "./download-tree.js";
+import { listArtifacts, listDirectory } from "./list.js";
+import { DEFAULT_MULTIPART, type MultipartOptions } from "./multipart-upload.js";
+import { ProgressReporter } from "./progress.js";
+import type {
+  ArtifactFileInfo,
+  ArtifactRef,
+  DownloadResult,
+  TransferOptions,
+  UploadResult,
+} from "./types.js";
+import { collectLocalTree, singleFileItem, type UploadSettings, uploadItems } from "./upload.js";
+
+/** Options of MlflowArtifacts. */
+export interface MlflowArtifactsOptions {
+  /** Files transferred at the same time (default 8). */
+  concurrency?: number;
+  /** Attempts per downloaded file, first one included (default 5). */
+  maxAttempts?: number;
+  /** Minimum time between progress events in ms (default 100). */
+  progressIntervalMs?: number;
+  /** Multipart upload settings (defaults as MLflow: 500 MiB threshold, 10 MiB parts), or false. */
+  multipart?: Partial<MultipartOptions> | false;
+  /** Wait between download attempts; injectable for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Base of the backoff between download attempts in ms (default 200). */
+  retryBaseMs?: number;
+  /** Clock of the progress throttle; injectable for tests. */
+  now?: () => number;
+}
+
+const runSchema = z.object({
+  run: z.object({ info: z.object({ artifact_uri: z.string().optional() }) }),
+});
+
+/**
+ * Reads and writes MLflow artifacts through a tracking server: the artifact proxy
+ * (`/api/2.0/mlflow-artifacts/artifacts`, servers started with `--serve-artifacts`) for
+ * `mlflow-artifacts:/` roots, and the tracking API (`artifacts/list`, `get-artifact`) for runs
+ * whose artifact root the server does not proxy (read only). Downloads stream to disk through
+ * temporary files with size checks, retries and resume; uploads stream from disk; both run with
+ * bounded concurrency and report progress. Paths from the server or the user that would leave the
+ * destination are refused with ValidationError.
+ */
+export class MlflowArtifacts {
+  private readonly runRoots = new Map<string, string>();
+  private readonly settings: DownloadSettings;
+  private readonly uploadSettings: UploadSettings;
+
+  constructor(
+    private readonly http: HttpClient,
+    options: MlflowArtifactsOptions = {},
+  ) {
+    const concurrency = options.concurrency ?? 8;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new ValidationError("MlflowArtifacts: concurrency must be a positive integer", {
+        issues: [{ path: "concurrency", message: `got ${concurrency}` }],
+      });
+    }
+    const progress = {
+      intervalMs: options.progressIntervalMs ?? 100,
+      ...(options.now ? { now: options.now } : {}),
+    };
+    this.settings = {
+      concurrency,
+      maxAttempts: Math.max(1, options.maxAttempts ?? 5),
+      sleep: options.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal })),
+      retryBaseMs: options.retryBaseMs ?? 200,
+      progress,
+    };
+    this.uploadSettings = {
+      concurrency,
+      multipart: options.multipart === false ? false : { ...DEFAULT_MULTIPART, ...options.multipart },
+      multipartState: { unsupported: false },
+      progress,
+    };
+  }
+
+  /**
+   * Resolves a reference to a concrete location. A run id is looked up with `runs/get` (cached)
+   * to read its artifact_uri. Throws ValidationError for unsupported URIs or unsafe paths,
+   * NotFoundError for an unknown run, and ConfigError for a run whose root is neither proxied nor
+   * readable through the tracking API (an artifact URI without a run id).
+   */
+  async resolve(ref: ArtifactRef, signal?: AbortSignal): Promise<ArtifactLocation> {
+    if (typeof ref === "string") {
+      const parsed = parseArtifactUri(ref);
+      if (parsed.kind === "proxy") return parsed;
+      return this.runLocation(parsed.runId, parsed.path, signal);
+    }
+    if ("runId" in ref) return this.runLocation(ref.runId, normalizeArtifactPath(ref.path), signal);
+    if (!isProxiedArtifactUri(ref.artifactUri)) {
+      throw new ConfigError(
+        `Artifact root ${JSON.stringify(ref.artifactUri)} is not served by the artifact proxy`,
+        {
+          hint: "Pass { runId, path } so the tracking API can read it, or use an mlflow-artifacts:/ root",
+        },
+      );
+    }
+    const parsed = parseArtifactUri(ref.artifactUri);
+    if (parsed.kind !== "proxy")
+      return this.runLocation(
+        parsed.runId,
+        joinArtifactPath(parsed.path, normalizeArtifactPath(ref.path)),
+        signal,
+      );
+    return { kind: "proxy", path: joinArtifactPath(parsed.path, normalizeArtifactPath(ref.path)) };
+  }
+
+  /**
+   * Lists the artifacts below a location as an async iterator (recursive unless
+   * `recursive: false`). Paths are relative to the location. Throws ValidationError for an entry
+   * that is absolute or contains `..`, a backslash or NUL; ApiError/NetworkError from the server.
+   */
+  async *list(
+    ref: ArtifactRef,
+    options: { recursive?: boolean; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ArtifactFileInfo> {
+    const loc = await this.resolve(ref, options.signal);
+    yield* listArtifacts(this.http, loc, options);
+  }
+
+  /**
+   * Downloads one artifact file to `destFile` (its directory is created). Streams to a temporary
+   * file next to it, checks the size, renames; retries and resumes interrupted transfers. Throws
+   * NotFoundError, ValidationError (size mismatch, a directory instead of a file), NetworkError,
+   * TimeoutError, AbortError.
+   */
+  async downloadFile(
+    ref: ArtifactRef,
+    destFile: string,
+    options: TransferOptions = {},
+  ): Promise<DownloadResult> {
+    const loc = await this.resolve(ref, options.signal);
+    if (loc.path === "")
+      throw new ValidationError("downloadFile needs the path of a file, not the artifact root");
+    const dest = resolve(destFile);
+    await mkdir(dirname(dest), { recursive: true });
+    const progress = new ProgressReporter("download", options.onProgress, this.settings.progress);
+    progress.setTotals(1, undefined);
+    const path = artifactBaseName(loc.path);
+    const size = await downloadFile(
+      this.http,
+      { artifactPath: loc.path, destPath: dest, ...fileRequest(loc, "") },
+      { ...this.settings, signal: options.signal, onBytes: (n) => progress.addBytes(n, path) },
+    );
+    progress.fileDone(path);
+    progress.finish();
+    return { localPath: dest, files: [{ path, localPath: dest, size }], bytes: size };
+  }
+
+  /**
+   * Downloads every file below a location into `destDir`, keeping relative paths (see
+   * `downloadTree` for the safety rules). Throws ValidationError, ApiError, NetworkError,
+   * TimeoutError, AbortError.
+   */
+  async downloadTree(
+    ref: ArtifactRef,
+    destDir: string,
+    options: TransferOptions = {},
+  ): Promise<DownloadResult> {
+    const loc = await this.resolve(ref, options.signal);
+    return downloadTree(this.http, loc, destDir, this.settings, options);
+  }
+
+  /**
+   * Downloads a location into `destDir` like `mlflow artifacts download`: a directory's content
+   * goes into `destDir/<last segment>` (the root's into `destDir` itself), a single file to
+   * `destDir/<file name>`. Throws NotFoundError when nothing exists there, plus what
+   * downloadTree/downloadFile throw.
+   */
+  async download(ref: ArtifactRef, destDir: string, options: TransferOptions = {}): Promise<DownloadResult> {
+    const loc = await this.resolve(ref, options.signal);
+    if (loc.path === "") return downloadTree(this.http, loc, destDir, this.settings, options);
+    const entries = await listDirectory(this.http, loc, "", options.signal);
+    const name = artifactBaseName(loc.path);
+    const selfOnly = entries.length === 1 && !entries[0]?.isDir && entries[0]?.path === name;
+    if (entries.length > 0 && !selfOnly) {
+      return downloadTree(this.http, loc, join(resolve(destDir), name), this.settings, options);
+    }
+    try {
+      return await this.downloadFile(
+        loc.kind === "proxy" ? `mlflow-artifacts:/${loc.path}` : { runId: loc.runId, path: loc.path },
+        join(resolve(destDir), name),
+        options,
+      );
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        throw new NotFoundError({
+          service: "mlflow",
+          status: 404,
+          method: "GET",
+          url: err.url,
+          message: `No artifact found at "${loc.path}"`,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Uploads one local file into the artifact directory `target` (like `mlflow.log_artifact`), as
+   * `name` or its own file name. Only proxied roots can be written. Throws ConfigError for a
+   * non-proxied run, ValidationError for unsafe names, ApiError, NetworkError, AbortError.
+   */
+  async uploadFile(
+    localFile: string,
+    target: ArtifactRef,
+    options: TransferOptions & { name?: string } = {},
+  ): Promise<UploadResult> {
+    const loc = this.writable(await this.resolve(target, options.signal));
+    const item = await singleFileItem(localFile, options.name);
+    return uploadItems(this.http, loc.path, [item], this.uploadSettings, options);
+  }
+
+  /**
+   * Uploads every file below `localDir` into the artifact directory `target`, keeping relative
+   * paths (like `mlflow.log_artifacts`). All names are checked before the first request. Throws
+   * ConfigError, ValidationError, ApiError, NetworkError, AbortError.
+   */
+  async uploadTree(
+    localDir: string,
+    target: ArtifactRef,
+    options: TransferOptions = {},
+  ): Promise<UploadResult> {
+    const loc = this.writable(await this.resolve(target, options.signal));
+    const items = await collectLocalTree(localDir);
+    return uploadItems(this.http, loc.path, items, this.uploadSettings, options);
+  }
+
+  /**
+   * Deletes an artifact file or directory through the proxy. Refuses the proxy root itself
+   * (ValidationError). Throws ConfigError for a non-proxied run, ApiError, NetworkError.
+   */
+  async delete(ref: ArtifactRef, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const loc = this.writable(await this.resolve(ref, options.signal));
+    if (loc.path === "") throw new ValidationError("Refusing to delete the whole artifact store root");
+    const res = await this.http.request({
+      method: "DELETE",
+      path: proxyUrlPath(PROXY_ARTIFACTS_ROUTE, loc.path),
+      signal: options.signal,
+    });
+    await res.dump();
+  }
+
+  private writable(loc: ArtifactLocation): Extract<ArtifactLocation, { kind: "proxy" }> {
+    if (loc.kind === "proxy") return loc;
+    throw new ConfigError(
+      `Run ${loc.runId} stores artifacts at ${JSON.stringify(loc.artifactUri)}, which the tracking server does not proxy`,
+      {
+        hint:
+          "Writing artifacts needs `mlflow server --serve-artifacts` and a run created with an mlflow-artifacts:/ root; " +
+          "reading works through the tracking API",
+      },
+    );
+  }
+
+  private async runLocation(runId: string, path: string, signal?: AbortSignal): Promise<ArtifactLocation> {
+    if (!/^[A-Za-z0-9_-]{1,256}$/.test(runId)) {
+      throw new ValidationError(`Invalid MLflow run id ${JSON.stringify(runId)}`, {
+        issues: [{ path: "runId", message: "must be letters, digits, '-' or '_'" }],
+      });
+    }
+    let root = this.runRoots.get(runId);
+    if (root === undefined) {
+      const body = await this.http.json({
+        method: "GET",
+        path: "/api/2.0/mlflow/runs/get",
+        query: { run_id: runId },
+        schema: runSchema,
+        signal,
+      });
+      root = body.run.info.artifact_uri ?? "";
+      this.runRoots.set(runId, root);
+    }
+    if (isProxiedArtifactUri(root)) {
+      const parsed = parseArtifactUri(root);
+      if (parsed.kind === "proxy") return { kind: "proxy", path: joinArtifactPath(parsed.path, path) };
+    }
+    return { kind: "tracking", runId, path, artifactUri: root };
+  }
+}

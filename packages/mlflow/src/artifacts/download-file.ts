@@ -1,0 +1,265 @@
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { lstat, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  AbortError,
+  ApiError,
+  type HttpClient,
+  ModelTrailError,
+  NetworkError,
+  type QueryValue,
+  TimeoutError,
+  ValidationError,
+} from "@modeltrail/core";
+
+/** How to fetch one file and where to put it. */
+export interface FileDownloadJob {
+  /** Artifact path, for messages and progress. */
+  artifactPath: string;
+  /** Request path on the tracking server (proxy route or `/get-artifact`). */
+  requestPath: string;
+  query?: Record<string, QueryValue>;
+  /** Absolute destination path; its directory must exist. */
+  destPath: string;
+  /** Size the listing reported, checked against what arrives. */
+  expectedSize?: number | undefined;
+}
+
+/** Knobs and hooks of a file download. */
+export interface FileDownloadContext {
+  /** Attempts in total, first one included (default 5). */
+  maxAttempts: number;
+  signal?: AbortSignal | undefined;
+  /** Called with each chunk's size; negative when a restart discards bytes already counted. */
+  onBytes?: (n: number) => void;
+  /** Wait between attempts (ms); injectable for tests. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Base of the exponential backoff between attempts in ms (default 200). */
+  retryBaseMs?: number;
+}
+
+/** Local file-system errors that another attempt would not fix. */
+const FATAL_FS_CODES = new Set([
+  "ENOSPC",
+  "EDQUOT",
+  "EACCES",
+  "EPERM",
+  "EROFS",
+  "ELOOP",
+  "EEXIST",
+  "EISDIR",
+  "ENOTDIR",
+  "ENAMETOOLONG",
+  "EMFILE",
+]);
+
+class SizeMismatch extends ValidationError {}
+
+/**
+ * Streams one artifact to `job.destPath`: the body is piped into a temporary file next to the
+ * destination (created exclusively, never through a symlink), its byte count is checked against
+ * Content-Length / Content-Range and the size the listing reported, and only then is it renamed
+ * into place. A dropped connection is retried up to `maxAttempts` times, resuming with
+ * `Range: bytes=N-` when the server advertised `accept-ranges: bytes`, else from the start. On
+ * final failure or abort the temporary file is removed and nothing exists at the destination that
+ * was not there before. Returns the number of bytes written.
+ * Throws ApiError (e.g. NotFoundError) for error responses, ValidationError for a size mismatch
+ * that persists, NetworkError/TimeoutError when every attempt failed, AbortError when aborted.
+ */
+export async function downloadFile(
+  http: HttpClient,
+  job: FileDownloadJob,
+  ctx: FileDownloadContext,
+): Promise<number> {
+  const tmp = join(
+    dirname(job.destPath),
+    `.${basename(job.destPath)}.${randomBytes(6).toString("hex")}.part`,
+  );
+  let created = false;
+  let offset = 0; // bytes of the temporary file that are good
+  let canResume = false;
+  let total = job.expectedSize;
+  let counted = 0; // bytes reported to onBytes for this file
+  let etag: string | undefined; // strong validator of the first response, sent as If-Range
+  const report = (n: number): void => {
+    counted += n;
+    ctx.onBytes?.(n);
+  };
+  try {
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(ctx.signal, job.artifactPath);
+      try {
+        const ranged = canResume && offset > 0;
+        const res = await http.request({
+          method: "GET",
+          path: job.requestPath,
+          query: job.query,
+          headers: ranged ? { range: `bytes=${offset}-`, ...(etag ? { "if-range": etag } : {}) } : {},
+          signal: ctx.signal,
+          okStatuses: ranged ? [416] : undefined,
+        });
+        let start = 0;
+        let bodyLength: number | undefined;
+        if (res.status === 206) {
+          const range = parseContentRange(res.headers["content-range"]);
+          if (!ranged || range === undefined || range.start !== offset) {
+            await res.dump();
+            canResume = false;
+            throw new SizeMismatch(
+              `Server answered a range request for "${job.artifactPath}" with a wrong range`,
+            );
+          }
+          start = offset;
+          bodyLength = range.end - range.start + 1;
+          if (range.total !== undefined) total = checkTotal(job, total, range.total);
+        } else if (res.status === 416) {
+          await res.dump();
+          canResume = false; // our offset is wrong; start over
+          throw new SizeMismatch(`Server refused to resume "${job.artifactPath}" at byte ${offset}`);
+        } else {
+          const cl = parseLength(res.headers["content-length"]);
+          if (cl !== undefined) total = checkTotal(job, total, cl);
+          bodyLength = cl;
+        }
+        canResume = /\bbytes\b/i.test(res.headers["accept-ranges"] ?? "") || res.status === 206;
+        const tag = res.headers.etag;
+        if (res.status === 200) etag = tag !== undefined && !tag.startsWith("W/") ? tag : undefined;
+        if (start === 0 && counted !== 0) report(-counted);
+        offset = start;
+
+        let received = 0;
+        const limit = total;
+        const counter = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            received += chunk.length;
+            if (limit !== undefined && start + received > limit) {
+              cb(
+                new SizeMismatch(
+                  `"${job.artifactPath}" is larger than the ${limit} bytes the server reported`,
+                ),
+              );
+              return;
+            }
+            report(chunk.length);
+            cb(null, chunk);
+          },
+        });
+        const flags =
+          constants.O_WRONLY |
+          constants.O_NOFOLLOW |
+          (created ? 0 : constants.O_CREAT | constants.O_EXCL) |
+          (start === 0 ? constants.O_TRUNC : 0);
+        const handle = await open(tmp, flags, 0o644);
+        created = true;
+        const out = handle.createWriteStream({ start, highWaterMark: 1024 * 1024 });
+        try {
+          await pipeline(res.body, counter, out);
+        } finally {
+          if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
+          offset = (await lstat(tmp)).size;
+        }
+        if (bodyLength !== undefined && received !== bodyLength) {
+          throw new SizeMismatch(
+            `"${job.artifactPath}": received ${received} bytes, the response announced ${bodyLength}`,
+          );
+        }
+        if (total !== undefined && offset !== total) {
+          throw new SizeMismatch(`"${job.artifactPath}": wrote ${offset} bytes, expected ${total}`);
+        }
+        break;
+      } catch (err) {
+        if (ctx.signal?.aborted) throw toAbortError(ctx.signal, job.artifactPath);
+        if (err instanceof SizeMismatch) canResume = false;
+        if (!isRetryable(err) || attempt >= ctx.maxAttempts) throw finalError(err, job, attempt);
+        if (!canResume) offset = 0;
+        const base = ctx.retryBaseMs ?? 200;
+        await ctx.sleep(Math.min(10_000, base * 2 ** (attempt - 1)), ctx.signal).catch(() => {
+          throw toAbortError(ctx.signal, job.artifactPath);
+        });
+      }
+    }
+    await rename(tmp, job.destPath);
+    created = false;
+    return offset;
+  } catch (err) {
+    if (counted !== 0) ctx.onBytes?.(-counted);
+    throw err;
+  } finally {
+    if (created) await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+function checkTotal(job: FileDownloadJob, known: number | undefined, reported: number): number {
+  if (known !== undefined && known !== reported) {
+    throw new SizeMismatch(
+      `"${job.artifactPath}": the listing reported ${known} bytes but the server sends ${reported}`,
+      { hint: "The artifact may have changed during the download; retry" },
+    );
+  }
+  return reported;
+}
+
+function parseLength(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
+/** Parses `bytes START-END/TOTAL` (TOTAL may be `*`). */
+export function parseContentRange(
+  value: string | undefined,
+): { start: number; end: number; total: number | undefined } | undefined {
+  const m = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(value ?? "");
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (end < start) return undefined;
+  return { start, end, total: m[3] === "*" ? undefined : Number(m[3]) };
+}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof SizeMismatch) return true;
+  if (err instanceof AbortError) return false;
+  if (err instanceof ValidationError) return false;
+  if (err instanceof ApiError) return false; // HttpClient already retried 408/429/5xx
+  if (err instanceof NetworkError || err instanceof TimeoutError) return true;
+  if (err instanceof ModelTrailError) return false;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === "string" && FATAL_FS_CODES.has(code)) return false;
+  return true; // socket errors, premature close, body timeouts
+}
+
+function finalError(err: unknown, job: FileDownloadJob, attempts: number): unknown {
+  if (err instanceof ModelTrailError) return err;
+  const code = (err as { code?: unknown })?.code;
+  const detail = err instanceof Error ? err.message : String(err);
+  if (typeof code === "string" && FATAL_FS_CODES.has(code)) {
+    return new ValidationError(`Cannot write artifact "${job.artifactPath}" to ${job.destPath}: ${detail}`, {
+      cause: err,
+      issues: [{ path: job.artifactPath, message: code }],
+    });
+  }
+  if (code === "UND_ERR_BODY_TIMEOUT") {
+    return new TimeoutError(`Download of artifact "${job.artifactPath}" stalled (${attempts} attempts)`, 0, {
+      cause: err,
+    });
+  }
+  return new NetworkError(
+    `Download of artifact "${job.artifactPath}" failed after ${attempts} attempt(s): ${detail}`,
+    typeof code === "string" ? code : undefined,
+    { cause: err, hint: "Check the connection to the MLflow server and retry" },
+  );
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, path: string): void {
+  if (signal?.aborted) throw toAbortError(signal, path);
+}
+
+/** An AbortError for a transfer stopped through its signal. */
+export function toAbortError(signal: AbortSignal | undefined, path: string): ModelTrailError {
+  const reason = signal?.reason;
+  if (reason instanceof ModelTrailError) return reason;
+  return new AbortError(`Transfer of artifact "${path}" was aborted`, { cause: reason });
+}

@@ -1,0 +1,19 @@
+export {
+  type ArtifactLocation,
+  isProxiedArtifactUri,
+  type ParsedArtifactUri,
+  parseArtifactUri,
+} from "./artifact-location.js";
+export { artifactPathProblem, assertSafeArtifactPath } from "./artifact-path.js";
+export { MlflowArtifacts, type MlflowArtifactsOptions } from "./artifacts-client.js";
+export { DEFAULT_MULTIPART, type MultipartOptions } from "./multipart-upload.js";
+export type { ArtifactProgress } from "./progress.js";
+export type {
+  ArtifactFileInfo,
+  ArtifactRef,
+  DownloadedFile,
+  DownloadResult,
+  TransferOptions,
+  UploadedFile,
+  UploadResult,
+} from "./types.js";

@@ -1,0 +1,133 @@
+import type { HttpClient } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
+import { z } from "zod";
+import { type ArtifactLocation, PROXY_ARTIFACTS_ROUTE } from "./artifact-location.js";
+import { assertSafeArtifactPath, joinArtifactPath } from "./artifact-path.js";
+import type { ArtifactFileInfo } from "./types.js";
+
+const sizeSchema = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional();
+
+const fileInfoSchema = z.object({
+  path: z.string(),
+  is_dir: z.boolean().optional(),
+  file_size: sizeSchema,
+});
+
+const proxyListSchema = z.object({ files: z.array(fileInfoSchema).optional() });
+const trackingListSchema = z.object({
+  files: z.array(fileInfoSchema).optional(),
+  next_page_token: z.string().optional(),
+});
+
+/** Limits that keep a listing of a hostile or broken server bounded. */
+export interface ListLimits {
+  /** Deepest directory level descended into (default 64). */
+  maxDepth: number;
+  /** Most entries returned (default 1 000 000). */
+  maxEntries: number;
+  /** Most pages fetched for one directory of the tracking API (default 10 000). */
+  maxPages: number;
+}
+
+const DEFAULT_LIMITS: ListLimits = { maxDepth: 64, maxEntries: 1_000_000, maxPages: 10_000 };
+
+/**
+ * Lists the direct children of `loc` plus `rel`. Entry paths come back relative to `loc` and are
+ * checked first: a name that is absolute, contains `..`, a backslash or NUL makes it throw
+ * ValidationError. Throws what HttpClient throws (NotFoundError, ...).
+ */
+export async function listDirectory(
+  http: HttpClient,
+  loc: ArtifactLocation,
+  rel: string,
+  signal?: AbortSignal,
+  limits: ListLimits = DEFAULT_LIMITS,
+): Promise<ArtifactFileInfo[]> {
+  const dir = joinArtifactPath(loc.path, rel);
+  const out: ArtifactFileInfo[] = [];
+  if (loc.kind === "proxy") {
+    const body = await http.json({
+      method: "GET",
+      path: PROXY_ARTIFACTS_ROUTE,
+      query: dir === "" ? undefined : { path: dir },
+      schema: proxyListSchema,
+      signal,
+    });
+    for (const f of body.files ?? []) {
+      // The proxy answers with names relative to the listed directory.
+      const name = assertSafeArtifactPath(f.path, "artifact listing entry");
+      out.push({ path: joinArtifactPath(rel, name), isDir: f.is_dir ?? false, fileSize: f.file_size });
+    }
+    return out;
+  }
+  // Tracking API: paths are relative to the run's artifact root, pages via next_page_token.
+  let pageToken: string | undefined;
+  for (let page = 0; page < limits.maxPages; page++) {
+    const body = await http.json({
+      method: "GET",
+      path: "/api/2.0/mlflow/artifacts/list",
+      query: { run_id: loc.runId, path: dir === "" ? undefined : dir, page_token: pageToken },
+      schema: trackingListSchema,
+      signal,
+    });
+    for (const f of body.files ?? []) {
+      const full = assertSafeArtifactPath(f.path, "artifact listing entry");
+      if (full === dir) continue; // listing a file answers with the file itself
+      if (dir !== "" && !full.startsWith(`${dir}/`)) {
+        throw new ValidationError(`Refusing artifact listing entry ${JSON.stringify(f.path)}`, {
+          issues: [{ path: JSON.stringify(f.path), message: `is not inside the listed directory "${dir}"` }],
+        });
+      }
+      const name = dir === "" ? full : full.slice(dir.length + 1);
+      out.push({ path: joinArtifactPath(rel, name), isDir: f.is_dir ?? false, fileSize: f.file_size });
+    }
+    pageToken = body.next_page_token || undefined;
+    if (pageToken === undefined) return out;
+  }
+  throw new ValidationError(`Artifact listing of "${dir}" did not end after ${limits.maxPages} pages`);
+}
+
+/**
+ * Lists everything below `loc`, depth first, as an async iterator of files and directories (paths
+ * relative to `loc`). With `recursive: false` only the direct children. Every entry is checked as
+ * in `listDirectory`; depth and entry count are bounded (ValidationError past the limits).
+ */
+export async function* listArtifacts(
+  http: HttpClient,
+  loc: ArtifactLocation,
+  options: { recursive?: boolean; signal?: AbortSignal; limits?: Partial<ListLimits> } = {},
+): AsyncGenerator<ArtifactFileInfo> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const recursive = options.recursive ?? true;
+  const stack: Array<{ rel: string; depth: number }> = [{ rel: "", depth: 0 }];
+  let count = 0;
+  while (stack.length > 0) {
+    const { rel, depth } = stack.pop() as { rel: string; depth: number };
+    const entries = await listDirectory(http, loc, rel, options.signal, limits);
+    const dirs: string[] = [];
+    for (const entry of entries) {
+      // A proxy listing of a single file answers with the file itself: it is not a child.
+      if (rel === "" && entries.length === 1 && !entry.isDir && isSelfListing(loc, entry)) return;
+      if (++count > limits.maxEntries) {
+        throw new ValidationError(`Artifact listing exceeded ${limits.maxEntries} entries`, {
+          hint: "Raise limits.maxEntries if this is expected",
+        });
+      }
+      yield entry;
+      if (entry.isDir) dirs.push(entry.path);
+    }
+    if (!recursive) return;
+    for (const d of dirs.reverse()) {
+      if (depth + 1 > limits.maxDepth) {
+        throw new ValidationError(`Artifact tree is deeper than ${limits.maxDepth} levels at "${d}"`);
+      }
+      stack.push({ rel: d, depth: depth + 1 });
+    }
+  }
+}
+
+function isSelfListing(loc: ArtifactLocation, entry: ArtifactFileInfo): boolean {
+  if (loc.path === "") return false;
+  const base = loc.path.slice(loc.path.lastIndexOf("/") + 1);
+  return entry.path === base && loc.kind === "proxy";
+}

@@ -1,0 +1,124 @@
+import type { HttpClient } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
+import { z } from "zod";
+import { proxyUrlPath } from "./artifact-location.js";
+import { runBounded } from "./bounded.js";
+import { fileBodyFactory } from "./file-body.js";
+
+/** Multipart upload settings; used only when the server's artifact store supports it. */
+export interface MultipartOptions {
+  /** Files at least this large try multipart first (default 500 MiB, as MLflow). */
+  minFileSize: number;
+  /** Size of each part (default 10 MiB, as MLflow); the last part is smaller. */
+  partSize: number;
+}
+
+/** MLflow's defaults (MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE, MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE). */
+export const DEFAULT_MULTIPART: MultipartOptions = { minFileSize: 500 * 1024 ** 2, partSize: 10 * 1024 ** 2 };
+
+const MPU_ROUTE = "/api/2.0/mlflow-artifacts/mpu";
+
+const createResponseSchema = z.object({
+  upload_id: z.string().optional(),
+  credentials: z.array(
+    z.object({
+      url: z.string(),
+      part_number: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]),
+      headers: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
+});
+
+/** One multipart upload to run. */
+export interface MultipartJob {
+  /** Proxy path of the destination directory (relative to the proxy root, "" for the root). */
+  dirPath: string;
+  /** File name the artifact gets in that directory. */
+  fileName: string;
+  localPath: string;
+  size: number;
+  partSize: number;
+  concurrency: number;
+  signal?: AbortSignal | undefined;
+  /** Bytes sent; negative when a retried part discards bytes already counted. */
+  onBytes?: (n: number) => void;
+}
+
+/**
+ * Uploads a file with MLflow's proxied multipart protocol: `POST mpu/create/<dir>` with
+ * `{ path: fileName, num_parts }` returns an `upload_id` and one presigned `credentials[i].url` per
+ * part; each part is PUT to its URL with the credential's headers (streamed from disk, retried by
+ * the transport; no modeltrail credentials are sent to another origin); `POST mpu/complete/<dir>`
+ * with `{ path, upload_id, parts: [{ part_number, etag, url }] }` finishes it, and on any failure
+ * `POST mpu/abort/<dir>` with `{ path, upload_id }` cleans up. Returns "unsupported" when the server
+ * answers create with 501 NOT_IMPLEMENTED (e.g. a local-filesystem artifact store). Throws ApiError,
+ * NetworkError, ValidationError (bad create response), AbortError.
+ */
+export async function multipartUpload(http: HttpClient, job: MultipartJob): Promise<"done" | "unsupported"> {
+  const numParts = Math.max(1, Math.ceil(job.size / job.partSize));
+  const createRes = await http.request({
+    method: "POST",
+    path: proxyUrlPath(`${MPU_ROUTE}/create`, job.dirPath),
+    json: { path: job.fileName, num_parts: numParts },
+    headers: { accept: "application/json" },
+    signal: job.signal,
+    okStatuses: [501],
+  });
+  if (createRes.status === 501) {
+    await createRes.dump();
+    return "unsupported";
+  }
+  const parsed = createResponseSchema.safeParse(await createRes.json());
+  if (!parsed.success) throw ValidationError.fromZod("multipart upload create response", parsed.error);
+  const { upload_id: uploadId, credentials } = parsed.data;
+  if (credentials.length !== numParts) {
+    throw new ValidationError(
+      `Multipart create for "${job.fileName}" returned ${credentials.length} part URLs, expected ${numParts}`,
+    );
+  }
+  const parts: Array<{ part_number: number; etag: string; url: string }> = [];
+  try {
+    const ordered = [...credentials].sort((a, b) => a.part_number - b.part_number);
+    await runBounded(
+      ordered,
+      job.concurrency,
+      async (cred, i, signal) => {
+        const start = i * job.partSize;
+        const end = Math.min(job.size, start + job.partSize) - 1;
+        const res = await http.request({
+          method: "PUT",
+          path: cred.url,
+          headers: { ...cred.headers, "content-length": String(end - start + 1) },
+          body: fileBodyFactory(job.localPath, { start, end }, job.onBytes),
+          signal,
+        });
+        await res.dump();
+        parts[i] = { part_number: cred.part_number, etag: res.headers.etag ?? "", url: cred.url };
+      },
+      job.signal,
+    );
+    const done = await http.request({
+      method: "POST",
+      path: proxyUrlPath(`${MPU_ROUTE}/complete`, job.dirPath),
+      json: { path: job.fileName, upload_id: uploadId, parts },
+      signal: job.signal,
+      retrySafe: true,
+    });
+    await done.dump();
+    return "done";
+  } catch (err) {
+    try {
+      const res = await http.request({
+        method: "POST",
+        path: proxyUrlPath(`${MPU_ROUTE}/abort`, job.dirPath),
+        json: { path: job.fileName, upload_id: uploadId },
+        retrySafe: true,
+        retry: { maxRetries: 1 },
+      });
+      await res.dump();
+    } catch {
+      // the original failure matters more than a failed clean-up
+    }
+    throw err;
+  }
+}

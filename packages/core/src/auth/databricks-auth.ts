@@ -39,6 +39,16 @@ export interface DatabricksAuthOptions {
   profile?: string | undefined;
   /** Config file path (`DATABRICKS_CONFIG_FILE`; default `~/.databrickscfg`). */
   configFile?: string | undefined;
+  /**
+   * Azure resource id of the workspace (`DATABRICKS_AZURE_RESOURCE_ID`, `azure_workspace_resource_id`),
+   * `/subscriptions/.../providers/Microsoft.Databricks/workspaces/<name>`. With `azure-client-secret`
+   * it is sent as `X-Databricks-Azure-Workspace-Resource-Id` together with an Azure management token
+   * (`X-Databricks-Azure-SP-Management-Token`), which lets a service principal that is not yet a
+   * workspace user be added on first use, as the Databricks SDKs do.
+   */
+  azureWorkspaceResourceId?: string | undefined;
+  /** With `azure-client-secret`, always send `X-Databricks-Azure-SP-Management-Token` (default: only with a workspace resource id). */
+  azureManagementToken?: boolean | undefined;
   /** Forces one method (`DATABRICKS_AUTH_TYPE`, `auth_type`). */
   authType?: DatabricksAuthType | string | undefined;
   /**
@@ -98,6 +108,11 @@ const ATTRIBUTES = {
     secret: true,
   },
   azureTenantId: { option: "azureTenantId", env: "ARM_TENANT_ID", key: "azure_tenant_id" },
+  azureWorkspaceResourceId: {
+    option: "azureWorkspaceResourceId",
+    env: "DATABRICKS_AZURE_RESOURCE_ID",
+    key: "azure_workspace_resource_id",
+  },
   authType: { option: "authType", env: "DATABRICKS_AUTH_TYPE", key: "auth_type" },
 } satisfies Record<string, Attribute>;
 
@@ -257,20 +272,61 @@ function createProvider(
         retry: options.retry,
       });
     case "azure-client-secret":
-      return azureClientSecretCredential({
-        tenantId: values.azureTenantId!,
-        clientId: values.azureClientId!,
-        clientSecret: values.azureClientSecret!,
-        scope: `${AZURE_DATABRICKS_RESOURCE_ID}/.default`,
-        authorityHost:
-          nonEmpty(options.azureAuthorityHost) ??
-          nonEmpty(env.AZURE_AUTHORITY_HOST) ??
-          azureAuthorityHostForWorkspace(host),
-        dispatcher: options.dispatcher,
-        clock: options.clock,
-        retry: options.retry,
-      });
+      return azureServicePrincipal(host, values, options, env);
   }
+}
+
+/** Azure management endpoints (the resource of `X-Databricks-Azure-SP-Management-Token`) per authority. */
+const AZURE_MANAGEMENT_RESOURCES: Record<string, string> = {
+  "https://login.microsoftonline.com": "https://management.core.windows.net/",
+  "https://login.chinacloudapi.cn": "https://management.core.chinacloudapi.cn/",
+  "https://login.microsoftonline.us": "https://management.core.usgovcloudapi.net/",
+};
+
+function azureServicePrincipal(
+  host: string,
+  values: Partial<Record<AttributeName, string>>,
+  options: DatabricksAuthOptions,
+  env: Record<string, string | undefined>,
+): CredentialProvider {
+  const authorityHost =
+    nonEmpty(options.azureAuthorityHost) ??
+    nonEmpty(env.AZURE_AUTHORITY_HOST) ??
+    azureAuthorityHostForWorkspace(host);
+  const common = {
+    tenantId: values.azureTenantId!,
+    clientId: values.azureClientId!,
+    clientSecret: values.azureClientSecret!,
+    authorityHost,
+    dispatcher: options.dispatcher,
+    clock: options.clock,
+    retry: options.retry,
+  };
+  const workspace = azureClientSecretCredential({
+    ...common,
+    scope: `${AZURE_DATABRICKS_RESOURCE_ID}/.default`,
+  });
+  const resourceId = values.azureWorkspaceResourceId;
+  if (!resourceId && !options.azureManagementToken) return workspace;
+  const managementResource =
+    AZURE_MANAGEMENT_RESOURCES[azureAuthorityHostForWorkspace(host)] ??
+    AZURE_MANAGEMENT_RESOURCES[AZURE_PUBLIC_AUTHORITY_HOST]!;
+  const management = azureClientSecretCredential({ ...common, resource: managementResource });
+  return {
+    kind: workspace.kind,
+    async getAuthHeaders(context) {
+      const [token, mgmt] = await Promise.all([workspace.getToken(context), management.getToken(context)]);
+      const out: Record<string, string> = {
+        authorization: `Bearer ${token.token}`,
+        "x-databricks-azure-sp-management-token": mgmt.token,
+      };
+      if (resourceId) out["x-databricks-azure-workspace-resource-id"] = resourceId;
+      return out;
+    },
+    async close() {
+      await Promise.all([workspace.close(), management.close()]);
+    },
+  };
 }
 
 /**

@@ -390,3 +390,42 @@ describe("resolveDatabricksAuth: Azure service principal", () => {
     );
   });
 });
+
+describe("resolveDatabricksAuth: Azure management token", () => {
+  it("sends the SP management token and workspace resource id when a resource id is configured", async () => {
+    server.use(
+      http.post("*/:tenant/oauth2/v2.0/token", async ({ request }) => {
+        const scope = new URLSearchParams(await request.text()).get("scope");
+        return HttpResponse.json(
+          azureTokenBody(
+            scope === "https://management.core.windows.net//.default" ? "aad-mgmt-token" : "aad-ws-token",
+          ),
+        );
+      }),
+    );
+    const resourceId =
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/ws";
+    const auth = await resolveDatabricksAuth({
+      env: {
+        DATABRICKS_HOST: "https://adb-9.9.azuredatabricks.net",
+        ARM_CLIENT_ID: "arm-client",
+        ARM_CLIENT_SECRET: "arm-secret-value-7",
+        ARM_TENANT_ID: "arm-tenant-id",
+        DATABRICKS_AZURE_RESOURCE_ID: resourceId,
+      },
+      azureAuthorityHost: server.url,
+      homeDir: home,
+    });
+    closers.push(async () => auth.provider.close?.());
+    expect(await auth.provider.getAuthHeaders()).toEqual({
+      authorization: "Bearer aad-ws-token",
+      "x-databricks-azure-sp-management-token": "aad-mgmt-token",
+      "x-databricks-azure-workspace-resource-id": resourceId,
+    });
+    const scopes = server.requests.map((r) => formOf(r.body).scope).sort();
+    expect(scopes).toEqual([
+      `${AZURE_DATABRICKS_RESOURCE_ID}/.default`,
+      "https://management.core.windows.net//.default",
+    ]);
+  });
+});

@@ -1,0 +1,127 @@
+import { type DebugLogger, HttpClient, type HttpClientOptions, type RetryOptions } from "@modeltrail/core";
+import type { Dispatcher } from "undici";
+import type { CallOptions } from "./api-path.js";
+import { MlflowArtifacts, type MlflowArtifactsOptions } from "./artifacts/artifacts-client.js";
+import {
+  type MlflowConnectionOptions,
+  type ResolvedMlflowConnection,
+  resolveHttpConnection,
+  resolveMlflowConnection,
+} from "./config.js";
+import { mapMlflowError } from "./errors.js";
+import { Experiments } from "./experiments.js";
+import { RegisteredModels } from "./model-registry.js";
+import { ModelVersions } from "./model-versions.js";
+import { Runs } from "./runs.js";
+import { type ResolvedArtifactLocation, resolveArtifactLocation } from "./uris.js";
+
+/** Options of `MlflowClient`: connection settings (else `MLFLOW_*` env vars) and transport tuning. */
+export interface MlflowClientOptions extends MlflowConnectionOptions {
+  /** Timeout of one HTTP attempt in ms (default 30 000). */
+  timeoutMs?: number | undefined;
+  /** Retry policy overrides (idempotent requests only). */
+  retry?: Partial<RetryOptions> | undefined;
+  /** undici dispatcher (proxies, tests). */
+  dispatcher?: Dispatcher | undefined;
+  /** Receives redacted debug events of every request. */
+  logger?: DebugLogger | undefined;
+  /** Product token appended to the user agent. */
+  userAgent?: string | undefined;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string> | undefined;
+  /** Artifact transfer settings (concurrency, attempts, progress interval). */
+  artifacts?: MlflowArtifactsOptions | undefined;
+  /** Test hook: replaces the wait between retries. */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /**
+   * Delay in ms before re-creating a model version after a lost response, once the lookup found
+   * nothing (default 500). Tests set it to 0.
+   */
+  registerRetryDelayMs?: number | undefined;
+}
+
+/**
+ * A client of an MLflow tracking server (or a Databricks workspace's MLflow): experiments, runs,
+ * the model registry and artifacts, over one connection pool. Create it with `MlflowClient.create()`
+ * (any tracking URI) or `new MlflowClient()` (http/https URIs). Close it with `close()`.
+ */
+export class MlflowClient {
+  /** The HTTP transport (one undici pool) every call goes through. */
+  readonly http: HttpClient;
+  /** The resolved connection (base URL, kind; credentials are never exposed in messages). */
+  readonly connection: ResolvedMlflowConnection;
+  /** Experiments. */
+  readonly experiments: Experiments;
+  /** Runs, log-batch, log-inputs, metric history. */
+  readonly runs: Runs;
+  /** Registered models and aliases. */
+  readonly registeredModels: RegisteredModels;
+  /** Model versions. */
+  readonly modelVersions: ModelVersions;
+  /** Artifacts through the tracking server's artifact proxy. */
+  readonly artifacts: MlflowArtifacts;
+  /** Options the client was made with (without secrets resolution). */
+  readonly options: Readonly<MlflowClientOptions>;
+
+  /**
+   * Creates a client for an http(s) tracking server from options and `MLFLOW_TRACKING_*` env vars.
+   * Throws ConfigError when MLFLOW_TRACKING_URI is missing or malformed, or is a Databricks URI
+   * (use `MlflowClient.create`), or an already resolved connection can be passed as second argument.
+   */
+  constructor(options: MlflowClientOptions = {}, connection?: ResolvedMlflowConnection) {
+    this.options = options;
+    this.connection = connection ?? resolveHttpConnection(options);
+    const httpOptions: HttpClientOptions & { sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {
+      baseUrl: this.connection.baseUrl,
+      service: "mlflow",
+      credentials: this.connection.credentials,
+      mapError: mapMlflowError,
+      insecureTls: this.connection.insecureTls,
+      ...(this.connection.ca ? { ca: this.connection.ca } : {}),
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    };
+    this.http = new HttpClient(httpOptions);
+    this.experiments = new Experiments(this.http);
+    this.runs = new Runs(this.http);
+    this.registeredModels = new RegisteredModels(this.http);
+    this.modelVersions = new ModelVersions(this.http);
+    this.artifacts = new MlflowArtifacts(this.http, options.artifacts);
+  }
+
+  /**
+   * Creates a client for any tracking URI, including `databricks` and `databricks://PROFILE` (whose
+   * credentials core's Databricks auth resolves: PAT, OAuth M2M, Azure service principal,
+   * `~/.databrickscfg`). Throws ConfigError naming the missing variable.
+   */
+  static async create(options: MlflowClientOptions = {}): Promise<MlflowClient> {
+    return new MlflowClient(options, await resolveMlflowConnection(options));
+  }
+
+  /**
+   * Resolves `runs:/`, `models:/` (version, alias, latest, stage, model id) and `mlflow-artifacts:/`
+   * URIs to a concrete artifact location. Throws ValidationError for a malformed URI (listing the
+   * accepted forms) and NotFoundError when what it names does not exist.
+   */
+  resolveUri(uri: string, options: CallOptions = {}): Promise<ResolvedArtifactLocation> {
+    return resolveArtifactLocation(this, uri, options);
+  }
+
+  /** A link to a run in the tracking UI (Databricks workspaces use their own route). */
+  runLink(experimentId: string, runId: string): string {
+    const base = this.connection.baseUrl;
+    return this.connection.kind === "databricks"
+      ? `${base}/#mlflow/experiments/${experimentId}/runs/${runId}`
+      : `${base}/#/experiments/${experimentId}/runs/${runId}`;
+  }
+
+  /** Closes the connection pool (and any credential provider that holds resources). */
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}

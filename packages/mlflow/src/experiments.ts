@@ -1,0 +1,138 @@
+import { ConflictError, type HttpClient, NotFoundError, paginate } from "@modeltrail/core";
+import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
+import { recordToTags } from "./schemas/common.js";
+import {
+  createExperimentResponse,
+  type Experiment,
+  getExperimentResponse,
+  searchExperimentsResponse,
+} from "./schemas/tracking.js";
+
+/** Options of `experiments.create`. */
+export interface CreateExperimentOptions extends CallOptions {
+  /** Where the experiment's run artifacts go (default: the server's choice). */
+  artifactLocation?: string | undefined;
+  /** Experiment tags. */
+  tags?: Record<string, string> | undefined;
+}
+
+/** Options of `experiments.search`. */
+export interface SearchExperimentsOptions extends PageOptions {
+  /** MLflow filter, e.g. `name LIKE 'team-%'` or `tags.owner = 'ml'`. */
+  filter?: string | undefined;
+  /** Sort keys, e.g. `["last_update_time DESC"]`. */
+  orderBy?: string[] | undefined;
+  /** ACTIVE_ONLY (default), DELETED_ONLY or ALL. */
+  viewType?: "ACTIVE_ONLY" | "DELETED_ONLY" | "ALL" | undefined;
+}
+
+/** Experiments of the tracking server (`/mlflow/experiments/*`). */
+export class Experiments {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Gets an experiment by id. Throws NotFoundError when it does not exist. */
+  async get(experimentId: string, options: CallOptions = {}): Promise<Experiment> {
+    const res = await this.http.json({
+      method: "GET",
+      path: `${MLFLOW_API}/experiments/get`,
+      query: { experiment_id: experimentId },
+      signal: options.signal,
+      schema: getExperimentResponse,
+    });
+    return res.experiment;
+  }
+
+  /** Gets an experiment by name. Throws NotFoundError when it does not exist. */
+  async getByName(name: string, options: CallOptions = {}): Promise<Experiment> {
+    const res = await this.http.json({
+      method: "GET",
+      path: `${MLFLOW_API}/experiments/get-by-name`,
+      query: { experiment_name: name },
+      signal: options.signal,
+      schema: getExperimentResponse,
+    });
+    return res.experiment;
+  }
+
+  /** Gets an experiment by name, or undefined when there is none. */
+  async findByName(name: string, options: CallOptions = {}): Promise<Experiment | undefined> {
+    try {
+      return await this.getByName(name, options);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Creates an experiment and returns its id. Not retried automatically (a create is not
+   * idempotent); use `getOrCreate` for that. Throws ConflictError when the name is taken.
+   */
+  async create(name: string, options: CreateExperimentOptions = {}): Promise<string> {
+    const res = await this.http.json({
+      method: "POST",
+      path: `${MLFLOW_API}/experiments/create`,
+      json: {
+        name,
+        ...(options.artifactLocation ? { artifact_location: options.artifactLocation } : {}),
+        ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
+      },
+      signal: options.signal,
+      schema: createExperimentResponse,
+    });
+    return res.experiment_id;
+  }
+
+  /**
+   * Returns the id of the experiment with this name, creating it when missing. Safe to retry and
+   * to race with other creators: a conflict or a lost create response is resolved by looking the
+   * name up again.
+   */
+  async getOrCreate(name: string, options: CreateExperimentOptions = {}): Promise<string> {
+    const existing = await this.findByName(name, options);
+    if (existing) return existing.experiment_id;
+    try {
+      return await this.create(name, options);
+    } catch (err) {
+      const again = await this.findByName(name, options).catch(() => undefined);
+      if (again) return again.experiment_id;
+      if (err instanceof ConflictError) throw err;
+      throw err;
+    }
+  }
+
+  /** Iterates over the experiments matching a filter, page by page. */
+  search(options: SearchExperimentsOptions = {}): AsyncGenerator<Experiment, void, undefined> {
+    return paginate(
+      async (pageToken) => {
+        const res = await this.http.json({
+          method: "POST",
+          path: `${MLFLOW_API}/experiments/search`,
+          json: {
+            max_results: options.pageSize ?? 1000,
+            ...(options.filter ? { filter: options.filter } : {}),
+            ...(options.orderBy ? { order_by: options.orderBy } : {}),
+            ...(options.viewType ? { view_type: options.viewType } : {}),
+            ...(pageToken ? { page_token: pageToken } : {}),
+          },
+          retrySafe: true,
+          signal: options.signal,
+          schema: searchExperimentsResponse,
+        });
+        return { items: res.experiments, nextPageToken: res.next_page_token };
+      },
+      { maxPages: options.maxPages, signal: options.signal },
+    );
+  }
+
+  /** Marks an experiment deleted. */
+  async delete(experimentId: string, options: CallOptions = {}): Promise<void> {
+    await this.http.json({
+      method: "POST",
+      path: `${MLFLOW_API}/experiments/delete`,
+      json: { experiment_id: experimentId },
+      retrySafe: true,
+      signal: options.signal,
+    });
+  }
+}

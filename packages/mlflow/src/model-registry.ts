@@ -1,0 +1,201 @@
+import { type HttpClient, paginate, ValidationError, type ValidationIssue } from "@modeltrail/core";
+import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
+import { recordToTags } from "./schemas/common.js";
+import {
+  latestVersionsResponse,
+  type ModelVersion,
+  modelVersionResponse,
+  type RegisteredModel,
+  registeredModelResponse,
+  searchRegisteredModelsResponse,
+} from "./schemas/registry.js";
+import { checkLength, MLFLOW_LIMITS } from "./validation.js";
+
+/** Options of `registeredModels.create`. */
+export interface CreateRegisteredModelOptions extends CallOptions {
+  description?: string | undefined;
+  tags?: Record<string, string> | undefined;
+}
+
+/** Options of `registeredModels.search`. */
+export interface SearchRegisteredModelsOptions extends PageOptions {
+  /** MLflow filter, e.g. `name LIKE 'fraud-%'` or `tags.team = 'risk'`. */
+  filter?: string | undefined;
+  /** Sort keys, e.g. `["name ASC"]`. */
+  orderBy?: string[] | undefined;
+}
+
+/** Checks a registry tag (key ≤ 250, value ≤ 100 000 characters). */
+export function checkRegistryTag(key: string, value: string, path: string, issues: ValidationIssue[]): void {
+  if (typeof key !== "string" || key === "")
+    issues.push({ path: `${path}.key`, message: "key is missing or empty" });
+  checkLength(key, MLFLOW_LIMITS.registryTagKeyLength, `${path}.key`, issues);
+  if (typeof value !== "string") issues.push({ path: `${path}.value`, message: "value must be a string" });
+  else checkLength(value, MLFLOW_LIMITS.registryTagValueLength, `${path}.value`, issues);
+}
+
+/** Validates registry tags; throws ValidationError listing every problem. */
+export function validateRegistryTags(tags: Record<string, string> | undefined, subject: string): void {
+  const issues: ValidationIssue[] = [];
+  Object.entries(tags ?? {}).forEach(([k, v], i) => {
+    checkRegistryTag(k, v, `tags[${i}]`, issues);
+  });
+  if (issues.length > 0) throw new ValidationError(`Invalid ${subject} tags`, { issues });
+}
+
+/** Registered models of the model registry (`/mlflow/registered-models/*`), aliases included. */
+export class RegisteredModels {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Creates a registered model. Throws ConflictError when the name exists (MLflow sends it as HTTP 400). */
+  async create(name: string, options: CreateRegisteredModelOptions = {}): Promise<RegisteredModel> {
+    validateRegistryTags(options.tags, "registered model");
+    const res = await this.http.json({
+      method: "POST",
+      path: `${MLFLOW_API}/registered-models/create`,
+      json: {
+        name,
+        ...(options.description !== undefined ? { description: options.description } : {}),
+        ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
+      },
+      signal: options.signal,
+      schema: registeredModelResponse,
+    });
+    return res.registered_model;
+  }
+
+  /** Gets a registered model (with its latest versions per stage and aliases). Throws NotFoundError. */
+  async get(name: string, options: CallOptions = {}): Promise<RegisteredModel> {
+    const res = await this.http.json({
+      method: "GET",
+      path: `${MLFLOW_API}/registered-models/get`,
+      query: { name },
+      signal: options.signal,
+      schema: registeredModelResponse,
+    });
+    return res.registered_model;
+  }
+
+  /** Updates the description of a registered model. */
+  async updateDescription(
+    name: string,
+    description: string,
+    options: CallOptions = {},
+  ): Promise<RegisteredModel> {
+    const res = await this.http.json({
+      method: "PATCH",
+      path: `${MLFLOW_API}/registered-models/update`,
+      json: { name, description },
+      retrySafe: true,
+      signal: options.signal,
+      schema: registeredModelResponse,
+    });
+    return res.registered_model;
+  }
+
+  /** Deletes a registered model and all its versions. Throws NotFoundError when it does not exist. */
+  async delete(name: string, options: CallOptions = {}): Promise<void> {
+    await this.http.json({
+      method: "DELETE",
+      path: `${MLFLOW_API}/registered-models/delete`,
+      json: { name },
+      signal: options.signal,
+    });
+  }
+
+  /** Iterates over the registered models matching a filter, page by page. */
+  search(options: SearchRegisteredModelsOptions = {}): AsyncGenerator<RegisteredModel, void, undefined> {
+    return paginate(
+      async (pageToken) => {
+        const res = await this.http.json({
+          method: "GET",
+          path: `${MLFLOW_API}/registered-models/search`,
+          query: {
+            filter: options.filter,
+            max_results: options.pageSize ?? 1000,
+            order_by: options.orderBy,
+            page_token: pageToken,
+          },
+          signal: options.signal,
+          schema: searchRegisteredModelsResponse,
+        });
+        return { items: res.registered_models, nextPageToken: res.next_page_token };
+      },
+      { maxPages: options.maxPages, signal: options.signal },
+    );
+  }
+
+  /** Sets a tag on a registered model. */
+  async setTag(name: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
+    validateRegistryTags({ [key]: value }, "registered model");
+    await this.http.json({
+      method: "POST",
+      path: `${MLFLOW_API}/registered-models/set-tag`,
+      json: { name, key, value },
+      retrySafe: true,
+      signal: options.signal,
+    });
+  }
+
+  /** Deletes a tag of a registered model. */
+  async deleteTag(name: string, key: string, options: CallOptions = {}): Promise<void> {
+    await this.http.json({
+      method: "DELETE",
+      path: `${MLFLOW_API}/registered-models/delete-tag`,
+      json: { name, key },
+      signal: options.signal,
+    });
+  }
+
+  /** Points an alias (`champion`, `prod`...) at a version, moving it if it pointed elsewhere. */
+  async setAlias(name: string, alias: string, version: string, options: CallOptions = {}): Promise<void> {
+    await this.http.json({
+      method: "POST",
+      path: `${MLFLOW_API}/registered-models/alias`,
+      json: { name, alias, version },
+      retrySafe: true,
+      signal: options.signal,
+    });
+  }
+
+  /** Gets the version an alias points at. Throws NotFoundError when the alias does not exist. */
+  async getVersionByAlias(name: string, alias: string, options: CallOptions = {}): Promise<ModelVersion> {
+    const res = await this.http.json({
+      method: "GET",
+      path: `${MLFLOW_API}/registered-models/alias`,
+      query: { name, alias },
+      signal: options.signal,
+      schema: modelVersionResponse,
+    });
+    return res.model_version;
+  }
+
+  /** Deletes an alias. */
+  async deleteAlias(name: string, alias: string, options: CallOptions = {}): Promise<void> {
+    await this.http.json({
+      method: "DELETE",
+      path: `${MLFLOW_API}/registered-models/alias`,
+      json: { name, alias },
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * The latest version in each stage (or only in the given stages: `None`, `Staging`, `Production`,
+   * `Archived`). For users of the deprecated stage workflow; prefer aliases.
+   */
+  async getLatestVersions(
+    name: string,
+    stages?: string[],
+    options: CallOptions = {},
+  ): Promise<ModelVersion[]> {
+    const res = await this.http.json({
+      method: "GET",
+      path: `${MLFLOW_API}/registered-models/get-latest-versions`,
+      query: { name, stages },
+      signal: options.signal,
+      schema: latestVersionsResponse,
+    });
+    return res.model_versions;
+  }
+}

@@ -1,4 +1,11 @@
-import { type HttpClient, paginate, ValidationError, type ValidationIssue } from "@modeltrail/core";
+import {
+  BadRequestError,
+  type HttpClient,
+  NotFoundError,
+  paginate,
+  ValidationError,
+  type ValidationIssue,
+} from "@modeltrail/core";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { recordToTags } from "./schemas/common.js";
 import {
@@ -158,16 +165,36 @@ export class RegisteredModels {
     });
   }
 
-  /** Gets the version an alias points at. Throws NotFoundError when the alias does not exist. */
+  /**
+   * Gets the version an alias points at. Throws NotFoundError when the model or the alias does not
+   * exist (MLflow reports a missing alias as INVALID_PARAMETER_VALUE; it is mapped to not-found).
+   */
   async getVersionByAlias(name: string, alias: string, options: CallOptions = {}): Promise<ModelVersion> {
-    const res = await this.http.json({
-      method: "GET",
-      path: `${MLFLOW_API}/registered-models/alias`,
-      query: { name, alias },
-      signal: options.signal,
-      schema: modelVersionResponse,
-    });
-    return res.model_version;
+    try {
+      const res = await this.http.json({
+        method: "GET",
+        path: `${MLFLOW_API}/registered-models/alias`,
+        query: { name, alias },
+        signal: options.signal,
+        schema: modelVersionResponse,
+      });
+      return res.model_version;
+    } catch (err) {
+      if (err instanceof BadRequestError && /alias .* not found/i.test(err.serviceMessage ?? "")) {
+        throw new NotFoundError({
+          service: err.service,
+          status: err.status,
+          method: err.method,
+          url: err.url,
+          serviceCode: err.serviceCode,
+          serviceMessage: err.serviceMessage,
+          requestId: err.requestId,
+          hint: `Set the alias with setAlias("${name}", "${alias}", version) or use another alias`,
+          cause: err,
+        });
+      }
+      throw err;
+    }
   }
 
   /** Deletes an alias. */

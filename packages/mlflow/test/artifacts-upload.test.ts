@@ -1,5 +1,6 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ArtifactProgress } from "../src/artifacts/index.js";
@@ -225,5 +226,38 @@ describe("multipart uploads", () => {
     expect(res.files.map((f) => f.multipart)).toEqual([false, false]);
     expect(store.size).toBe(2);
     expect(fx.server.requests.filter((r) => r.path.includes("/mpu/create/"))).toHaveLength(1);
+  });
+
+  it("keeps presigned URL signatures and credential headers out of errors", async () => {
+    const signature = "SIGplanted0123456789abcdefSECRET";
+    const token = "TOKplanted-session-token-987654";
+    fx = await setup([], { multipart: { minFileSize: 10, partSize: 100 } });
+    const base = fx.server.url;
+    fx.server.use(
+      http.post(`*${MPU}/create/*`, () =>
+        HttpResponse.json({
+          upload_id: "up-3",
+          credentials: [
+            {
+              url: `${base}/presigned/p1?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=${signature}`,
+              part_number: 1,
+              headers: { "x-amz-security-token": token },
+            },
+          ],
+        }),
+      ),
+      http.put("*/presigned/p1", () =>
+        HttpResponse.text(`<Error>bad signature ${signature} for token ${token}</Error>`, { status: 403 }),
+      ),
+      http.post(`*${MPU}/abort/*`, () => HttpResponse.json({})),
+    );
+    const f = join(fx.dir, "f.bin");
+    await writeFile(f, bytes(20));
+    const err = await fx.artifacts.uploadFile(f, `mlflow-artifacts:/${ROOT}`).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "FORBIDDEN" });
+    const shown = [(err as Error).message, JSON.stringify(err), inspect(err, { depth: 8 })].join("\n");
+    expect(shown).toContain("presigned/p1");
+    expect(shown).not.toContain(signature);
+    expect(shown).not.toContain(token);
   });
 });

@@ -1,5 +1,5 @@
 import type { HttpClient } from "@modeltrail/core";
-import { ValidationError } from "@modeltrail/core";
+import { registerSecret, ValidationError } from "@modeltrail/core";
 import { z } from "zod";
 import { proxyUrlPath } from "./artifact-location.js";
 import { runBounded } from "./bounded.js";
@@ -71,6 +71,7 @@ export async function multipartUpload(http: HttpClient, job: MultipartJob): Prom
   const parsed = createResponseSchema.safeParse(await createRes.json());
   if (!parsed.success) throw ValidationError.fromZod("multipart upload create response", parsed.error);
   const { upload_id: uploadId, credentials } = parsed.data;
+  for (const cred of credentials) registerPresignedSecrets(cred.url, cred.headers);
   if (credentials.length !== numParts) {
     throw new ValidationError(
       `Multipart create for "${job.fileName}" returned ${credentials.length} part URLs, expected ${numParts}`,
@@ -121,4 +122,21 @@ export async function multipartUpload(http: HttpClient, job: MultipartJob): Prom
     }
     throw err;
   }
+}
+
+/** Query parameters of presigned URLs (S3, GCS, Azure SAS) and headers that carry credentials. */
+const SECRET_NAME = /signature|sig$|token|credential|key|secret|auth/i;
+
+/**
+ * Registers the credential parts of a presigned part URL and its headers as secrets, so that an
+ * error naming the URL (a failed part PUT) never shows them.
+ */
+export function registerPresignedSecrets(url: string, headers: Record<string, string> | undefined): void {
+  try {
+    for (const [name, value] of new URL(url).searchParams) if (SECRET_NAME.test(name)) registerSecret(value);
+  } catch {
+    // not a URL: the request will fail with a clear error
+  }
+  for (const [name, value] of Object.entries(headers ?? {}))
+    if (SECRET_NAME.test(name)) registerSecret(value);
 }

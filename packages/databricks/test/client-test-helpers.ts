@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { startMswServer, type MswServer } from "@modeltrail/test-utils";
+import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import type { RequestHandler } from "msw";
 import { DatabricksClient, type DatabricksClientOptions } from "../src/index.js";
 
@@ -7,8 +7,8 @@ const FIXTURES = new URL("./fixtures/api/", import.meta.url);
 
 /** A fresh copy of a committed fixture (documented Databricks response). */
 // biome-ignore lint/suspicious/noExplicitAny: fixtures are arbitrary JSON
-export function fixture<T = any>(name: string): T {
-  return JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8")) as T;
+export function fixture(name: string): any {
+  return JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8"));
 }
 
 /** A token that must never appear in errors or logs. */

@@ -34,7 +34,9 @@ describe("DatabricksClient", () => {
   });
 
   it("normalises hosts and rejects a missing one naming DATABRICKS_HOST", () => {
-    expect(normalizeDatabricksHost("adb-1.2.azuredatabricks.net/")).toBe("https://adb-1.2.azuredatabricks.net");
+    expect(normalizeDatabricksHost("adb-1.2.azuredatabricks.net/")).toBe(
+      "https://adb-1.2.azuredatabricks.net",
+    );
     expect(normalizeDatabricksHost("http://127.0.0.1:8080")).toBe("http://127.0.0.1:8080");
     expect(() => new DatabricksClient({ host: "" })).toThrow(ConfigError);
     try {

@@ -60,12 +60,18 @@ describe("jobs.get", () => {
     // unknown fields survive
     expect((s as Record<string, unknown>).git_source).toMatchObject({ git_provider: "gitHub" });
     expect((job as Record<string, unknown>).run_as_owner).toBe(true);
-    expect(ws.server.requests.map((r) => queryOf(r.path).get("page_token"))).toEqual([null, "page-2", "page-3"]);
+    expect(ws.server.requests.map((r) => queryOf(r.path).get("page_token"))).toEqual([
+      null,
+      "page-2",
+      "page-3",
+    ]);
   });
 
   it("stops on a page token loop", async () => {
     ws = await startWorkspace([
-      http.get("*/api/2.2/jobs/get", () => HttpResponse.json({ ...fixture("jobs-get.json"), next_page_token: "same" })),
+      http.get("*/api/2.2/jobs/get", () =>
+        HttpResponse.json({ ...fixture("jobs-get.json"), next_page_token: "same" }),
+      ),
     ]);
     await expect(ws.client.jobs.get(1)).rejects.toThrow(/page token "same" twice/);
   });
@@ -80,7 +86,8 @@ describe("jobs.list", () => {
       }),
     ]);
     const ids: number[] = [];
-    for await (const job of ws.client.jobs.list({ name: "train-churn-model", expandTasks: true })) ids.push(job.job_id);
+    for await (const job of ws.client.jobs.list({ name: "train-churn-model", expandTasks: true }))
+      ids.push(job.job_id);
     expect(ids).toEqual([1001, 1002, 1003]);
     const q1 = queryOf(ws.server.requests[0]?.path ?? "");
     expect(q1.get("name")).toBe("train-churn-model");
@@ -90,7 +97,9 @@ describe("jobs.list", () => {
   });
 
   it("fetches only the pages that are consumed", async () => {
-    ws = await startWorkspace([http.get("*/api/2.2/jobs/list", () => HttpResponse.json(fixture("jobs-list-page1.json")))]);
+    ws = await startWorkspace([
+      http.get("*/api/2.2/jobs/list", () => HttpResponse.json(fixture("jobs-list-page1.json"))),
+    ]);
     for await (const job of ws.client.jobs.list()) {
       expect(job.job_id).toBe(1001);
       break;
@@ -99,7 +108,9 @@ describe("jobs.list", () => {
   });
 
   it("handles an empty workspace (no jobs field)", async () => {
-    ws = await startWorkspace([http.get("*/api/2.2/jobs/list", () => HttpResponse.json({ has_more: false }))]);
+    ws = await startWorkspace([
+      http.get("*/api/2.2/jobs/list", () => HttpResponse.json({ has_more: false })),
+    ]);
     const all = [];
     for await (const job of ws.client.jobs.list()) all.push(job);
     expect(all).toEqual([]);
@@ -117,9 +128,16 @@ describe("jobs writes", () => {
     const settings = { name: "n", tasks: [{ task_key: "a" }] };
     expect(await ws.client.jobs.create(settings)).toBe(11223344);
     await ws.client.jobs.reset(11223344, settings);
-    await ws.client.jobs.update(11223344, { newSettings: { max_concurrent_runs: 2 }, fieldsToRemove: ["schedule"] });
+    await ws.client.jobs.update(11223344, {
+      newSettings: { max_concurrent_runs: 2 },
+      fieldsToRemove: ["schedule"],
+    });
     await ws.client.jobs.delete(11223344);
-    const bodies = ws.server.requests.map((r) => [r.method, new URL(r.path, "http://x").pathname, JSON.parse(r.body)]);
+    const bodies = ws.server.requests.map((r) => [
+      r.method,
+      new URL(r.path, "http://x").pathname,
+      JSON.parse(r.body),
+    ]);
     expect(bodies).toEqual([
       ["POST", "/api/2.2/jobs/create", settings],
       ["POST", "/api/2.2/jobs/reset", { job_id: 11223344, new_settings: settings }],
@@ -152,7 +170,10 @@ describe("jobs.runNow", () => {
     ws = await startWorkspace([
       http.post("*/api/2.2/jobs/run-now", () =>
         ++n === 1
-          ? HttpResponse.json(fixture("errors/temporarily-unavailable.json"), { status: 503, headers: { "retry-after": "1" } })
+          ? HttpResponse.json(fixture("errors/temporarily-unavailable.json"), {
+              status: 503,
+              headers: { "retry-after": "1" },
+            })
           : HttpResponse.json(fixture("jobs-run-now.json")),
       ),
     ]);

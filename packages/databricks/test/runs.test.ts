@@ -62,7 +62,11 @@ describe("runs.get", () => {
             iterations: range(0, 100).map(taskRun),
             next_page_token: "it-2",
           });
-        return HttpResponse.json({ run_id: 7, tasks: [taskRun(0)], iterations: range(100, 120).map(taskRun) });
+        return HttpResponse.json({
+          run_id: 7,
+          tasks: [taskRun(0)],
+          iterations: range(100, 120).map(taskRun),
+        });
       }),
     ]);
     const run = await ws.client.runs.get(7);
@@ -74,7 +78,10 @@ describe("runs.get", () => {
     const future = fixture("runs-get-running.json");
     future.status = { state: "HIBERNATING", future_field: { x: 1 } };
     future.state.life_cycle_state = "HIBERNATING";
-    future.tasks[0].status = { state: "TERMINATED", termination_details: { code: "QUANTUM_FLUX", type: "SUCCESS" } };
+    future.tasks[0].status = {
+      state: "TERMINATED",
+      termination_details: { code: "QUANTUM_FLUX", type: "SUCCESS" },
+    };
     ws = await startWorkspace([http.get("*/api/2.2/jobs/runs/get", () => HttpResponse.json(future))]);
     const run = await ws.client.runs.get(455644833);
     expect(runLifecycleState(run)).toBe("HIBERNATING");
@@ -99,7 +106,10 @@ describe("runs writes and reads", () => {
     const out = await ws.client.runs.getOutput(2112892);
     expect(out.error).toBe("ValueError: training data is empty");
     expect(out.metadata?.run_id).toBe(2112892);
-    expect(JSON.parse(ws.server.requests[0]?.body ?? "")).toMatchObject({ run_name: "one-off", idempotency_token: "sub-1" });
+    expect(JSON.parse(ws.server.requests[0]?.body ?? "")).toMatchObject({
+      run_name: "one-off",
+      idempotency_token: "sub-1",
+    });
     expect(JSON.parse(ws.server.requests[1]?.body ?? "")).toEqual({ run_id: 455644834 });
     expect(queryOf(ws.server.requests[2]?.path ?? "").get("run_id")).toBe("2112892");
   });
@@ -128,9 +138,15 @@ describe("runs writes and reads", () => {
       ),
     ]);
     const ids: number[] = [];
-    for await (const run of ws.client.runs.list({ jobId: 11223344, activeOnly: true, expandTasks: true })) ids.push(run.run_id);
+    for await (const run of ws.client.runs.list({ jobId: 11223344, activeOnly: true, expandTasks: true }))
+      ids.push(run.run_id);
     expect(ids).toEqual([455644833, 2]);
     const q = queryOf(ws.server.requests[0]?.path ?? "");
-    expect(Object.fromEntries(q)).toEqual({ job_id: "11223344", active_only: "true", expand_tasks: "true", limit: "25" });
+    expect(Object.fromEntries(q)).toEqual({
+      job_id: "11223344",
+      active_only: "true",
+      expand_tasks: "true",
+      limit: "25",
+    });
   });
 });

@@ -79,7 +79,9 @@ describe("waitForRun outcomes", () => {
 describe("waitForRun polling and progress", () => {
   it("backs off while nothing changes, resets after a change, and reports state changes", async () => {
     const running = "runs-get-running.json";
-    ws = await startWorkspace([sequence("runs-get-queued.json", running, running, running, running, "runs-get-success.json")]);
+    ws = await startWorkspace([
+      sequence("runs-get-queued.json", running, running, running, running, "runs-get-success.json"),
+    ]);
     const t = fakeTime();
     const events: RunProgressEvent[] = [];
     await waitForRun(ws.client, 455644833, {
@@ -99,10 +101,16 @@ describe("waitForRun polling and progress", () => {
       ["RUNNING", "TERMINATED"],
     ]);
     const first = events[0];
-    expect(first?.type === "run-state" && first.message).toBe("Queued due to reaching maximum concurrent runs of 1.");
-    const train = events.filter((e) => e.type === "task-state" && e.taskKey === "train").map((e) => (e.type === "task-state" ? e.state : ""));
+    expect(first?.type === "run-state" && first.message).toBe(
+      "Queued due to reaching maximum concurrent runs of 1.",
+    );
+    const train = events
+      .filter((e) => e.type === "task-state" && e.taskKey === "train")
+      .map((e) => (e.type === "task-state" ? e.state : ""));
     expect(train).toEqual(["QUEUED", "RUNNING", "TERMINATED"]);
-    const register = events.filter((e) => e.type === "task-state" && e.taskKey === "register").map((e) => (e.type === "task-state" ? e.state : ""));
+    const register = events
+      .filter((e) => e.type === "task-state" && e.taskKey === "register")
+      .map((e) => (e.type === "task-state" ? e.state : ""));
     expect(register).toEqual(["QUEUED", "BLOCKED", "TERMINATED"]);
   });
 
@@ -137,9 +145,11 @@ describe("waitForRun timeout and abort", () => {
   it("throws TimeoutError when our own timeout passes while the run is still running", async () => {
     ws = await startWorkspace([sequence("runs-get-running.json")]);
     const t = fakeTime();
-    const err = await waitForRun(ws.client, 455644833, { timeoutMs: 5000, sleep: t.sleep, clock: t.clock }).catch(
-      (e: unknown) => e,
-    );
+    const err = await waitForRun(ws.client, 455644833, {
+      timeoutMs: 5000,
+      sleep: t.sleep,
+      clock: t.clock,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ timeoutMs: 5000 });
     expect((err as Error).message).toMatch(/still RUNNING/);

@@ -1,11 +1,13 @@
 import {
   ConfigError,
   type CredentialProvider,
+  type DatabricksAuthOptions,
   type DebugLogger,
   HttpClient,
   type HttpClientTestHooks,
   type RetryOptions,
   registerSecret,
+  resolveDatabricksAuth,
 } from "@modeltrail/core";
 import type { Dispatcher } from "undici";
 import { mapDatabricksError } from "./errors.js";
@@ -32,13 +34,14 @@ export interface DatabricksClientOptions extends HttpClientTestHooks {
   userAgent?: string | undefined;
 }
 
-/** Options of `DatabricksClient.fromEnv`. */
-export interface DatabricksClientFromEnvOptions extends Omit<DatabricksClientOptions, "host"> {
-  /** Overrides `DATABRICKS_HOST`. */
-  host?: string | undefined;
-  /** The environment to read (default `process.env`). */
-  env?: Record<string, string | undefined> | undefined;
-}
+/**
+ * Options of `DatabricksClient.fromEnv`: the unified-auth settings of `resolveDatabricksAuth`
+ * (`host`, `token`, `clientId`/`clientSecret`, `azureClientId`/`azureClientSecret`/`azureTenantId`,
+ * `profile`, `configFile`, `authType`, `env`...), each overriding its environment variable and
+ * config file key, plus the client options.
+ */
+export type DatabricksClientFromEnvOptions = Omit<DatabricksClientOptions, "host" | "token" | "retry"> &
+  DatabricksAuthOptions;
 
 /**
  * A Databricks workspace client for the Jobs API 2.2: `client.jobs` (create, reset, update, get,
@@ -56,12 +59,16 @@ export class DatabricksClient {
   readonly jobs: JobsApi;
   /** Job runs: submit, get, get-output, cancel, list. */
   readonly runs: RunsApi;
+  /** The auth method in use (`pat`, `oauth-m2m`, `azure-client-secret`, or the provider's kind). */
+  authType: string | undefined;
+  private ownedCredentials: CredentialProvider | undefined;
 
   /** Creates a client. Throws ConfigError when `host` is missing or not a URL. */
   constructor(options: DatabricksClientOptions) {
     this.host = normalizeDatabricksHost(options.host);
     let credentials = options.credentials;
     if (!credentials && options.token !== undefined) credentials = patCredentials(options.token);
+    this.authType = credentials?.kind;
     this.http = new HttpClient({
       baseUrl: this.host,
       service: "databricks",
@@ -80,26 +87,31 @@ export class DatabricksClient {
   }
 
   /**
-   * Creates a client from the environment: `DATABRICKS_HOST` and a personal access token in
-   * `DATABRICKS_TOKEN` (explicit options win). Throws ConfigError naming the missing variable.
+   * Creates a client with credentials resolved like the official Databricks SDKs (core's
+   * `resolveDatabricksAuth`): explicit options, then `DATABRICKS_HOST` with `DATABRICKS_TOKEN` (PAT),
+   * `DATABRICKS_CLIENT_ID`/`DATABRICKS_CLIENT_SECRET` (OAuth M2M), `ARM_CLIENT_ID`/
+   * `ARM_CLIENT_SECRET`/`ARM_TENANT_ID` (Azure service principal), then the `~/.databrickscfg`
+   * profile (`DATABRICKS_CONFIG_PROFILE`, `DATABRICKS_CONFIG_FILE`); `DATABRICKS_AUTH_TYPE` forces
+   * one method. No request is made until the first API call.
+   *
+   * @throws ConfigError listing every method tried and what it lacked.
    */
   static async fromEnv(options: DatabricksClientFromEnvOptions = {}): Promise<DatabricksClient> {
-    const env = options.env ?? process.env;
-    const host = options.host ?? env.DATABRICKS_HOST;
-    if (!host)
-      throw new ConfigError("No Databricks workspace URL configured", { sources: ["DATABRICKS_HOST"] });
-    const token = options.token ?? env.DATABRICKS_TOKEN;
-    if (!options.credentials && !token)
-      throw new ConfigError(
-        "No Databricks credentials configured: tried explicit credentials and a personal access token",
-        { sources: ["DATABRICKS_TOKEN"] },
-      );
-    return new DatabricksClient({ ...options, host, token });
+    const auth = await resolveDatabricksAuth(options);
+    const client = new DatabricksClient({
+      ...options,
+      host: auth.host,
+      credentials: options.credentials ?? auth.provider,
+    });
+    client.authType = options.credentials ? options.credentials.kind : auth.authType;
+    if (!options.credentials) client.ownedCredentials = auth.provider;
+    return client;
   }
 
-  /** Closes the connection pool (when the client created it). */
+  /** Closes the connection pool (when the client created it) and the credential provider `fromEnv` created. */
   async close(): Promise<void> {
     await this.http.close();
+    await this.ownedCredentials?.close?.();
   }
 }
 

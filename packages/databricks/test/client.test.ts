@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import {
   BadRequestError,
@@ -9,18 +13,22 @@ import {
   ServerError,
   UnauthorizedError,
 } from "@modeltrail/core";
+import { startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DatabricksClient, isTransientDatabricksMessage, normalizeDatabricksHost } from "../src/index.js";
 import { type FakeWorkspace, fixture, PLANTED_TOKEN, startWorkspace } from "./client-test-helpers.js";
 
 let ws: FakeWorkspace | undefined;
+afterAll(() => rmSync(emptyHome, { recursive: true, force: true }));
 afterEach(async () => {
   await ws?.close();
   ws = undefined;
 });
 
 const GET_JOB = "*/api/2.2/jobs/get";
+/** A home directory without ~/.databrickscfg, so the developer's own config never leaks into tests. */
+const emptyHome = mkdtempSync(join(tmpdir(), "mt-dbx-home-"));
 const GET_RUN = "*/api/2.2/jobs/runs/get";
 
 describe("DatabricksClient", () => {
@@ -46,19 +54,100 @@ describe("DatabricksClient", () => {
     }
   });
 
-  it("fromEnv reads DATABRICKS_HOST and DATABRICKS_TOKEN and names what is missing", async () => {
-    await expect(DatabricksClient.fromEnv({ env: {} })).rejects.toMatchObject({
-      code: "CONFIG_ERROR",
-      sources: ["DATABRICKS_HOST"],
-    });
-    await expect(DatabricksClient.fromEnv({ env: { DATABRICKS_HOST: "https://h" } })).rejects.toMatchObject({
-      sources: ["DATABRICKS_TOKEN"],
-    });
+  it("fromEnv reports every auth method tried and what was missing", async () => {
+    const err = await DatabricksClient.fromEnv({ env: {}, homeDir: emptyHome }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).sources).toContain("DATABRICKS_HOST");
+    expect((err as Error).message).toMatch(/pat: DATABRICKS_TOKEN not set/);
+    expect((err as Error).message).toMatch(/oauth-m2m/);
+  });
+
+  it("fromEnv uses a PAT from DATABRICKS_HOST/DATABRICKS_TOKEN", async () => {
+    const server = await startMswServer(http.get(GET_JOB, () => HttpResponse.json(fixture("jobs-get.json"))));
     const client = await DatabricksClient.fromEnv({
-      env: { DATABRICKS_HOST: "adb-9.azuredatabricks.net", DATABRICKS_TOKEN: "dapi-x" },
+      env: { DATABRICKS_HOST: server.url, DATABRICKS_TOKEN: PLANTED_TOKEN },
+      homeDir: emptyHome,
     });
-    expect(client.host).toBe("https://adb-9.azuredatabricks.net");
-    await client.close();
+    try {
+      expect(client.authType).toBe("pat");
+      await client.jobs.get(11223344);
+      expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${PLANTED_TOKEN}`);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("fromEnv reads a profile from a config file (DATABRICKS_CONFIG_FILE, DATABRICKS_CONFIG_PROFILE)", async () => {
+    const server = await startMswServer(http.get(GET_JOB, () => HttpResponse.json(fixture("jobs-get.json"))));
+    const file = join(emptyHome, "databrickscfg-test");
+    await writeFile(
+      file,
+      `[DEFAULT]\nhost = https://wrong.example\n\n[ci]\nhost = ${server.url}\ntoken = dapi-from-profile\n`,
+    );
+    const client = await DatabricksClient.fromEnv({
+      env: { DATABRICKS_CONFIG_FILE: file, DATABRICKS_CONFIG_PROFILE: "ci" },
+      homeDir: emptyHome,
+    });
+    try {
+      expect(client.host).toBe(server.url);
+      await client.jobs.get(11223344);
+      expect(server.requests[0]?.headers.authorization).toBe("Bearer dapi-from-profile");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("fromEnv with OAuth M2M discovers the token endpoint, caches the token and refreshes it after a 401", async () => {
+    let tokensIssued = 0;
+    let rejectNext = false;
+    const server = await startMswServer(
+      http.get("*/oidc/.well-known/oauth-authorization-server", ({ request }) =>
+        HttpResponse.json({
+          issuer: `${new URL(request.url).origin}/oidc`,
+          authorization_endpoint: `${new URL(request.url).origin}/oidc/v1/authorize`,
+          token_endpoint: `${new URL(request.url).origin}/oidc/v1/token`,
+        }),
+      ),
+      http.post("*/oidc/v1/token", async ({ request }) => {
+        const form = new URLSearchParams(await request.text());
+        expect(form.get("grant_type")).toBe("client_credentials");
+        expect(form.get("scope")).toBe("all-apis");
+        tokensIssued++;
+        return HttpResponse.json({
+          access_token: `oauth-token-${tokensIssued}`,
+          token_type: "Bearer",
+          expires_in: 3600,
+        });
+      }),
+      http.get(GET_JOB, ({ request }) => {
+        if (rejectNext) {
+          rejectNext = false;
+          return HttpResponse.json(fixture("errors/unauthenticated.json"), { status: 401 });
+        }
+        return HttpResponse.json({ ...fixture("jobs-get.json"), seen: request.headers.get("authorization") });
+      }),
+    );
+    const client = await DatabricksClient.fromEnv({
+      env: {
+        DATABRICKS_HOST: server.url,
+        DATABRICKS_CLIENT_ID: "sp-id",
+        DATABRICKS_CLIENT_SECRET: "sp-SECRET-9c1e",
+      },
+      homeDir: emptyHome,
+    });
+    try {
+      expect(client.authType).toBe("oauth-m2m");
+      expect((await client.jobs.get(1)).seen).toBe("Bearer oauth-token-1");
+      expect((await client.jobs.get(1)).seen).toBe("Bearer oauth-token-1"); // cached
+      rejectNext = true;
+      expect((await client.jobs.get(1)).seen).toBe("Bearer oauth-token-2"); // refreshed after the 401
+      expect(tokensIssued).toBe(2);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { ConfigError, ValidationError } from "@modeltrail/core";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEPLOY_TAGS, deployJob, TASK_TRACE_FLAGS, withTaskTraceParameters } from "../src/index.js";
+import { renderJobTemplate } from "../src/template/render-job-template.js";
 import { type FakeWorkspace, startWorkspace } from "./client-test-helpers.js";
 
 type Settings = Record<string, unknown> & {
@@ -279,6 +280,32 @@ describe("deployJob", () => {
     const res = await deployJob(ws.client, ctx(), big);
     expect(res.action).toBe("unchanged");
     expect(api.calls).toEqual(["list", "get", "get"]);
+  });
+
+  it("deploys settings rendered from a template (dynamic references pass through)", async () => {
+    const api = fakeJobsApi();
+    ws = await startWorkspace(api.handlers);
+    const template = [
+      "name: train-{{ env }}",
+      "tasks:",
+      "  - task_key: train",
+      "    spark_python_task:",
+      "      python_file: train.py",
+      '      parameters: ["--run-name={{ git_sha }}-{{job.run_id}}"]',
+    ].join("\n");
+    const { settings } = renderJobTemplate(template, { ctx: ctx(), vars: { env: "dev" } });
+    const res = await deployJob(ws.client, ctx(), settings);
+    expect(res.action).toBe("created");
+    const stored = api.jobs.get(res.jobId) as Settings;
+    expect(stored.name).toBe("train-dev");
+    const params = (
+      ((stored.tasks as Array<Record<string, unknown>>)[0] as Record<string, unknown>).spark_python_task as {
+        parameters: string[];
+      }
+    ).parameters;
+    expect(params[0]).toBe(`--run-name=${SHA1}-{{job.run_id}}`);
+    expect(params).toContain("--git-sha={{job.parameters.git_sha}}");
+    expect((await deployJob(ws.client, ctx(), settings)).action).toBe("unchanged");
   });
 
   it("rejects settings without a name, a context without a commit, too many tags, duplicate keys", async () => {

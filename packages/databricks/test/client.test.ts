@@ -323,6 +323,21 @@ describe("retries", () => {
 });
 
 describe("secrets", () => {
+  it("never shows the token in debug log events", async () => {
+    const events: unknown[] = [];
+    ws = await startWorkspace(
+      [
+        http.get(GET_JOB, () =>
+          HttpResponse.json(fixture("errors/temporarily-unavailable.json"), { status: 503 }),
+        ),
+      ],
+      { retry: { maxRetries: 1 }, logger: (e) => events.push(e) },
+    );
+    await ws.client.jobs.get(1).catch(() => undefined);
+    expect(events.length).toBeGreaterThan(2);
+    expect(JSON.stringify(events)).not.toContain(PLANTED_TOKEN);
+  });
+
   it("never shows the token in an error, its JSON or util.inspect output", async () => {
     ws = await startWorkspace([
       http.get(GET_JOB, () =>
@@ -334,6 +349,7 @@ describe("secrets", () => {
     ]);
     const err = await ws.client.jobs.get(1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ForbiddenError);
+    expect((err as Error).message).toContain("lacks permission"); // the message itself is kept
     for (const text of [(err as Error).message, JSON.stringify(err), inspect(err, { depth: 6 })])
       expect(text).not.toContain(PLANTED_TOKEN);
   });

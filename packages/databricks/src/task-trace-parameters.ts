@@ -17,7 +17,7 @@ type Json = Record<string, unknown>;
  * receives the trace flags of `TASK_TRACE_FLAGS` (`--job-id={{job.id}}`, `--job-run-id=...`,
  * `--task-run-id=...`, `--task-key=...`, `--git-sha={{job.parameters.git_sha}}`), appended to
  * `parameters` (or added to a wheel's `named_parameters`) when the task does not pass that flag
- * already. Tasks of other types are left as they are. The input is not modified; the result is
+ * already, including the task inside a `for_each_task`. Tasks of other types are left as they are. The input is not modified; the result is
  * deterministic, so applying it twice gives the same settings.
  */
 export function withTaskTraceParameters<T extends Json>(settings: T): T {
@@ -35,6 +35,10 @@ function withTraceOnTask(task: unknown): unknown {
   }
   if (isObject(t.python_wheel_task)) {
     out.python_wheel_task = withFlags(t.python_wheel_task, true);
+  }
+  // The task a for-each task runs for every input is a task too.
+  if (isObject(t.for_each_task) && isObject(t.for_each_task.task)) {
+    out.for_each_task = { ...t.for_each_task, task: withTraceOnTask(t.for_each_task.task) };
   }
   return out;
 }

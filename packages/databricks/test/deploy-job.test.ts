@@ -265,6 +265,24 @@ describe("deployJob", () => {
     expect(withTaskTraceParameters(s)).toEqual(s);
   });
 
+  it("adds the trace flags to the task of a for_each_task", () => {
+    const s = withTaskTraceParameters({
+      tasks: [
+        {
+          task_key: "each",
+          for_each_task: {
+            inputs: "[1,2]",
+            task: { task_key: "inner", spark_python_task: { python_file: "i.py" } },
+          },
+        },
+      ],
+    });
+    const inner = (
+      s.tasks as Array<{ for_each_task: { task: { spark_python_task: { parameters: string[] } } } }>
+    )[0];
+    expect(inner?.for_each_task.task.spark_python_task.parameters).toHaveLength(5);
+  });
+
   it("deploys a job with more than 100 tasks idempotently (paginated jobs/get)", async () => {
     const api = fakeJobsApi();
     ws = await startWorkspace(api.handlers);

@@ -1,7 +1,14 @@
-import { type DebugLogger, HttpClient, type HttpClientOptions, type RetryOptions } from "@modeltrail/core";
+import {
+  type DebugLogger,
+  HttpClient,
+  type HttpClientOptions,
+  type RetryOptions,
+  type TraceContext,
+} from "@modeltrail/core";
 import type { Dispatcher } from "undici";
 import type { CallOptions } from "./api-path.js";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "./artifacts/artifacts-client.js";
+import type { DownloadResult, TransferOptions } from "./artifacts/types.js";
 import {
   type MlflowConnectionOptions,
   type ResolvedMlflowConnection,
@@ -13,6 +20,18 @@ import { Experiments } from "./experiments.js";
 import { RegisteredModels } from "./model-registry.js";
 import { ModelVersions } from "./model-versions.js";
 import { Runs } from "./runs.js";
+import type { ModelVersion } from "./schemas/registry.js";
+import {
+  type FindModelVersionsOptions,
+  findModelVersions,
+  type ModelVersionQuery,
+  type RegisterModelOptions,
+  type RegisterModelResult,
+  registerModel,
+  type TraceCodecOptions,
+  tagRun,
+  traceOfModelVersion,
+} from "./traceability.js";
 import { type ResolvedArtifactLocation, resolveArtifactLocation } from "./uris.js";
 
 /** Options of `MlflowClient`: connection settings (else `MLFLOW_*` env vars) and transport tuning. */
@@ -110,6 +129,53 @@ export class MlflowClient {
    */
   resolveUri(uri: string, options: CallOptions = {}): Promise<ResolvedArtifactLocation> {
     return resolveArtifactLocation(this, uri, options);
+  }
+
+  /**
+   * Downloads what a `runs:/`, `models:/` or `mlflow-artifacts:/` URI names into `destDir` (streamed,
+   * verified, atomic per file; see `artifacts.download`). Throws ValidationError for a malformed URI,
+   * NotFoundError when it names nothing, and the artifact client's errors.
+   */
+  async download(uri: string, destDir: string, options: TransferOptions = {}): Promise<DownloadResult> {
+    const loc = await this.resolveUri(uri, { signal: options.signal });
+    const ref =
+      loc.proxyPath !== undefined
+        ? loc.artifactUri
+        : loc.runId && loc.artifactRoot !== loc.artifactUri
+          ? { runId: loc.runId, path: loc.path }
+          : loc.artifactUri;
+    return this.artifacts.download(ref, destDir, options);
+  }
+
+  /** Writes a trace context's MLflow tags onto a run; see `tagRun`. */
+  tagRun(
+    runId: string,
+    ctx: TraceContext,
+    options: CallOptions & TraceCodecOptions = {},
+  ): Promise<Record<string, string>> {
+    return tagRun(this, runId, ctx, options);
+  }
+
+  /** Registers a traceable model version idempotently; see `registerModel`. */
+  registerModel(ctx: TraceContext, options: RegisterModelOptions): Promise<RegisterModelResult> {
+    return registerModel(this, ctx, options);
+  }
+
+  /** Iterates over the model versions of a commit, job run or MLflow run; see `findModelVersions`. */
+  findModelVersions(
+    query: ModelVersionQuery,
+    options: FindModelVersionsOptions = {},
+  ): AsyncGenerator<ModelVersion, void, undefined> {
+    return findModelVersions(this, query, options);
+  }
+
+  /** The TraceContext a model version's tags describe; see `traceOfModelVersion`. */
+  traceOfModelVersion(
+    name: string,
+    version: string | number,
+    options: CallOptions & TraceCodecOptions = {},
+  ): Promise<TraceContext> {
+    return traceOfModelVersion(this, name, version, options);
   }
 
   /** A link to a run in the tracking UI (Databricks workspaces use their own route). */

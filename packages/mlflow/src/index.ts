@@ -61,6 +61,19 @@ export { type KeyValue, recordToTags, tagsToRecord } from "./schemas/common.js";
 export type { ModelVersion, RegisteredModel } from "./schemas/registry.js";
 export type { Dataset, DatasetInput, Experiment, Metric, Run, RunInfo } from "./schemas/tracking.js";
 export {
+  type FindModelVersionsOptions,
+  findModelVersions,
+  type ModelVersionQuery,
+  modelVersionFilter,
+  type RegisterModelOptions,
+  type RegisterModelResult,
+  registerModel,
+  type TraceCodecOptions,
+  tagRun,
+  traceOfModelVersion,
+  traceTagName,
+} from "./traceability.js";
+export {
   ACCEPTED_URI_FORMS,
   joinArtifactUri,
   mlflowArtifactsProxyPath,

@@ -1,0 +1,313 @@
+import {
+  ConflictError,
+  DEFAULT_CONVENTIONS,
+  fromMlflowTags,
+  NetworkError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  type TraceContext,
+  type TraceConventions,
+  toMlflowTags,
+  ValidationError,
+} from "@modeltrail/core";
+import { type CallOptions, filterIdentifier, filterLiteral, type PageOptions } from "./api-path.js";
+import type { MlflowClient } from "./client.js";
+import { tagsToRecord } from "./schemas/common.js";
+import type { ModelVersion } from "./schemas/registry.js";
+import { joinArtifactUri } from "./uris.js";
+
+/** Options shared by the traceability helpers. */
+export interface TraceCodecOptions {
+  /** Tag naming conventions (default: core's `DEFAULT_CONVENTIONS`: `GIT_SHA`, `DBR_RUN_ID`, `DBR_JOB_ID`, ...). */
+  conventions?: TraceConventions | undefined;
+}
+
+/** The tag that carries a context field in the MLflow tag conventions (its first name). */
+export function traceTagName(
+  field: "code.gitSha" | "job.runId" | "job.jobId",
+  conventions?: TraceConventions,
+): string {
+  const names = (conventions ?? DEFAULT_CONVENTIONS).mlflowTags.fields[field];
+  const name = names[0];
+  if (!name)
+    throw new ValidationError(`The MLflow tag conventions do not carry ${field}`, {
+      issues: [{ path: `conventions.mlflowTags.fields.${field}`, message: "no tag name" }],
+    });
+  return name;
+}
+
+/**
+ * Writes the context's MLflow tags (`GIT_SHA`, `DBR_RUN_ID`, `DBR_JOB_ID`, `mlflow.source.*` and the
+ * namespaced full set) onto a run, in as few log-batch calls as the limits allow. Throws
+ * ValidationError when a tag is invalid (nothing written), ApiError subclasses otherwise.
+ */
+export async function tagRun(
+  client: MlflowClient,
+  runId: string,
+  ctx: TraceContext,
+  options: CallOptions & TraceCodecOptions = {},
+): Promise<Record<string, string>> {
+  const tags = toMlflowTags(ctx, { conventions: options.conventions });
+  await client.runs.logBatch(runId, { tags }, options);
+  return tags;
+}
+
+/** Options of `registerModel`. */
+export interface RegisterModelOptions extends CallOptions, TraceCodecOptions {
+  /** The MLflow run that logged the model. */
+  runId: string;
+  /** Path of the model directory in the run's artifacts (e.g. `model`). */
+  artifactPath: string;
+  /** Registered model name (created when missing). */
+  name: string;
+  /** Description of the new model version. */
+  description?: string | undefined;
+  /** More model version tags (they win over the context's). */
+  tags?: Record<string, string> | undefined;
+  /** Create attempts after lost responses (default 4). */
+  maxAttempts?: number | undefined;
+  /** Longest wait for a PENDING_REGISTRATION version to become READY, in ms (default 300 000). */
+  awaitReadyMs?: number | undefined;
+}
+
+/** The outcome of `registerModel`. */
+export interface RegisterModelResult {
+  /** The model version (new, or the one already registered from this run and source). */
+  modelVersion: ModelVersion;
+  /** False when an existing version from the same run and source was returned. */
+  created: boolean;
+  /** The source recorded on the version: the run's artifact URI joined with `artifactPath`. */
+  source: string;
+  /** The context extended with the model name, version and run id. */
+  trace: TraceContext;
+}
+
+/** Errors after which a create may or may not have happened on the server. */
+function isLostResponse(err: unknown): boolean {
+  return (
+    err instanceof NetworkError ||
+    err instanceof TimeoutError ||
+    err instanceof ServerError ||
+    err instanceof RateLimitError
+  );
+}
+
+function cleanArtifactPath(path: string): string {
+  const parts = String(path ?? "")
+    .split("/")
+    .filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..") || /^[a-z][a-z0-9+.-]*:/i.test(String(path))) {
+    throw new ValidationError(`Invalid artifact path "${path}"`, {
+      issues: [
+        { path: "artifactPath", message: "must be a relative path inside the run's artifacts, without '..'" },
+      ],
+    });
+  }
+  return parts.join("/");
+}
+
+/**
+ * Registers a model version whose tags carry the trace context, idempotently:
+ * 1. reads the run (its artifact URI gives the source `<artifact_uri>/<artifactPath>`, as MLflow's
+ *    own `register_model("runs:/<id>/<path>")` records it, and its experiment gives the run link);
+ * 2. creates the registered model when missing (an existing one is fine);
+ * 3. returns the version already registered from this run and source, if there is one;
+ * 4. otherwise creates it; after a lost response (network error, timeout, 429, 5xx) it looks again
+ *    before re-creating, so a retry never makes a second version.
+ * Throws ValidationError for a bad artifact path or tags, NotFoundError when the run does not exist,
+ * and the last ApiError/NetworkError when every attempt failed.
+ */
+export async function registerModel(
+  client: MlflowClient,
+  ctx: TraceContext,
+  options: RegisterModelOptions,
+): Promise<RegisterModelResult> {
+  const { runId, name, signal } = options;
+  const artifactPath = cleanArtifactPath(options.artifactPath);
+  const run = await client.runs.get(runId, { signal });
+  const root = run.info.artifact_uri;
+  if (!root) {
+    throw new ValidationError(`Run ${runId} has no artifact URI; cannot register a model from it`, {
+      issues: [{ path: "runId", message: "the run has no artifact_uri" }],
+    });
+  }
+  const source = joinArtifactUri(root, artifactPath);
+  const trace = ctx.with({ model: { name, mlflowRunId: runId } });
+  const tags = { ...toMlflowTags(trace, { conventions: options.conventions }), ...options.tags };
+  const runLink = client.runLink(run.info.experiment_id, runId);
+
+  try {
+    await client.registeredModels.create(name, { signal });
+  } catch (err) {
+    if (!(err instanceof ConflictError)) {
+      // a lost response may have created it: check before giving up
+      const exists = await client.registeredModels.get(name, { signal }).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) throw err;
+    }
+  }
+
+  const finish = async (mv: ModelVersion, created: boolean): Promise<RegisterModelResult> => {
+    const ready = await awaitReady(client, mv, options.awaitReadyMs ?? 300_000, signal);
+    return {
+      modelVersion: ready,
+      created,
+      source,
+      trace: trace.with({ model: { version: ready.version } }),
+    };
+  };
+
+  const existing = await findVersionFromRun(client, name, runId, source, signal);
+  if (existing) return finish(existing, false);
+
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+  const delayMs = client.options.registerRetryDelayMs ?? 500;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    try {
+      const mv = await client.modelVersions.create({
+        name,
+        source,
+        runId,
+        tags,
+        runLink,
+        description: options.description,
+        signal,
+      });
+      return finish(mv, true);
+    } catch (err) {
+      if (!isLostResponse(err)) throw err;
+      lastError = err;
+      signal?.throwIfAborted();
+      const found = await findVersionFromRun(client, name, runId, source, signal).catch(() => undefined);
+      if (found) return finish(found, true);
+      if (attempt < maxAttempts && delayMs > 0) await sleep(delayMs * attempt, signal);
+    }
+  }
+  throw lastError;
+}
+
+/** The version of `name` registered from `runId` with exactly this source, if any (the oldest). */
+async function findVersionFromRun(
+  client: MlflowClient,
+  name: string,
+  runId: string,
+  source: string,
+  signal: AbortSignal | undefined,
+): Promise<ModelVersion | undefined> {
+  let best: ModelVersion | undefined;
+  for await (const mv of client.modelVersions.search({
+    filter: `name = ${filterLiteral(name)} AND run_id = ${filterLiteral(runId)}`,
+    signal,
+  })) {
+    if (mv.source !== source) continue;
+    if (mv.status === "FAILED_REGISTRATION") continue;
+    if (!best || Number(mv.version) < Number(best.version)) best = mv;
+  }
+  return best;
+}
+
+async function awaitReady(
+  client: MlflowClient,
+  mv: ModelVersion,
+  maxMs: number,
+  signal: AbortSignal | undefined,
+): Promise<ModelVersion> {
+  let current = mv;
+  const deadline = Date.now() + maxMs;
+  while (current.status === "PENDING_REGISTRATION" && Date.now() < deadline) {
+    await sleep(1000, signal);
+    current = await client.modelVersions.get(mv.name, mv.version, { signal });
+  }
+  return current;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    }
+    signal?.addEventListener("abort", abort, { once: true });
+  });
+}
+
+/** What to look model versions up by. */
+export type ModelVersionQuery = { gitSha: string } | { jobRunId: string } | { mlflowRunId: string };
+
+/** Options of `findModelVersions`. */
+export interface FindModelVersionsOptions extends PageOptions, TraceCodecOptions {
+  /** Only versions of this registered model. */
+  name?: string | undefined;
+}
+
+/**
+ * Builds the MLflow filter for a query: `tags.GIT_SHA = '<sha>'` (a prefix shorter than 40
+ * characters uses LIKE), `tags.DBR_RUN_ID = '<id>'` or `run_id = '<id>'`, plus `name = '<name>'`.
+ * Throws ValidationError for an empty query.
+ */
+export function modelVersionFilter(query: ModelVersionQuery, options: FindModelVersionsOptions = {}): string {
+  const clauses: string[] = [];
+  if ("gitSha" in query && query.gitSha) {
+    const sha = query.gitSha.trim().toLowerCase();
+    if (!/^[0-9a-f]{4,40}$/.test(sha))
+      throw new ValidationError(`Invalid git SHA "${query.gitSha}"`, {
+        issues: [{ path: "gitSha", message: "must be 4 to 40 hexadecimal characters" }],
+      });
+    const key = `tags.${filterIdentifier(traceTagName("code.gitSha", options.conventions))}`;
+    clauses.push(
+      sha.length === 40 ? `${key} = ${filterLiteral(sha)}` : `${key} LIKE ${filterLiteral(`${sha}%`)}`,
+    );
+  } else if ("jobRunId" in query && query.jobRunId) {
+    clauses.push(
+      `tags.${filterIdentifier(traceTagName("job.runId", options.conventions))} = ${filterLiteral(String(query.jobRunId))}`,
+    );
+  } else if ("mlflowRunId" in query && query.mlflowRunId) {
+    clauses.push(`run_id = ${filterLiteral(query.mlflowRunId)}`);
+  } else {
+    throw new ValidationError("findModelVersions needs one of gitSha, jobRunId or mlflowRunId", {
+      issues: [{ path: "query", message: "expected { gitSha } | { jobRunId } | { mlflowRunId }" }],
+    });
+  }
+  if (options.name) clauses.push(`name = ${filterLiteral(options.name)}`);
+  return clauses.join(" AND ");
+}
+
+/** Iterates over the model versions built from a commit, a job run or an MLflow run. */
+export function findModelVersions(
+  client: MlflowClient,
+  query: ModelVersionQuery,
+  options: FindModelVersionsOptions = {},
+): AsyncGenerator<ModelVersion, void, undefined> {
+  return client.modelVersions.search({ ...options, filter: modelVersionFilter(query, options) });
+}
+
+/**
+ * The TraceContext a model version's tags describe, completed with its name, version and run id.
+ * Throws NotFoundError when the version does not exist, ValidationError when its tags hold an
+ * invalid context.
+ */
+export async function traceOfModelVersion(
+  client: MlflowClient,
+  name: string,
+  version: string | number,
+  options: CallOptions & TraceCodecOptions = {},
+): Promise<TraceContext> {
+  const mv = await client.modelVersions.get(name, version, options);
+  const ctx = fromMlflowTags(tagsToRecord(mv.tags), { conventions: options.conventions });
+  return ctx.with({
+    model: {
+      name: mv.name,
+      version: mv.version,
+      ...(mv.run_id ? { mlflowRunId: mv.run_id } : {}),
+    },
+  });
+}

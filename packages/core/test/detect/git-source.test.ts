@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -12,45 +11,9 @@ import {
   TimeoutError,
 } from "@modeltrail/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { git, makeRepo, removeTempDirs, tempDir } from "./temp-repo.js";
 
-const created: string[] = [];
-afterAll(() => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `modeltrail-detect-${prefix}-`));
-  created.push(dir);
-  return dir;
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args], {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "Test",
-      GIT_AUTHOR_EMAIL: "test@example.com",
-      GIT_COMMITTER_NAME: "Test",
-      GIT_COMMITTER_EMAIL: "test@example.com",
-    },
-  }).trim();
-}
-
-/** A repository on branch `main` with two commits, `tracked.txt` and a committed `.gitignore`. */
-function makeRepo(): { dir: string; head: string; first: string } {
-  const dir = tempDir("repo");
-  git(dir, "init", "-q", "-b", "main");
-  writeFileSync(join(dir, "tracked.txt"), "one\n");
-  writeFileSync(join(dir, ".gitignore"), "*.log\n");
-  git(dir, "add", "tracked.txt", ".gitignore");
-  git(dir, "commit", "-q", "-m", "first");
-  const first = git(dir, "rev-parse", "HEAD");
-  writeFileSync(join(dir, "tracked.txt"), "two\n");
-  git(dir, "commit", "-q", "-am", "second");
-  return { dir, head: git(dir, "rev-parse", "HEAD"), first };
-}
+afterAll(removeTempDirs);
 
 const detect = (cwd: string, runner: GitRunner = runGit) =>
   detectFromGit({ cwd, git: runner, gitTimeoutMs: 10_000 });

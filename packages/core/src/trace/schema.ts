@@ -33,8 +33,8 @@ export const JOB_PLATFORMS = ["databricks", "local"] as const;
 /** The platform a training job ran on. */
 export type JobPlatform = (typeof JOB_PLATFORMS)[number];
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to reject them
-const CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+/** No control characters (C0, DEL, C1) and no unpaired UTF-16 surrogates (they cannot be encoded as UTF-8). */
+const PRINTABLE = /^[^\p{Cc}\p{Cs}]*$/u;
 
 /** A trimmed, non-empty string of at most {@link MAX_TRACE_VALUE_LENGTH} characters without control characters. */
 const text = z
@@ -42,7 +42,7 @@ const text = z
   .trim()
   .min(1, "must not be empty")
   .max(MAX_TRACE_VALUE_LENGTH, `must be at most ${MAX_TRACE_VALUE_LENGTH} characters`)
-  .regex(CONTROL_CHARS, "must not contain control characters (newline, tab, NUL, ...)");
+  .regex(PRINTABLE, "must not contain control characters (newline, tab, NUL, ...) or unpaired surrogates");
 
 /** A URL-like string; credentials in it are stripped (see `stripUrlCredentials`). */
 const url = text.overwrite(stripUrlCredentials);

@@ -1,0 +1,211 @@
+/**
+ * Internals shared by the codecs: reading scalar fields from a context, and assembling a context
+ * from decoded values with every problem collected (never a half-filled context).
+ */
+import { ValidationError, type ValidationIssue } from "../errors/validation-error.js";
+import { DEFAULT_CONVENTIONS, type ScalarField, type TraceConventions } from "../trace/conventions.js";
+import { TRACE_SCHEMA_VERSION } from "../trace/schema.js";
+import { assertReadableVersion, createTraceContext, type TraceContext } from "../trace/trace-context.js";
+
+/** Options every codec accepts. */
+export interface CodecOptions {
+  /** Names to use; defaults to `DEFAULT_CONVENTIONS`. Build custom ones with `defineConventions`. */
+  conventions?: TraceConventions;
+}
+
+/** The conventions to use for a call. */
+export function conventionsOf(options: CodecOptions | undefined): TraceConventions {
+  return options?.conventions ?? DEFAULT_CONVENTIONS;
+}
+
+/** The value of a scalar field of a context, if set. */
+export function getField(ctx: TraceContext, field: ScalarField): string | boolean | undefined {
+  const [section, name] = field.split(".") as [string, string];
+  const s = (ctx as unknown as Record<string, Record<string, unknown> | undefined>)[section];
+  const v = s?.[name];
+  return typeof v === "string" || typeof v === "boolean" ? v : undefined;
+}
+
+/** A scalar field value as a string (`true`/`false` for booleans). */
+export function fieldString(value: string | boolean): string {
+  return typeof value === "boolean" ? String(value) : value;
+}
+
+/** Boolean fields; every other scalar field is a string. */
+const BOOLEAN_FIELDS: ReadonlySet<ScalarField> = new Set<ScalarField>(["code.dirty"]);
+
+type Json = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Collects decoded values and problems, then builds the context or throws one ValidationError
+ * whose issues name the source keys (env var, tag, annotation, baggage key) to fix.
+ */
+export class DecodeCollector {
+  private readonly issues: ValidationIssue[] = [];
+  private readonly input: Json = {};
+  private readonly scalarSources = new Map<ScalarField, { value: string; source: string }>();
+  /** ctx path prefix -> source key, for renaming schema issues. */
+  private readonly sources = new Map<string, string>();
+
+  constructor(private readonly subject: string) {}
+
+  /** Records a problem with one source key. */
+  issue(source: string, message: string): void {
+    this.issues.push({ path: source, message });
+  }
+
+  /** Checks a schema version value; throws at once (upgrade advice) when it is newer than this release. */
+  version(raw: string | undefined, source: string): void {
+    if (raw === undefined || raw.trim() === "") return;
+    const v = raw.trim();
+    if (/^\d+$/.test(v) && Number(v) > TRACE_SCHEMA_VERSION) {
+      assertReadableVersion(Number(v), `The trace context read from ${source}`);
+    } else if (v !== String(TRACE_SCHEMA_VERSION)) {
+      this.issue(source, `schema version must be ${TRACE_SCHEMA_VERSION}`);
+    }
+  }
+
+  /** Sets a scalar field from a raw string; empty values count as absent; disagreeing sources are an error. */
+  scalar(field: ScalarField, raw: string | undefined, source: string): void {
+    if (raw === undefined || raw.trim() === "") return;
+    const norm = field === "code.gitSha" ? raw.trim().toLowerCase() : raw.trim();
+    const previous = this.scalarSources.get(field);
+    if (previous) {
+      if (previous.value !== norm) {
+        this.issue(
+          `${previous.source}, ${source}`,
+          `both carry ${field} but disagree; make them equal or remove one`,
+        );
+      }
+      return;
+    }
+    this.scalarSources.set(field, { value: norm, source });
+    let value: unknown = raw;
+    if (BOOLEAN_FIELDS.has(field)) {
+      if (norm === "true") value = true;
+      else if (norm === "false") value = false;
+      else {
+        this.issue(source, `${field} must be "true" or "false"`);
+        return;
+      }
+    }
+    const [section, name] = field.split(".") as [string, string];
+    const target = this.child(this.input, section);
+    target[name] = value;
+    this.sources.set(field, source);
+  }
+
+  /** Sets one key of `extra` or `environment.runtime`. */
+  mapEntry(map: "extra" | "environment.runtime", key: string, raw: string | undefined, source: string): void {
+    if (raw === undefined || raw.trim() === "") return;
+    const target = this.mapTarget(map);
+    if (key in target && target[key] !== raw) {
+      this.issue(source, `${map}.${key} is given twice with different values`);
+      return;
+    }
+    target[key] = raw;
+    this.sources.set(`${map}.${key}`, source);
+  }
+
+  /** Sets a whole map (`extra` or `environment.runtime`) from JSON text. */
+  mapJson(map: "extra" | "environment.runtime", raw: string | undefined, source: string): void {
+    if (raw === undefined || raw.trim() === "") return;
+    const value = this.parseJson(raw, source);
+    if (value === undefined) return;
+    if (!isPlainObject(value)) {
+      this.issue(source, `${map} must be a JSON object of strings`);
+      return;
+    }
+    const target = this.mapTarget(map);
+    Object.assign(target, value);
+    this.sources.set(map, source);
+  }
+
+  /** Sets the whole `data` list from JSON text. */
+  dataJson(raw: string | undefined, source: string): void {
+    if (raw === undefined || raw.trim() === "") return;
+    const value = this.parseJson(raw, source);
+    if (value === undefined) return;
+    if (!Array.isArray(value)) {
+      this.issue(source, "data must be a JSON array of data sets");
+      return;
+    }
+    this.input.data = value;
+    this.sources.set("data", source);
+  }
+
+  /** Sets data entries from `[index, JSON text, source]` triples; indexes must run 0..n-1. */
+  dataEntries(entries: ReadonlyArray<readonly [number, string, string]>): void {
+    if (entries.length === 0) return;
+    const sorted = [...entries].sort((a, b) => a[0] - b[0]);
+    const list: unknown[] = [];
+    sorted.forEach(([index, raw, source], i) => {
+      if (index !== i) {
+        this.issue(source, `data set index ${index} found but index ${i} is missing`);
+        return;
+      }
+      const value = this.parseJson(raw, source);
+      if (value === undefined) return;
+      list.push(value);
+      this.sources.set(`data[${i}]`, source);
+    });
+    this.input.data = list;
+  }
+
+  /** Builds the context, or throws one ValidationError listing every problem by source key. */
+  finish(): TraceContext {
+    let ctx: TraceContext | undefined;
+    const issues = [...this.issues];
+    try {
+      ctx = createTraceContext(this.input);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const issue of error.issues) issues.push(this.rename(issue));
+    }
+    if (issues.length > 0 || ctx === undefined) {
+      throw new ValidationError(`Invalid ${this.subject}`, {
+        issues,
+        hint: "Fix or remove the values listed above",
+      });
+    }
+    return ctx;
+  }
+
+  private mapTarget(map: "extra" | "environment.runtime"): Json {
+    if (map === "extra") return this.child(this.input, "extra");
+    return this.child(this.child(this.input, "environment"), "runtime");
+  }
+
+  private child(parent: Json, key: string): Json {
+    const existing = parent[key];
+    if (isPlainObject(existing)) return existing;
+    const created: Json = {};
+    parent[key] = created;
+    return created;
+  }
+
+  private parseJson(raw: string, source: string): unknown {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      this.issue(source, "is not valid JSON");
+      return undefined;
+    }
+  }
+
+  /** Renames a schema issue (`code.gitSha: ...`) to the source key that supplied the value. */
+  private rename(issue: ValidationIssue): ValidationIssue {
+    let best: string | undefined;
+    for (const prefix of this.sources.keys()) {
+      const matches =
+        issue.path === prefix || issue.path.startsWith(`${prefix}.`) || issue.path.startsWith(`${prefix}[`);
+      if (matches && (best === undefined || prefix.length > best.length)) best = prefix;
+    }
+    if (best === undefined) return issue;
+    return { path: this.sources.get(best) as string, message: `${issue.path}: ${issue.message}` };
+  }
+}

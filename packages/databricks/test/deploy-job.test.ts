@@ -278,7 +278,9 @@ describe("deployJob", () => {
       ],
     });
     const inner = (
-      s.tasks as Array<{ for_each_task: { task: { spark_python_task: { parameters: string[] } } } }>
+      s.tasks as unknown as Array<{
+        for_each_task: { task: { spark_python_task: { parameters: string[] } } };
+      }>
     )[0];
     expect(inner?.for_each_task.task.spark_python_task.parameters).toHaveLength(5);
   });

@@ -50,7 +50,7 @@ describe("validateJobSettings", () => {
     };
     const s = validateJobSettings(input);
     expect((s as Record<string, unknown>).some_future_field).toEqual({ nested: true });
-    expect((s.tasks?.[2] as Record<string, unknown>).future_task_option).toBe(1);
+    expect((s.tasks![2] as Record<string, unknown>).future_task_option).toBe(1);
     expect(s.tasks?.[3]?.run_if).toBe("SOME_NEW_CONDITION");
   });
 

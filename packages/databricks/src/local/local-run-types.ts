@@ -1,0 +1,98 @@
+import type { Run } from "../schemas/api/run.js";
+import type { RunOutput } from "../schemas/api/run-output.js";
+
+/**
+ * A state change of a local run. The shapes are those of `waitForRun`'s progress events
+ * (`run-state`, `task-state`), so one progress handler serves Databricks and local runs.
+ */
+export type LocalRunEvent =
+  | {
+      type: "run-state";
+      runId: number;
+      /** `status.state` of the run: PENDING, RUNNING, TERMINATING, TERMINATED. */
+      state: string;
+      previousState: string | undefined;
+      message: string | undefined;
+      /** A snapshot of the run at this moment. */
+      run: Run;
+    }
+  | {
+      type: "task-state";
+      runId: number;
+      taskKey: string;
+      taskRunId: number | undefined;
+      /** `status.state` of the task run: BLOCKED, PENDING, RUNNING, WAITING (for a retry), TERMINATED. */
+      state: string;
+      previousState: string | undefined;
+      /** The legacy result state once the task has finished. */
+      resultState: string | undefined;
+    };
+
+/** A chunk of output of a running task. */
+export interface LocalTaskOutputChunk {
+  runId: number;
+  taskKey: string;
+  taskRunId: number;
+  stream: "stdout" | "stderr";
+  chunk: string;
+}
+
+/** The output of one local task run, shaped like `jobs/runs/get-output` plus the raw streams. */
+export type LocalRunOutput = RunOutput & {
+  /** The captured tail of stdout (also in `logs`). */
+  stdout?: string;
+  /** The captured tail of stderr. */
+  stderr?: string;
+  /** True when stderr was longer than the runner keeps. */
+  stderr_truncated?: boolean;
+  /** Dynamic value references the runner could not resolve for this task (left as written). */
+  unresolved_references?: string[];
+};
+
+/** Configuration of a `LocalJobRunner`. */
+export interface LocalJobRunnerOptions {
+  /** Python interpreter (default: env `MODELTRAIL_PYTHON`, else `python3`). */
+  pythonPath?: string;
+  /** Node executable for JS/TS task files (default: the running Node, `process.execPath`). */
+  nodePath?: string;
+  /** Directory that relative `python_file` paths are resolved against and tasks run in (default `process.cwd()`). */
+  cwd?: string;
+  /** Extra environment variables for every task (e.g. `PYTHONPATH`); `undefined` removes one. */
+  env?: Record<string, string | undefined>;
+  /** Start from this process's environment (default true). */
+  inheritEnv?: boolean;
+  /** Tasks running at the same time (default: available parallelism, at most 4). */
+  maxConcurrency?: number;
+  /** Bytes of stdout and of stderr kept per task run, each (the tail; default 1 MiB). */
+  maxOutputBytes?: number;
+  /** Delay between SIGTERM and SIGKILL when a task is killed (default 2 000 ms). */
+  killGraceMs?: number;
+  /** Upper bound on retries of one task, also for `max_retries: -1` (default 10). */
+  maxRetriesCap?: number;
+  /** Maps a `python_file` to a local path (default: relative paths against `cwd`; remote paths fail). */
+  resolvePath?: (path: string, taskKey: string) => string;
+  /** Values for `{{workspace.id}}` and `{{workspace.url}}` (default: left unresolved). */
+  workspace?: { id?: number | string; url?: string };
+  /** Id generator (default: {@link createLocalIdGenerator}). */
+  newId?: () => number;
+  /** Receives task output as it arrives. Errors it throws are ignored. */
+  onOutput?: (chunk: LocalTaskOutputChunk) => void;
+  /** Delay before a retry, replacing `min_retry_interval_millis` waits (tests). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** Options of one local run. */
+export interface LocalRunOptions {
+  /** The job id to report (default: a generated numeric id). */
+  jobId?: number;
+  /** Job parameter values, overriding the defaults of `parameters` (names must be defined there). */
+  jobParameters?: Record<string, string>;
+  /** Cancels the run when aborted (like `runs/cancel`). */
+  signal?: AbortSignal;
+  /** Receives every state change. Errors it throws are ignored. */
+  onEvent?: (event: LocalRunEvent) => void;
+  /** Name of the run (default: the job name). */
+  runName?: string;
+}
+
+export type { Run, RunOutput };

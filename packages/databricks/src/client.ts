@@ -1,4 +1,5 @@
 import {
+  bearerToken,
   ConfigError,
   type CredentialProvider,
   type DatabricksAuthOptions,
@@ -6,7 +7,6 @@ import {
   HttpClient,
   type HttpClientTestHooks,
   type RetryOptions,
-  registerSecret,
   resolveDatabricksAuth,
 } from "@modeltrail/core";
 import type { Dispatcher } from "undici";
@@ -59,16 +59,16 @@ export class DatabricksClient {
   readonly jobs: JobsApi;
   /** Job runs: submit, get, get-output, cancel, list. */
   readonly runs: RunsApi;
-  /** The auth method in use (`pat`, `oauth-m2m`, `azure-client-secret`, or the provider's kind). */
-  authType: string | undefined;
+  private resolvedAuthType: string | undefined;
   private ownedCredentials: CredentialProvider | undefined;
 
   /** Creates a client. Throws ConfigError when `host` is missing or not a URL. */
   constructor(options: DatabricksClientOptions) {
     this.host = normalizeDatabricksHost(options.host);
     let credentials = options.credentials;
-    if (!credentials && options.token !== undefined) credentials = patCredentials(options.token);
-    this.authType = credentials?.kind;
+    if (!credentials && options.token !== undefined)
+      credentials = bearerToken(options.token, { kind: "pat" });
+    this.resolvedAuthType = credentials?.kind;
     this.http = new HttpClient({
       baseUrl: this.host,
       service: "databricks",
@@ -97,15 +97,22 @@ export class DatabricksClient {
    * @throws ConfigError listing every method tried and what it lacked.
    */
   static async fromEnv(options: DatabricksClientFromEnvOptions = {}): Promise<DatabricksClient> {
+    if (options.credentials) {
+      const host = options.host ?? (options.env ?? process.env).DATABRICKS_HOST;
+      if (!host)
+        throw new ConfigError("No Databricks workspace URL configured", { sources: ["DATABRICKS_HOST"] });
+      return new DatabricksClient({ ...options, host, credentials: options.credentials });
+    }
     const auth = await resolveDatabricksAuth(options);
-    const client = new DatabricksClient({
-      ...options,
-      host: auth.host,
-      credentials: options.credentials ?? auth.provider,
-    });
-    client.authType = options.credentials ? options.credentials.kind : auth.authType;
-    if (!options.credentials) client.ownedCredentials = auth.provider;
+    const client = new DatabricksClient({ ...options, host: auth.host, credentials: auth.provider });
+    client.resolvedAuthType = auth.authType;
+    client.ownedCredentials = auth.provider;
     return client;
+  }
+
+  /** The auth method in use: `pat`, `oauth-m2m`, `azure-client-secret`, or the provider's `kind`. */
+  get authType(): string | undefined {
+    return this.resolvedAuthType;
   }
 
   /** Closes the connection pool (when the client created it) and the credential provider `fromEnv` created. */
@@ -133,11 +140,4 @@ export function normalizeDatabricksHost(host: string | undefined): string {
     });
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
-}
-
-function patCredentials(token: string): CredentialProvider {
-  const value = token.trim();
-  if (value === "") throw new ConfigError("The Databricks token is empty", { sources: ["DATABRICKS_TOKEN"] });
-  registerSecret(value);
-  return { kind: "pat", getAuthHeaders: async () => ({ authorization: `Bearer ${value}` }) };
 }

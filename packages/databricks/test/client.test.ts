@@ -78,6 +78,16 @@ describe("DatabricksClient", () => {
     }
   });
 
+  it("fromEnv with explicit credentials only needs the host", async () => {
+    const client = await DatabricksClient.fromEnv({
+      env: { DATABRICKS_HOST: "adb-7.azuredatabricks.net" },
+      credentials: { kind: "custom", getAuthHeaders: async () => ({ authorization: "Bearer x" }) },
+    });
+    expect(client.host).toBe("https://adb-7.azuredatabricks.net");
+    expect(client.authType).toBe("custom");
+    await client.close();
+  });
+
   it("fromEnv reads a profile from a config file (DATABRICKS_CONFIG_FILE, DATABRICKS_CONFIG_PROFILE)", async () => {
     const server = await startMswServer(http.get(GET_JOB, () => HttpResponse.json(fixture("jobs-get.json"))));
     const file = join(emptyHome, "databrickscfg-test");

@@ -79,6 +79,7 @@ export class MlflowClient {
   readonly modelVersions: ModelVersions;
   /** Artifacts through the tracking server's artifact proxy. */
   readonly artifacts: MlflowArtifacts;
+  private closed = false;
   /** Options the client was made with (without secrets resolution). */
   readonly options: Readonly<MlflowClientOptions>;
 
@@ -186,8 +187,10 @@ export class MlflowClient {
       : `${base}/#/experiments/${experimentId}/runs/${runId}`;
   }
 
-  /** Closes the connection pool (and any credential provider that holds resources). */
+  /** Closes the connection pool. Calling it again does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.http.close();
   }
 }

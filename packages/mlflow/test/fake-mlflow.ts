@@ -1,0 +1,114 @@
+import { HttpResponse, http, type RequestHandler } from "msw";
+
+/** A model version in the fake registry. */
+export interface FakeVersion {
+  name: string;
+  version: string;
+  source: string;
+  run_id: string;
+  run_link?: string;
+  tags: Array<{ key: string; value: string }>;
+  status: string;
+}
+
+/**
+ * A tiny in-memory MLflow registry (runs/get, registered-models create/get, model-versions
+ * create/search/get) for traceability unit tests. `createHook` can replace the create answer, e.g.
+ * to drop the connection after the version was stored.
+ */
+export function fakeRegistry(
+  options: { createHook?: (attempt: number, stored: FakeVersion) => Response | undefined } = {},
+) {
+  const versions: FakeVersion[] = [];
+  const models = new Set<string>();
+  let createCalls = 0;
+  const run = {
+    info: {
+      run_id: "run1",
+      experiment_id: "7",
+      status: "FINISHED",
+      artifact_uri: "mlflow-artifacts:/7/run1/artifacts",
+    },
+    data: { tags: [] },
+  };
+  const handlers: RequestHandler[] = [
+    http.get("*/api/2.0/mlflow/runs/get", ({ request }) => {
+      const id = new URL(request.url).searchParams.get("run_id");
+      if (id !== "run1")
+        return HttpResponse.json(
+          { error_code: "RESOURCE_DOES_NOT_EXIST", message: `Run '${id}' not found` },
+          { status: 404 },
+        );
+      return HttpResponse.json({ run });
+    }),
+    http.post("*/api/2.0/mlflow/registered-models/create", async ({ request }) => {
+      const { name } = (await request.json()) as { name: string };
+      if (models.has(name))
+        return HttpResponse.json(
+          {
+            error_code: "RESOURCE_ALREADY_EXISTS",
+            message: `Registered Model (name=${name}) already exists.`,
+          },
+          { status: 400 },
+        );
+      models.add(name);
+      return HttpResponse.json({ registered_model: { name } });
+    }),
+    http.get("*/api/2.0/mlflow/registered-models/get", ({ request }) => {
+      const name = new URL(request.url).searchParams.get("name") ?? "";
+      return models.has(name)
+        ? HttpResponse.json({ registered_model: { name } })
+        : HttpResponse.json({ error_code: "RESOURCE_DOES_NOT_EXIST", message: "no" }, { status: 404 });
+    }),
+    http.post("*/api/2.0/mlflow/model-versions/create", async ({ request }) => {
+      createCalls++;
+      const body = (await request.json()) as Omit<FakeVersion, "version" | "status">;
+      const stored: FakeVersion = {
+        ...body,
+        tags: body.tags ?? [],
+        version: String(versions.filter((v) => v.name === body.name).length + 1),
+        status: "READY",
+      };
+      versions.push(stored);
+      return options.createHook?.(createCalls, stored) ?? HttpResponse.json({ model_version: stored });
+    }),
+    http.get("*/api/2.0/mlflow/model-versions/search", ({ request }) => {
+      const filter = new URL(request.url).searchParams.get("filter") ?? "";
+      const name = /name = '([^']*)'/.exec(filter)?.[1];
+      const runId = /run_id = '([^']*)'/.exec(filter)?.[1];
+      const tag = /tags\.(\w+) = '([^']*)'/.exec(filter);
+      const hits = versions.filter(
+        (v) =>
+          (!name || v.name === name) &&
+          (!runId || v.run_id === runId) &&
+          (!tag || v.tags.some((t) => t.key === tag[1] && t.value === tag[2])),
+      );
+      return HttpResponse.json({ model_versions: hits });
+    }),
+    http.get("*/api/2.0/mlflow/model-versions/get", ({ request }) => {
+      const q = new URL(request.url).searchParams;
+      const v = versions.find((x) => x.name === q.get("name") && x.version === q.get("version"));
+      return v
+        ? HttpResponse.json({ model_version: v })
+        : HttpResponse.json({ error_code: "RESOURCE_DOES_NOT_EXIST", message: "no" }, { status: 404 });
+    }),
+  ];
+  return {
+    handlers,
+    versions,
+    get createCalls() {
+      return createCalls;
+    },
+  };
+}
+
+/** A response whose body fails before the first byte: the server destroys the connection. */
+export function droppedConnection(): Response {
+  return new HttpResponse(
+    new ReadableStream({
+      pull(c) {
+        c.error(new Error("connection dropped by the test"));
+      },
+    }),
+  );
+}

@@ -1,25 +1,21 @@
-import { ValidationError } from "../errors/validation-error.js";
-import { envValue, fullSha } from "./env-values.js";
+import type { CodecOptions } from "../codecs/codec-support.js";
+import { fromEnv } from "../codecs/env.js";
 import type { DetectInputs, SourceResult } from "./types.js";
 
 /**
  * A serving container (or any process) that received its lineage through environment variables,
- * as written by the `toEnv` codec: `GIT_SHA`, `RUN_ID`, `JOB_ID` and the namespaced set.
+ * as written by the `toEnv` codec: the seeds `GIT_SHA` (code.gitSha), `RUN_ID` (model.mlflowRunId),
+ * `JOB_ID` (job.jobId) and the namespaced `MODELTRAIL_*` set, decoded with `fromEnv` (names from
+ * `options.conventions` when given).
  *
- * TODO(codecs): decode with `fromEnv` (packages/core/src/codecs/env.ts) once it lands, so that every
- * variable `toEnv` writes is read back. Until then only `GIT_SHA` is read (-> `code.gitSha`).
- *
- * Returns undefined when none of the variables is set. Throws `ValidationError` when `GIT_SHA` is
- * set but is not a full 40-hex-digit SHA.
+ * Returns undefined when none of those variables is set. Throws `ValidationError` (from `fromEnv`)
+ * naming each bad variable, e.g. a `GIT_SHA` that is not a full commit SHA.
  */
-export function detectFromContainerEnv(inputs: Pick<DetectInputs, "env">): SourceResult | undefined {
-  const raw = envValue(inputs.env, "GIT_SHA");
-  if (raw === undefined) return undefined;
-  const gitSha = fullSha(raw);
-  if (!gitSha) {
-    throw new ValidationError("Invalid lineage in the environment", {
-      issues: [{ path: "GIT_SHA", message: "must be a full 40-hex-digit commit SHA" }],
-    });
-  }
-  return { source: "container", context: { code: { gitSha } } };
+export function detectFromContainerEnv(
+  inputs: Pick<DetectInputs, "env">,
+  options?: CodecOptions,
+): SourceResult | undefined {
+  const { schemaVersion: _version, ...context } = fromEnv(inputs.env, options).toJSON();
+  if (Object.keys(context).length === 0) return undefined;
+  return { source: "container", context };
 }

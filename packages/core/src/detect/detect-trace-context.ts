@@ -25,7 +25,7 @@ import type {
 export const DEFAULT_DETECTION_SOURCES: readonly DetectionSource[] = [
   { name: "databricks", detect: detectFromDatabricks },
   { name: "ci", detect: detectFromCi },
-  { name: "container", detect: detectFromContainerEnv },
+  { name: "container", detect: (inputs) => detectFromContainerEnv(inputs) },
   { name: "git", detect: detectFromGit },
   { name: "runtime", detect: () => detectRuntime() },
 ];
@@ -43,7 +43,8 @@ export interface DetectTraceContextOptions {
   /**
    * The sources to consult, highest precedence first. Default {@link DEFAULT_DETECTION_SOURCES};
    * pass a subset to skip some (e.g. without `git` in a container that has no repository), or add
-   * your own.
+   * your own. A source named `git` is the one `requireGit` governs. For custom env names, replace the
+   * container source: `{ name: "container", detect: (i) => detectFromContainerEnv(i, { conventions }) }`.
    */
   sources?: readonly DetectionSource[];
   /**

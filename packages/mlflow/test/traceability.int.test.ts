@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTraceContext, fromMlflowTags } from "@modeltrail/core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MlflowClient, type ModelVersion, tagsToRecord } from "../src/index.js";
@@ -138,5 +141,21 @@ describe("traceability against a real server, cross-checked with MLflow's Python
     expect(ours.modelVersion.version).toBe(registered.version);
     const loc = await client.resolveUri(`models:/${name}/${registered.version}`);
     expect(loc).toMatchObject({ runId: logged.run_id, artifactUri: registered.source, path: "model" });
+
+    // the model files Python logged download byte-identical through models:/ and runs:/ URIs
+    for (const modelUri of [`models:/${name}/${registered.version}`, `runs:/${logged.run_id}/model`]) {
+      const dest = await mkdtemp(join(tmpdir(), "mt-model-"));
+      try {
+        const result = await client.download(modelUri, dest);
+        const files = Object.fromEntries(
+          await Promise.all(result.files.map(async (f) => [f.path, await readFile(f.localPath)] as const)),
+        );
+        expect(Object.keys(files).sort(), modelUri).toEqual(["MLmodel", "model.bin"]);
+        expect(files["model.bin"]).toEqual(Buffer.from([0, 1, ...Buffer.from("weights")]));
+        expect(files.MLmodel?.toString()).toContain("artifact_path: model");
+      } finally {
+        await rm(dest, { recursive: true, force: true });
+      }
+    }
   });
 });

@@ -349,7 +349,7 @@ export function resolveDynamicValue(path: string, ctx: DynamicValueContext): str
 }
 
 /** Options of {@link substituteDynamicValues}. */
-export interface SubstituteOptions {
+export interface SubstituteDynamicValuesOptions {
   /** What to do with a reference the context cannot resolve: keep it as written (default) or throw. */
   onUnresolved?: "keep" | "error";
 }
@@ -362,7 +362,7 @@ export interface SubstituteOptions {
 export function substituteDynamicValues(
   text: string,
   ctx: DynamicValueContext,
-  options: SubstituteOptions = {},
+  options: SubstituteDynamicValuesOptions = {},
 ): string {
   const unresolved: string[] = [];
   const out = text.replace(dynamicValueReferencePattern(), (whole, path: string) => {

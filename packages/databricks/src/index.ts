@@ -13,6 +13,24 @@ export {
   GIT_SHA_PARAMETER,
 } from "./deploy-job.js";
 export {
+  classifyDynamicValuePath,
+  DEPRECATED_DYNAMIC_VALUES,
+  DOCUMENTED_DYNAMIC_VALUES,
+  DYNAMIC_TIME_ARGUMENTS,
+  DYNAMIC_VALUE_NAMESPACES,
+  type DynamicTimeArgument,
+  type DynamicValueContext,
+  type DynamicValueKind,
+  type DynamicValueReference,
+  dynamicValueReferencePattern,
+  findDynamicValueReferences,
+  formatDynamicTime,
+  resolveDynamicValue,
+  type SubstituteDynamicValuesOptions,
+  splitDynamicValuePath,
+  substituteDynamicValues,
+} from "./dynamic-values.js";
+export {
   DATABRICKS_TRANSIENT_MESSAGES,
   type DatabricksErrorBody,
   isTransientDatabricksMessage,
@@ -25,12 +43,43 @@ export {
   runIdempotencyToken,
 } from "./idempotency.js";
 export {
+  detectJobContext,
+  type JobContextResult,
+  type ReadJobContextOptions,
+  readJobContext,
+} from "./job-context.js";
+export {
+  type JobSettings,
+  JobSettingsSchema,
+  type JobTask,
+  KNOWN_TASK_TYPES,
+  RUN_IF_CONDITIONS,
+  type RunIf,
+  TaskSchema,
+} from "./job-settings/job-settings-schema.js";
+export {
+  findJobSettingsIssues,
+  MAX_JOB_TAGS,
+  validateJobSettings,
+} from "./job-settings/validate-job-settings.js";
+export {
   type CallOptions,
   JobsApi,
   type ListJobsOptions,
   type RunNowOptions,
   type UpdateJobOptions,
 } from "./jobs-api.js";
+export { createLocalIdGenerator } from "./local/local-ids.js";
+export { LocalJobRun, TASK_VALUES_FILE_ENV } from "./local/local-job-run.js";
+export { LocalJobRunner, type LocalRunsApi } from "./local/local-job-runner.js";
+export type {
+  LocalJobRunnerOptions,
+  LocalRunEvent,
+  LocalRunOptions,
+  LocalRunOutput,
+  LocalTaskOutputChunk,
+} from "./local/local-run-types.js";
+export { NODE_TASK_EXTENSIONS } from "./local/task-command.js";
 export { type RunJobOptions, type RunJobResult, runJob } from "./run-job.js";
 export {
   classifyRun,
@@ -63,4 +112,11 @@ export {
 export { type RunOutput, runOutputSchema } from "./schemas/api/run-output.js";
 export { diffJobSettings } from "./settings-diff.js";
 export { TASK_TRACE_FLAGS, withTaskTraceParameters } from "./task-trace-parameters.js";
+export {
+  dynamicReferenceWarnings,
+  type RenderedJobTemplate,
+  type RenderJobTemplateOptions,
+  renderJobTemplate,
+  type TemplateTraceContext,
+} from "./template/render-job-template.js";
 export { type RunProgressEvent, type WaitForRunOptions, waitForRun } from "./wait-for-run.js";

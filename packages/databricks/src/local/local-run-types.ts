@@ -95,4 +95,3 @@ export interface LocalRunOptions {
   runName?: string;
 }
 
-export type { Run, RunOutput };

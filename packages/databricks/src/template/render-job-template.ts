@@ -232,7 +232,7 @@ export function renderJobTemplate(
     options.format ?? (trimmed.startsWith("{") || trimmed.startsWith("[") ? "json" : "yaml");
   const decoded = format === "json" ? decodeJson(rendered, table) : decodeYaml(rendered, table);
   const warnings: string[] = [];
-  warnings.push(...referenceWarnings(decoded.data));
+  warnings.push(...dynamicReferenceWarnings(decoded.data));
   const settings =
     options.validate === false ? (decoded.data as JobSettings) : validateJobSettings(decoded.data);
   return { text: decoded.text, settings, format, warnings };
@@ -250,7 +250,7 @@ function collectStrings(value: unknown, out: string[]): void {
 }
 
 /** Warnings for deprecated and undocumented dynamic value references found anywhere in `data`. Never throws. */
-export function referenceWarnings(data: unknown): string[] {
+export function dynamicReferenceWarnings(data: unknown): string[] {
   const strings: string[] = [];
   collectStrings(data, strings);
   const seen = new Set<string>();

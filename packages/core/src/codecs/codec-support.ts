@@ -167,10 +167,7 @@ export class DecodeCollector {
       for (const issue of error.issues) issues.push(this.rename(issue));
     }
     if (issues.length > 0 || ctx === undefined) {
-      throw new ValidationError(`Invalid ${this.subject}`, {
-        issues,
-        hint: "Fix or remove the values listed above",
-      });
+      throw new ValidationError(`Invalid ${this.subject}`, { issues });
     }
     return ctx;
   }

@@ -140,7 +140,6 @@ export function createTraceContext(input: TraceContextInput = {}): TraceContext 
   if (!parsed.success) {
     throw new ValidationError("Invalid TraceContext", {
       issues: zodIssuesToValidationIssues(parsed.error.issues),
-      hint: "Fix the fields listed above",
     });
   }
   return new TraceContext(CONSTRUCT, normalize({ schemaVersion: TRACE_SCHEMA_VERSION, ...parsed.data }));
@@ -192,11 +191,8 @@ export function assertReadableVersion(version: unknown, subject = "TraceContext"
   if (n === TRACE_SCHEMA_VERSION) return;
   if (typeof n === "number" && Number.isInteger(n) && n > TRACE_SCHEMA_VERSION) {
     throw new ValidationError(
-      `${subject} has schemaVersion ${n}, but this release of modeltrail reads only schemaVersion ${TRACE_SCHEMA_VERSION}`,
-      {
-        issues: [{ path: "schemaVersion", message: `unsupported version ${n}` }],
-        hint: "Upgrade modeltrail (@modeltrail/core) to a release that knows this version",
-      },
+      `${subject} has schemaVersion ${n}, but this release of modeltrail reads only schemaVersion ${TRACE_SCHEMA_VERSION}: upgrade modeltrail (@modeltrail/core) to read it`,
+      { issues: [{ path: "schemaVersion", message: `unsupported version ${n}` }] },
     );
   }
   throw new ValidationError(`Invalid ${subject}`, {

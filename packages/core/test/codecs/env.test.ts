@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it, vi } from "vitest";
 import { createTraceContext, fromEnv, toEnv, ValidationError } from "../../src/index.js";
 import { DIGEST, RUN, SHA, sampleContext } from "./sample.js";
@@ -127,5 +128,24 @@ describe("fromEnv", () => {
     expect(issuesOf(() => fromEnv({ MODELTRAIL_SCHEMA_VERSION: "v1" }))[0]?.path).toBe(
       "MODELTRAIL_SCHEMA_VERSION",
     );
+  });
+});
+
+describe("secrets", () => {
+  it("keeps a planted secret out of the context and out of decoder errors", () => {
+    const secret = "envPlantedS3cretXq81";
+    const url = `https://build:${secret}@git.example.com/acme/churn.git`;
+    const ctx = fromEnv({ MODELTRAIL_CODE_REPO_URL: url });
+    expect(ctx.code?.repoUrl).toBe("https://git.example.com/acme/churn.git");
+    expect(JSON.stringify(toEnv(ctx))).not.toContain(secret);
+    let error: unknown;
+    try {
+      fromEnv({ MODELTRAIL_CODE_REPO_URL: url, MODELTRAIL_CI_RUN_URL: `${url}\n`, GIT_SHA: "bad" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const err = error as ValidationError;
+    for (const text of [err.message, JSON.stringify(err), inspect(err)]) expect(text).not.toContain(secret);
   });
 });

@@ -1,4 +1,4 @@
-import { ConflictError, type HttpClient, NotFoundError, paginate } from "@modeltrail/core";
+import { type HttpClient, NotFoundError, paginate } from "@modeltrail/core";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { recordToTags } from "./schemas/common.js";
 import {
@@ -94,9 +94,9 @@ export class Experiments {
     try {
       return await this.create(name, options);
     } catch (err) {
+      // a concurrent creator (ConflictError) or a lost response may have created it
       const again = await this.findByName(name, options).catch(() => undefined);
       if (again) return again.experiment_id;
-      if (err instanceof ConflictError) throw err;
       throw err;
     }
   }

@@ -221,52 +221,62 @@ describe("LocalJobRunner: success", () => {
 
 describe("LocalJobRunner: failures", () => {
   it("fails a task, marks its dependents UPSTREAM_FAILED without running them, and honours run_if", async () => {
-    const run = await runner.run({
-      tasks: [
-        { task_key: "ok", spark_python_task: { python_file: "echo_args.py" } },
-        { task_key: "bad", spark_python_task: { python_file: "fail.py" } },
-        {
-          task_key: "after_bad",
-          depends_on: [{ task_key: "bad" }],
-          spark_python_task: { python_file: "echo_args.py" },
-        },
-        {
-          task_key: "after_after",
-          depends_on: [{ task_key: "after_bad" }],
-          spark_python_task: { python_file: "echo_args.py" },
-        },
-        {
-          task_key: "cleanup",
-          depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
-          run_if: "ALL_DONE",
-          spark_python_task: { python_file: "echo_args.py" },
-        },
-        {
-          task_key: "alert",
-          depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
-          run_if: "AT_LEAST_ONE_FAILED",
-          spark_python_task: { python_file: "task.mjs" },
-        },
-        {
-          task_key: "all_failed",
-          depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
-          run_if: "ALL_FAILED",
-          spark_python_task: { python_file: "echo_args.py" },
-        },
-        {
-          task_key: "any_ok",
-          depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
-          run_if: "AT_LEAST_ONE_SUCCESS",
-          spark_python_task: { python_file: "echo_args.py" },
-        },
-        {
-          task_key: "none_failed",
-          depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
-          run_if: "NONE_FAILED",
-          spark_python_task: { python_file: "echo_args.py" },
-        },
-      ],
-    });
+    let running = 0;
+    let peak = 0;
+    const onEvent = (e: LocalRunEvent) => {
+      if (e.type !== "task-state") return;
+      if (e.state === "RUNNING") peak = Math.max(peak, ++running);
+      if (e.previousState === "RUNNING") running--;
+    };
+    const run = await runner.run(
+      {
+        tasks: [
+          { task_key: "ok", spark_python_task: { python_file: "echo_args.py" } },
+          { task_key: "bad", spark_python_task: { python_file: "fail.py" } },
+          {
+            task_key: "after_bad",
+            depends_on: [{ task_key: "bad" }],
+            spark_python_task: { python_file: "echo_args.py" },
+          },
+          {
+            task_key: "after_after",
+            depends_on: [{ task_key: "after_bad" }],
+            spark_python_task: { python_file: "echo_args.py" },
+          },
+          {
+            task_key: "cleanup",
+            depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
+            run_if: "ALL_DONE",
+            spark_python_task: { python_file: "echo_args.py" },
+          },
+          {
+            task_key: "alert",
+            depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
+            run_if: "AT_LEAST_ONE_FAILED",
+            spark_python_task: { python_file: "task.mjs" },
+          },
+          {
+            task_key: "all_failed",
+            depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
+            run_if: "ALL_FAILED",
+            spark_python_task: { python_file: "echo_args.py" },
+          },
+          {
+            task_key: "any_ok",
+            depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
+            run_if: "AT_LEAST_ONE_SUCCESS",
+            spark_python_task: { python_file: "echo_args.py" },
+          },
+          {
+            task_key: "none_failed",
+            depends_on: [{ task_key: "bad" }, { task_key: "ok" }],
+            run_if: "NONE_FAILED",
+            spark_python_task: { python_file: "echo_args.py" },
+          },
+        ],
+      },
+      { onEvent },
+    );
     const bad = task(run, "bad");
     expect(bad.state).toMatchObject({ life_cycle_state: "TERMINATED", result_state: "FAILED" });
     expect(bad.status?.termination_details).toMatchObject({
@@ -294,6 +304,7 @@ describe("LocalJobRunner: failures", () => {
     expect(task(run, "any_ok").state?.result_state).toBe("SUCCESS");
     expect(task(run, "none_failed").state?.result_state).toBe("UPSTREAM_FAILED");
 
+    expect(peak).toBe(2); // the runner's maxConcurrency
     expect(run.state?.result_state).toBe("FAILED");
     expect(run.status?.termination_details).toMatchObject({
       code: "RUN_EXECUTION_ERROR",

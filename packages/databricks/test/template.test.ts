@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ValidationError } from "@modeltrail/core";
+import { createTraceContext, ValidationError } from "@modeltrail/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -211,6 +211,21 @@ describe("renderJobTemplate: escaping", () => {
       ctx: { toJSON: () => ctx },
     });
     expect(r.settings.name).toBe(`main-${SHA}`);
+  });
+
+  it("accepts a core TraceContext", () => {
+    const trace = createTraceContext({
+      code: { gitSha: SHA.toUpperCase(), branch: "main" },
+      ci: { runId: "42" },
+    });
+    const r = renderJobTemplate(
+      `{"name": "{{ git_sha }}", "tags": {"ci": "{{ ctx.ci.runId }}", "v": "{{ ctx.schemaVersion }}"}}`,
+      {
+        ctx: trace,
+      },
+    );
+    expect(r.settings.name).toBe(SHA);
+    expect(r.settings.tags).toEqual({ ci: "42", v: "1" });
   });
 
   it("refuses values JSON cannot hold", () => {

@@ -162,6 +162,32 @@ export class ModelVersions {
     });
   }
 
+  /**
+   * Moves a version to a stage (`None`, `Staging`, `Production`, `Archived`), optionally archiving
+   * the versions that were in it. For users of MLflow's deprecated stage workflow; prefer aliases.
+   */
+  async transitionStage(
+    name: string,
+    version: string | number,
+    stage: string,
+    options: CallOptions & { archiveExistingVersions?: boolean } = {},
+  ): Promise<ModelVersion> {
+    const res = await this.http.json({
+      method: "POST",
+      path: `${MLFLOW_API}/model-versions/transition-stage`,
+      json: {
+        name,
+        version: String(version),
+        stage,
+        archive_existing_versions: options.archiveExistingVersions ?? false,
+      },
+      retrySafe: true,
+      signal: options.signal,
+      schema: modelVersionResponse,
+    });
+    return res.model_version;
+  }
+
   /** The concrete URI of a model version's files (e.g. `mlflow-artifacts:/1/<run>/artifacts/model`). */
   async getDownloadUri(name: string, version: string | number, options: CallOptions = {}): Promise<string> {
     const res = await this.http.json({

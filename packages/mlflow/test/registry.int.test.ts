@@ -37,6 +37,16 @@ describe("MLflow model registry against a real server", () => {
     const found: string[] = [];
     for await (const m of client.registeredModels.search({ filter: `name = '${name}'` })) found.push(m.name);
     expect(found).toEqual([name]);
+    const prefix = `${name}-page`;
+    for (const i of [0, 1, 2]) await client.registeredModels.create(`${prefix}-${i}`);
+    const paged: string[] = [];
+    for await (const m of client.registeredModels.search({
+      filter: `name LIKE '${prefix}-%'`,
+      pageSize: 2,
+      orderBy: ["name ASC"],
+    }))
+      paged.push(m.name);
+    expect(paged).toEqual([0, 1, 2].map((i) => `${prefix}-${i}`));
     await expect(client.registeredModels.get(`missing-${uid()}`)).rejects.toBeInstanceOf(NotFoundError);
   });
 
@@ -131,6 +141,23 @@ describe("MLflow model registry against a real server", () => {
     const latest = await client.resolveUri(`models:/${name}/latest`);
     expect(latest.modelVersion?.version).toBe("2");
     await expect(client.resolveUri(`models:/${name}/Production`)).rejects.toBeInstanceOf(NotFoundError);
+    const staged = await client.modelVersions.transitionStage(name, 1, "Staging");
+    expect(staged.current_stage).toBe("Staging");
+    const staging = await client.resolveUri(`models:/${name}/staging`);
+    expect(staging.modelVersion?.version).toBe("1");
+    expect(
+      (await client.registeredModels.getLatestVersions(name, ["Staging"])).map((v) => v.version),
+    ).toEqual(["1"]);
+
+    // MLflow 3 logged models: models:/<model_id>
+    const logged = (await client.http.json({
+      method: "POST",
+      path: "/api/2.0/mlflow/logged-models",
+      json: { experiment_id: run.info.experiment_id, name: "lm", source_run_id: run.info.run_id },
+    })) as { model: { info: { model_id: string; artifact_uri: string } } };
+    const byId = await client.resolveUri(`models:/${logged.model.info.model_id}`);
+    expect(byId).toMatchObject({ artifactUri: logged.model.info.artifact_uri, runId: run.info.run_id });
+    expect(byId.proxyPath).toBe(logged.model.info.artifact_uri.replace(/^mlflow-artifacts:\//, ""));
     await expect(client.resolveUri(`models:/${name}/9`)).rejects.toBeInstanceOf(NotFoundError);
 
     const proxied = await client.resolveUri("mlflow-artifacts:/0/abc/artifacts/x.txt");

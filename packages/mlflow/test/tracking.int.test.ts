@@ -40,6 +40,16 @@ describe("MLflow tracking API against a real server", () => {
   it("searches experiments with a filter, across pages", async () => {
     const prefix = `modeltrail-search-${uid()}`;
     for (let i = 0; i < 3; i++) await client.experiments.create(`${prefix}-${i}`);
+    const doomed = await client.experiments.create(`${prefix}-deleted`);
+    await client.experiments.delete(doomed);
+    expect((await client.experiments.get(doomed)).lifecycle_stage).toBe("deleted");
+    const deleted: string[] = [];
+    for await (const e of client.experiments.search({
+      filter: `name LIKE '${prefix}-%'`,
+      viewType: "DELETED_ONLY",
+    }))
+      deleted.push(e.experiment_id);
+    expect(deleted).toEqual([doomed]);
     const names: string[] = [];
     for await (const e of client.experiments.search({
       filter: `name LIKE '${prefix}-%'`,

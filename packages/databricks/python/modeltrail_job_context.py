@@ -29,6 +29,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import uuid
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
@@ -97,8 +98,6 @@ def read_job_context(
 
     Raises ValueError for a malformed id or commit SHA.
     """
-    import sys
-
     args = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if env is None else env
     values = _parse_args(args)
@@ -179,8 +178,6 @@ def set_task_value(key: str, value: Any, env: Optional[Mapping[str, str]] = None
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Print the context as JSON; exit 2 with a message for malformed parameters."""
-    import sys
-
     try:
         ctx = read_job_context(argv)
     except ValueError as err:

@@ -4,6 +4,8 @@ import { type GitRunner, ValidationError } from "@modeltrail/core";
 import { describe, expect, it } from "vitest";
 import { detectJobContext, readJobContext } from "../src/job-context.js";
 import { LocalJobRunner } from "../src/local/local-job-runner.js";
+import { withTaskTraceParameters } from "../src/task-trace-parameters.js";
+import { renderJobTemplate } from "../src/template/render-job-template.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const GIT_SHA = "fedcba9876543210fedcba9876543210fedcba98";
@@ -121,6 +123,39 @@ describe("readJobContext", () => {
       taskKey: "train",
     });
     expect(ctx.code?.gitSha).toBe(SHA);
+  });
+});
+
+describe("the reference pipeline, locally", () => {
+  it("renders a template with the commit, adds the trace flags, runs it locally and reads the context in the task", async () => {
+    const template = `name: train-{{ git_sha }}
+parameters:
+  - name: git_sha
+    default: "{{ git_sha }}"
+tasks:
+  - task_key: train
+    spark_python_task:
+      python_file: echo_args.py
+      parameters: ["--epochs", "{{ epochs }}"]
+`;
+    const { settings } = renderJobTemplate(template, { ctx: { code: { gitSha: SHA } }, vars: { epochs: 3 } });
+    const runner = new LocalJobRunner({ cwd: FIXTURES });
+    const run = await runner.run(withTaskTraceParameters(settings), { jobId: 777 });
+    expect(run.state?.result_state).toBe("SUCCESS");
+    const t = run.tasks![0]!;
+    const argv = JSON.parse((await runner.runs.getOutput(t.run_id!)).logs!).argv as string[];
+    expect(argv.slice(0, 2)).toEqual(["--epochs", "3"]);
+    const ctx = await readJobContext(argv, {}, { git: noGit });
+    expect(ctx.toJSON()).toMatchObject({
+      code: { gitSha: SHA },
+      job: {
+        platform: "local",
+        jobId: "777",
+        runId: String(run.run_id),
+        taskRunId: String(t.run_id),
+        taskKey: "train",
+      },
+    });
   });
 });
 

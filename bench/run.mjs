@@ -18,9 +18,13 @@ for (const name of names) {
     continue;
   }
   console.log(`\n### bench ${name}`);
-  const r = spawnSync(process.execPath, [join(here, entry), ...process.argv.slice(2).filter((a) => a.startsWith("-"))], {
-    stdio: "inherit",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(here, entry), ...process.argv.slice(2).filter((a) => a.startsWith("-"))],
+    {
+      stdio: "inherit",
+    },
+  );
   if (r.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

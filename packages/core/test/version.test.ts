@@ -4,7 +4,9 @@ import { userAgent, VERSION } from "../src/index.js";
 
 describe("VERSION", () => {
   it("matches package.json, so the user agent names the released version", () => {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     expect(VERSION).toBe(pkg.version);
     expect(userAgent()).toContain(`modeltrail/${pkg.version} `);
   });

@@ -73,7 +73,7 @@ describe("toBaggage", () => {
 describe("fromBaggage", () => {
   it("reads our members among others, with whitespace and properties, from one or several headers", () => {
     const ctx = fromBaggage([
-      "userId=alice, modeltrail.code.git_sha = " + SHA + " ;prop=1",
+      `userId=alice, modeltrail.code.git_sha = ${SHA} ;prop=1`,
       "vendor=%%%broken, modeltrail.extra.team=risk%20ops,serverNode=DF%2028",
     ]);
     expect(ctx.toJSON()).toEqual({ schemaVersion: 1, code: { gitSha: SHA }, extra: { team: "risk ops" } });

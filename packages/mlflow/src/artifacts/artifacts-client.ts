@@ -16,6 +16,7 @@ import { type DownloadSettings, downloadTree, fileRequest } from "./download-tre
 import { listArtifacts, listDirectory } from "./list.js";
 import { DEFAULT_MULTIPART, type MultipartOptions } from "./multipart-upload.js";
 import { ProgressReporter } from "./progress.js";
+import { DEFAULT_RANGED, type RangedDownloadOptions } from "./ranged-download.js";
 import type {
   ArtifactFileInfo,
   ArtifactRef,
@@ -33,6 +34,11 @@ export interface MlflowArtifactsOptions {
   maxAttempts?: number;
   /** Minimum time between progress events in ms (default 100). */
   progressIntervalMs?: number;
+  /**
+   * Large files (at least `minFileSize`, default 64 MiB, per the listing) download as parallel byte
+   * ranges of `chunkSize` (default 16 MiB) when the server supports Range; false to disable.
+   */
+  rangedDownload?: Partial<RangedDownloadOptions> | false;
   /** Multipart upload settings (defaults as MLflow: 500 MiB threshold, 10 MiB parts), or false. */
   multipart?: Partial<MultipartOptions> | false;
   /** Wait between download attempts; injectable for tests. */
@@ -81,6 +87,7 @@ export class MlflowArtifacts {
       sleep: options.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal })),
       retryBaseMs: options.retryBaseMs ?? 200,
       progress,
+      ranged: options.rangedDownload === false ? false : { ...DEFAULT_RANGED, ...options.rangedDownload },
     };
     this.uploadSettings = {
       concurrency,

@@ -35,3 +35,48 @@ export async function runBounded<T>(
   if (firstError !== undefined) throw firstError.error;
   if (outerSignal?.aborted) throw outerSignal.reason;
 }
+
+/**
+ * A counting semaphore: `run(fn)` waits (FIFO) until fewer than `limit` functions are running.
+ * Waiting stops with the signal's reason when `signal` aborts. Used to share one concurrency
+ * budget between whole-file downloads and the byte ranges of large files.
+ */
+export class Semaphore {
+  private active = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(readonly limit: number) {}
+
+  /** Runs `fn` once a slot is free and releases the slot when it settles. */
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.acquire(signal);
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiters.shift()?.();
+    }
+  }
+
+  private acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(grant);
+        if (i !== -1) this.waiters.splice(i, 1);
+        reject(signal?.reason);
+      };
+      const grant = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        this.active++;
+        resolve();
+      };
+      this.waiters.push(grant);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, lstat, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Transform } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   AbortError,
@@ -56,7 +56,52 @@ const FATAL_FS_CODES = new Set([
   "EMFILE",
 ]);
 
-class SizeMismatch extends ValidationError {}
+/** The bytes received do not match the size announced; retried from scratch. */
+export class SizeMismatch extends ValidationError {}
+
+/**
+ * Pipes a response body into `path` (opened with `flags`, written from byte `start`), calling
+ * `onChunk` per chunk and failing with SizeMismatch past `maxBytes`. Never throws: returns the
+ * bytes written (exact, counted once the file is closed) and the error that stopped it, if any.
+ */
+export async function writeBodyToFile(
+  body: Readable,
+  path: string,
+  flags: number,
+  start: number,
+  maxBytes: number | undefined,
+  onChunk: (n: number) => void,
+  label: string,
+): Promise<{ bytes: number; error?: unknown }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, flags, 0o644);
+  } catch (error) {
+    body.destroy();
+    return { bytes: 0, error };
+  }
+  const out = handle.createWriteStream({ start, highWaterMark: 1024 * 1024 });
+  let received = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      received += chunk.length;
+      if (maxBytes !== undefined && received > maxBytes) {
+        cb(new SizeMismatch(`"${label}" is larger than the size the server reported`));
+        return;
+      }
+      onChunk(chunk.length);
+      cb(null, chunk);
+    },
+  });
+  let error: unknown;
+  try {
+    await pipeline(body, counter, out);
+  } catch (err) {
+    error = err;
+  }
+  if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
+  return error === undefined ? { bytes: out.bytesWritten } : { bytes: out.bytesWritten, error };
+}
 
 /**
  * Streams one artifact to `job.destPath`: the body is piped into a temporary file next to the
@@ -130,42 +175,23 @@ export async function downloadFile(
         if (start === 0 && counted !== 0) report(-counted);
         offset = start;
 
-        let received = 0;
-        const limit = total;
-        const counter = new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            received += chunk.length;
-            if (limit !== undefined && start + received > limit) {
-              cb(
-                new SizeMismatch(
-                  `"${job.artifactPath}" is larger than the ${limit} bytes the server reported`,
-                ),
-              );
-              return;
-            }
-            report(chunk.length);
-            cb(null, chunk);
-          },
-        });
+        const limit = total === undefined ? undefined : total - start;
         const flags =
           constants.O_WRONLY |
           constants.O_NOFOLLOW |
           (created ? 0 : constants.O_CREAT | constants.O_EXCL) |
           (start === 0 ? constants.O_TRUNC : 0);
-        const handle = await open(tmp, flags, 0o644);
         created = true;
-        const out = handle.createWriteStream({ start, highWaterMark: 1024 * 1024 });
-        try {
-          await pipeline(res.body, counter, out);
-        } finally {
-          if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
-          offset = (await lstat(tmp)).size;
-        }
+        const written = await writeBodyToFile(res.body, tmp, flags, start, limit, report, job.artifactPath);
+        offset = start + written.bytes;
+        if (written.error !== undefined) throw written.error;
+        const received = written.bytes;
         if (bodyLength !== undefined && received !== bodyLength) {
           throw new SizeMismatch(
             `"${job.artifactPath}": received ${received} bytes, the response announced ${bodyLength}`,
           );
         }
+        offset = (await lstat(tmp)).size;
         if (total !== undefined && offset !== total) {
           throw new SizeMismatch(`"${job.artifactPath}": wrote ${offset} bytes, expected ${total}`);
         }
@@ -219,7 +245,7 @@ export function parseContentRange(
   return { start, end, total: m[3] === "*" ? undefined : Number(m[3]) };
 }
 
-function isRetryable(err: unknown): boolean {
+export function isRetryable(err: unknown): boolean {
   if (err instanceof SizeMismatch) return true;
   if (err instanceof AbortError) return false;
   if (err instanceof ValidationError) return false;
@@ -231,7 +257,7 @@ function isRetryable(err: unknown): boolean {
   return true; // socket errors, premature close, body timeouts
 }
 
-function finalError(err: unknown, job: FileDownloadJob, attempts: number): unknown {
+export function finalError(err: unknown, job: FileDownloadJob, attempts: number): unknown {
   if (err instanceof ModelTrailError) return err;
   const code = (err as { code?: unknown })?.code;
   const detail = err instanceof Error ? err.message : String(err);

@@ -3,16 +3,19 @@ import { resolve } from "node:path";
 import type { HttpClient, QueryValue } from "@modeltrail/core";
 import { type ArtifactLocation, PROXY_ARTIFACTS_ROUTE, proxyUrlPath } from "./artifact-location.js";
 import { artifactDirName, ensureSafeDirectory, joinArtifactPath, localPathInside } from "./artifact-path.js";
-import { runBounded } from "./bounded.js";
+import { Semaphore } from "./bounded.js";
 import { downloadFile, type FileDownloadContext, toAbortError } from "./download-file.js";
 import { listArtifacts } from "./list.js";
 import { ProgressReporter, type ProgressReporterOptions } from "./progress.js";
+import { downloadFileRanged, type RangedDownloadOptions } from "./ranged-download.js";
 import type { ArtifactFileInfo, DownloadedFile, DownloadResult, TransferOptions } from "./types.js";
 
 /** Settings a download needs beyond its arguments. */
 export interface DownloadSettings extends Omit<FileDownloadContext, "signal" | "onBytes"> {
   concurrency: number;
   progress?: ProgressReporterOptions;
+  /** Parallel byte ranges for large files, or false. */
+  ranged: RangedDownloadOptions | false;
 }
 
 /** Where to GET one artifact of a location: the proxy route, or the tracking server's get-artifact. */
@@ -64,40 +67,47 @@ export async function downloadTree(
     sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined,
   );
   const done: DownloadedFile[] = new Array(planned.length);
-  await runBoundedOrAbort(
-    planned,
-    options.concurrency ?? settings.concurrency,
-    async ({ info, localPath }, i, signal) => {
-      const size = await downloadFile(
-        http,
-        {
-          artifactPath: info.path,
-          destPath: localPath,
-          expectedSize: info.fileSize,
-          ...fileRequest(loc, info.path),
-        },
-        { ...settings, signal, onBytes: (n) => progress.addBytes(n, info.path) },
-      );
-      done[i] = { path: info.path, localPath, size };
-      progress.fileDone(info.path);
-    },
-    options.signal,
-  );
+  const limiter = new Semaphore(options.concurrency ?? settings.concurrency);
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onOuterAbort();
+  else options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const ranged = settings.ranged;
+  let firstError: { error: unknown } | undefined;
+  try {
+    // Every file is a task; the semaphore bounds the requests in flight across all of them,
+    // including the byte ranges of large files.
+    await Promise.all(
+      planned.map(async ({ info, localPath }, i) => {
+        try {
+          const job = {
+            artifactPath: info.path,
+            destPath: localPath,
+            expectedSize: info.fileSize,
+            ...fileRequest(loc, info.path),
+          };
+          const ctx = {
+            ...settings,
+            signal: controller.signal,
+            onBytes: (n: number) => progress.addBytes(n, info.path),
+          };
+          const size =
+            ranged && info.fileSize !== undefined && info.fileSize >= ranged.minFileSize
+              ? await downloadFileRanged(http, { ...job, expectedSize: info.fileSize }, ctx, ranged, limiter)
+              : await limiter.run(() => downloadFile(http, job, ctx), controller.signal);
+          done[i] = { path: info.path, localPath, size };
+          progress.fileDone(info.path);
+        } catch (error) {
+          if (firstError === undefined) firstError = { error };
+          controller.abort(error);
+        }
+      }),
+    );
+  } finally {
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+  if (options.signal?.aborted) throw toAbortError(options.signal, "(tree)");
+  if (firstError !== undefined) throw firstError.error;
   progress.finish();
   return { localPath: root, files: done, bytes: done.reduce((a, f) => a + f.size, 0) };
-}
-
-/** runBounded, turning an abort of the caller's signal into a modeltrail AbortError. */
-export async function runBoundedOrAbort<T>(
-  items: ReadonlyArray<T>,
-  limit: number,
-  worker: (item: T, index: number, signal: AbortSignal) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  try {
-    await runBounded(items, limit, worker, signal);
-  } catch (err) {
-    if (signal?.aborted) throw toAbortError(signal, "(tree)");
-    throw err;
-  }
 }

@@ -90,7 +90,7 @@ export async function multipartUpload(http: HttpClient, job: MultipartJob): Prom
           method: "PUT",
           path: cred.url,
           headers: { ...cred.headers, "content-length": String(end - start + 1) },
-          body: fileBodyFactory(job.localPath, { start, end }, job.onBytes),
+          body: fileBodyFactory(job.localPath, job.size, { start, end }, job.onBytes),
           signal,
         });
         await res.dump();

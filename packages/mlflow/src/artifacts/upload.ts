@@ -120,7 +120,7 @@ export async function uploadItems(
             method: "PUT",
             path: proxyUrlPath(PROXY_ARTIFACTS_ROUTE, full),
             headers: { "content-type": "application/octet-stream", "content-length": String(item.size) },
-            body: fileBodyFactory(item.localPath, undefined, onBytes),
+            body: fileBodyFactory(item.localPath, item.size, undefined, onBytes),
             signal,
           });
           await res.dump();

@@ -1,0 +1,22 @@
+// One modeltrail transfer in its own process, so that its peak RSS is measured alone.
+// argv[2]: JSON { bundle, op: "download" | "upload", baseUrl, runId, path, local, concurrency }.
+// Prints one JSON line: { transferMs, bytes, files, maxRssKiB }.
+import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
+
+const job = JSON.parse(process.argv[2]);
+const mod = await import(pathToFileURL(job.bundle).href);
+const { HttpClient, MlflowArtifacts } = mod;
+const http = new HttpClient({ baseUrl: job.baseUrl, service: "mlflow", timeoutMs: 120_000 });
+const artifacts = new MlflowArtifacts(http, { concurrency: job.concurrency ?? 8 });
+const ref = { runId: job.runId, path: job.path };
+const start = performance.now();
+const result =
+  job.op === "download"
+    ? await artifacts.downloadTree(ref, job.local)
+    : await artifacts.uploadTree(job.local, ref);
+const transferMs = performance.now() - start;
+await http.close();
+process.stdout.write(
+  `${JSON.stringify({ transferMs, bytes: result.bytes, files: result.files.length, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
+);

@@ -1,0 +1,391 @@
+// Benchmark: modeltrail's MLflow artifact transfers versus MLflow's own Python client, side by side
+// against the same local `mlflow server --serve-artifacts` and the same run.
+//
+//   (a) one big file (1 GiB)        (b) many small files (2,000 x 64 KiB)
+//   download: modeltrail downloadTree   vs  `mlflow artifacts download` (Python CLI)
+//   upload:   modeltrail uploadTree     vs  MlflowClient.log_artifacts (what mlflow.log_artifacts does)
+//
+// Each transfer runs in its own child process under /usr/bin/time -v, which reports its peak RSS.
+// Wall time is measured twice: inside the child around the transfer call ("transfer", excludes
+// interpreter start-up and imports: the fair comparison, used for the ratios and targets) and
+// around the whole process ("process", what a user waiting for a CLI sees). Every download and
+// upload is checked byte for byte (sha256) against the source.
+//
+// Usage: node bench/mlflow-artifacts/run.mjs [--size full|quick] [--repeat N] [--keep]
+//        (env BENCH_MLFLOW_SIZE / BENCH_MLFLOW_REPEAT). `quick`: 64 MiB and 200 files.
+// Writes bench/results/mlflow-artifacts.json and .md (quick runs: mlflow-artifacts.quick.*).
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { cpus, totalmem } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { bundleArtifacts } from "./bundle.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const venv = join(root, ".tools", "mlflow-venv");
+const python = join(venv, "bin", "python");
+const mlflowBin = join(venv, "bin", "mlflow");
+
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i === -1) return undefined;
+  const a = args[i];
+  return a.includes("=") ? a.slice(a.indexOf("=") + 1) : args[i + 1];
+};
+const size = flag("size") ?? process.env.BENCH_MLFLOW_SIZE ?? "full";
+const repeat = Math.max(1, Number(flag("repeat") ?? process.env.BENCH_MLFLOW_REPEAT ?? 1));
+const keep = args.includes("--keep");
+const SIZES = {
+  full: { bigBytes: 1024 ** 3, manyCount: 2000, manyBytes: 64 * 1024 },
+  quick: { bigBytes: 64 * 1024 ** 2, manyCount: 200, manyBytes: 64 * 1024 },
+};
+const dims = SIZES[size];
+if (!dims) {
+  console.error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
+  process.exit(2);
+}
+const TARGETS = { "download-many": 0.5, "download-big": 0.8 };
+const RSS_TARGET_MIB = 150;
+const CONCURRENCY = 8;
+
+if (!existsSync(mlflowBin)) {
+  console.error(`MLflow is not installed at ${venv}; run scripts/install-mlflow.sh first`);
+  process.exit(1);
+}
+if (!existsSync("/usr/bin/time")) {
+  console.error("/usr/bin/time is needed to measure peak RSS (apt-get install time)");
+  process.exit(1);
+}
+
+const work = join(root, "bench", ".work", `mlflow-artifacts-${process.pid}`);
+let server;
+
+const log = (...m) => console.log(`[mlflow-artifacts] ${m.join(" ")}`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer() {
+  const port = await freePort();
+  const dir = join(work, "server");
+  await mkdir(dir, { recursive: true });
+  const proc = spawn(
+    mlflowBin,
+    [
+      "server",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--backend-store-uri",
+      `sqlite:///${join(dir, "mlflow.db")}`,
+      "--artifacts-destination",
+      join(dir, "artifacts"),
+      "--serve-artifacts",
+    ],
+    {
+      detached: true,
+      stdio: ["ignore", "ignore", "ignore"],
+      env: { ...process.env, MLFLOW_TRACKING_URI: "" },
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`mlflow server exited with ${proc.exitCode}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.ok) return { url, proc, artifactsDir: join(dir, "artifacts") };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("mlflow server did not answer /health within 180 s");
+}
+
+function stopServer() {
+  if (server?.proc && server.proc.exitCode === null) {
+    try {
+      process.kill(-server.proc.pid, "SIGTERM"); // its own process group: the server and its workers
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function writeRandomFile(path, bytes) {
+  const out = createWriteStream(path);
+  const chunk = 1024 * 1024;
+  for (let done = 0; done < bytes; done += chunk) {
+    const n = Math.min(chunk, bytes - done);
+    if (!out.write(randomBytes(n))) await new Promise((r) => out.once("drain", r));
+  }
+  await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
+}
+
+async function sha256File(path) {
+  const h = createHash("sha256");
+  for await (const c of createReadStream(path, { highWaterMark: 1024 * 1024 })) h.update(c);
+  return h.digest("hex");
+}
+
+async function treeDigest(dir) {
+  const out = {};
+  const walk = async (d) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else out[relative(dir, p)] = await sha256File(p);
+    }
+  };
+  await walk(dir);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Runs a command under /usr/bin/time -v; returns the child's JSON line, process wall ms, peak RSS. */
+function timed(cmd, cmdArgs, env = {}) {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const p = spawn("/usr/bin/time", ["-v", cmd, ...cmdArgs], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    p.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    p.on("error", reject);
+    p.on("close", (code) => {
+      const processMs = performance.now() - start;
+      if (code !== 0) {
+        reject(new Error(`${cmd} ${cmdArgs.join(" ")} exited ${code}\n${stderr.slice(-3000)}`));
+        return;
+      }
+      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      const line = stdout
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .at(-1);
+      resolve({ ...JSON.parse(line ?? "{}"), processMs, peakRssKiB: rss ? Number(rss[1]) : undefined });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+function summarize(samples) {
+  return {
+    transferMs: +median(samples.map((s) => s.transferMs)).toFixed(0),
+    processMs: +median(samples.map((s) => s.processMs)).toFixed(0),
+    peakRssMiB: +(Math.max(...samples.map((s) => s.peakRssKiB)) / 1024).toFixed(1),
+    samples: samples.map((s) => ({
+      transferMs: +s.transferMs.toFixed(0),
+      processMs: +s.processMs.toFixed(0),
+      peakRssMiB: +(s.peakRssKiB / 1024).toFixed(1),
+    })),
+  };
+}
+
+async function main() {
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  log(`size=${size} (big ${dims.bigBytes} B, ${dims.manyCount} x ${dims.manyBytes} B), repeat=${repeat}`);
+  const bundle = await bundleArtifacts(join(work, "bundle"));
+
+  const src = { big: join(work, "src", "big"), many: join(work, "src", "many") };
+  await mkdir(src.big, { recursive: true });
+  await mkdir(src.many, { recursive: true });
+  await writeRandomFile(join(src.big, "model.bin"), dims.bigBytes);
+  for (let i = 0; i < dims.manyCount; i++) {
+    await writeFile(join(src.many, `part-${String(i).padStart(5, "0")}.bin`), randomBytes(dims.manyBytes));
+  }
+  const digests = { big: await treeDigest(src.big), many: await treeDigest(src.many) };
+  log("source data written");
+
+  server = await startServer();
+  log(`mlflow server at ${server.url}`);
+  const created = await fetch(`${server.url}/api/2.0/mlflow/runs/create`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ experiment_id: "0", start_time: Date.now(), run_name: "bench-mlflow-artifacts" }),
+  }).then((r) => r.json());
+  const runId = created.run.info.run_id;
+  const runArtifacts = (p) => join(server.artifactsDir, "0", runId, "artifacts", p);
+
+  const pyRun = (op, path, local) =>
+    timed(python, [join(here, "py_transfer.py"), op, server.url, runId, path, local]);
+  const mtRun = (op, path, local) =>
+    timed(process.execPath, [
+      join(here, "child.mjs"),
+      JSON.stringify({ bundle, op, baseUrl: server.url, runId, path, local, concurrency: CONCURRENCY }),
+    ]);
+  const check = async (what, dir, expected) => {
+    const got = await treeDigest(dir);
+    if (JSON.stringify(got) !== JSON.stringify(expected))
+      throw new Error(`${what}: content differs from the source`);
+  };
+
+  const cases = [];
+  for (const kind of ["big", "many"]) {
+    // Upload: Python first (its copy is what both clients download), then modeltrail.
+    const up = { python: [], modeltrail: [] };
+    for (let r = 0; r < repeat; r++) {
+      const pyPath = r === 0 ? `py/${kind}` : `py-${r}/${kind}`;
+      log(`upload ${kind} #${r + 1}: python`);
+      up.python.push(await pyRun("upload", pyPath, src[kind]));
+      await check(`python upload ${kind}`, runArtifacts(pyPath), digests[kind]);
+      log(`upload ${kind} #${r + 1}: modeltrail`);
+      const mtPath = `mt-${r}/${kind}`;
+      up.modeltrail.push(await mtRun("upload", mtPath, src[kind]));
+      await check(`modeltrail upload ${kind}`, runArtifacts(mtPath), digests[kind]);
+      await rm(runArtifacts(mtPath), { recursive: true, force: true });
+      if (r > 0) await rm(runArtifacts(pyPath), { recursive: true, force: true });
+    }
+    const down = { python: [], modeltrail: [] };
+    for (let r = 0; r < repeat; r++) {
+      // Alternate who goes first so that neither always meets a warmer server.
+      const order = r % 2 === 0 ? ["modeltrail", "python"] : ["python", "modeltrail"];
+      for (const who of order) {
+        log(`download ${kind} #${r + 1}: ${who}`);
+        const dest = join(work, "dl", `${who}-${kind}-${r}`);
+        if (who === "python") {
+          down.python.push(await pyRun("download", `py/${kind}`, dest));
+          // MLflow puts the downloaded directory under its last path segment (older releases: the full path)
+          const got = existsSync(join(dest, "py", kind)) ? join(dest, "py", kind) : join(dest, kind);
+          await check(`python download ${kind}`, got, digests[kind]);
+        } else {
+          down.modeltrail.push(await mtRun("download", `py/${kind}`, dest));
+          await check(`modeltrail download ${kind}`, dest, digests[kind]);
+        }
+        await rm(dest, { recursive: true, force: true });
+      }
+    }
+    for (const [op, data] of [
+      ["download", down],
+      ["upload", up],
+    ]) {
+      const mt = summarize(data.modeltrail);
+      const py = summarize(data.python);
+      const name = `${op}-${kind}`;
+      const ratio = +(mt.transferMs / py.transferMs).toFixed(3);
+      cases.push({
+        name,
+        modeltrail: mt,
+        python: py,
+        ratioTransfer: ratio,
+        ratioProcess: +(mt.processMs / py.processMs).toFixed(3),
+        target: TARGETS[name],
+        meetsTarget: TARGETS[name] === undefined ? undefined : ratio <= TARGETS[name],
+        modeltrailRssWithinTarget: mt.peakRssMiB <= RSS_TARGET_MIB,
+      });
+      log(`${name}: modeltrail ${mt.transferMs} ms / python ${py.transferMs} ms = ${ratio}`);
+    }
+  }
+
+  const mlflowVersion = await timed(python, [
+    "-c",
+    "import json, mlflow; print(json.dumps({'v': mlflow.__version__}))",
+  ]);
+  const result = {
+    benchmark: "mlflow-artifacts",
+    date: new Date().toISOString(),
+    size,
+    repeat,
+    dims,
+    concurrency: CONCURRENCY,
+    environment: {
+      node: process.version,
+      mlflow: mlflowVersion.v,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memGiB: +(totalmem() / 1024 ** 3).toFixed(1),
+      note: "shared 2-core machine; other jobs may have run at the same time",
+    },
+    targets: { ...TARGETS, modeltrailPeakRssMiB: RSS_TARGET_MIB, ratioUsed: "transfer" },
+    cases,
+  };
+  await writeResults(result);
+}
+
+function markdown(res) {
+  const mib = (b) => `${(b / 1024 ** 2).toFixed(0)} MiB`;
+  const lines = [
+    "# mlflow-artifacts benchmark",
+    "",
+    `${res.date} · size \`${res.size}\` (big: one ${mib(res.dims.bigBytes)} file; many: ${res.dims.manyCount} × ${res.dims.manyBytes / 1024} KiB) · ` +
+      `repeat ${res.repeat} (median) · modeltrail concurrency ${res.concurrency} · Node ${res.environment.node} · MLflow ${res.environment.mlflow} · ` +
+      `${res.environment.cpus} CPUs (${res.environment.note})`,
+    "",
+    "Same local `mlflow server --serve-artifacts` (sqlite, local artifact store), same run. Python side: `mlflow artifacts download` (CLI, in-process) and `MlflowClient.log_artifacts`.",
+    "**transfer** = time around the transfer call inside the child (no interpreter start-up/imports): the ratios and targets use it. **process** = whole child process wall time. RSS = peak RSS of the child (`/usr/bin/time -v`). Every transfer was verified with sha256 against the source.",
+    "",
+    "| case | modeltrail transfer | Python transfer | ratio (mt/py) | target | modeltrail process | Python process | process ratio | modeltrail peak RSS | Python peak RSS |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const c of res.cases) {
+    const target = c.target === undefined ? "–" : `≤ ${c.target} ${c.meetsTarget ? "✅" : "❌"}`;
+    lines.push(
+      `| ${c.name} | ${c.modeltrail.transferMs} ms | ${c.python.transferMs} ms | ${c.ratioTransfer} | ${target} | ${c.modeltrail.processMs} ms | ${c.python.processMs} ms | ${c.ratioProcess} | ${c.modeltrail.peakRssMiB} MiB ${c.modeltrailRssWithinTarget ? "✅" : "❌"} | ${c.python.peakRssMiB} MiB |`,
+    );
+  }
+  lines.push(
+    "",
+    `Target for modeltrail peak RSS: ≤ ${res.targets.modeltrailPeakRssMiB} MiB in every case.`,
+    "",
+  );
+  return lines.join("\n");
+}
+
+async function writeResults(res) {
+  const dir = join(root, "bench", "results");
+  await mkdir(dir, { recursive: true });
+  const base = join(dir, size === "full" ? "mlflow-artifacts" : `mlflow-artifacts.${size}`);
+  for (const [ext, text] of [
+    ["json", `${JSON.stringify(res, null, 2)}\n`],
+    ["md", markdown(res)],
+  ]) {
+    const tmp = `${base}.${ext}.tmp-${process.pid}`;
+    await writeFile(tmp, text);
+    await rename(tmp, `${base}.${ext}`);
+  }
+  console.log(markdown(res));
+  log(`results written to ${base}.json and .md`);
+}
+
+process.on("SIGINT", () => {
+  stopServer();
+  process.exit(130);
+});
+
+try {
+  await main();
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  stopServer();
+  if (!keep) await rm(work, { recursive: true, force: true });
+}

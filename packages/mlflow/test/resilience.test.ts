@@ -43,7 +43,7 @@ function makeClient(maxRetries = 5) {
   return client;
 }
 
-function storm(count: number, status: number, body: unknown, retryAfter?: string) {
+function storm(count: number, status: number, body: Record<string, string>, retryAfter?: string) {
   let calls = 0;
   return {
     get calls() {

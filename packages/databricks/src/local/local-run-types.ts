@@ -94,4 +94,3 @@ export interface LocalRunOptions {
   /** Name of the run (default: the job name). */
   runName?: string;
 }
-

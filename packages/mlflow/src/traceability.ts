@@ -133,7 +133,8 @@ export async function registerModel(
     });
   }
   const source = joinArtifactUri(root, artifactPath);
-  const trace = ctx.with({ model: { name, mlflowRunId: runId } });
+  // a version or URI inherited from another model would be wrong on the new version's tags
+  const trace = ctx.with({ model: { name, mlflowRunId: runId, version: null, uri: null } });
   const tags = { ...toMlflowTags(trace, { conventions: options.conventions }), ...options.tags };
   const runLink = client.runLink(run.info.experiment_id, runId);
 
@@ -156,7 +157,7 @@ export async function registerModel(
       modelVersion: ready,
       created,
       source,
-      trace: trace.with({ model: { version: ready.version } }),
+      trace: trace.with({ model: { version: ready.version, uri: `models:/${name}/${ready.version}` } }),
     };
   };
 

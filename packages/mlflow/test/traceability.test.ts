@@ -59,7 +59,34 @@ describe("registerModel", () => {
       DBR_JOB_ID: "11",
       "mlflow.source.git.commit": SHA,
     });
-    expect(res.trace.model).toMatchObject({ name: "fraud", version: "1", mlflowRunId: "run1" });
+    expect(res.trace.model).toEqual({
+      name: "fraud",
+      version: "1",
+      mlflowRunId: "run1",
+      uri: "models:/fraud/1",
+    });
+    expect(tags["modeltrail.model.name"]).toBe("fraud");
+    expect(tags["modeltrail.model.mlflow_run_id"]).toBe("run1");
+  });
+
+  it("does not carry a version inherited from another model onto the new version's tags", async () => {
+    const fake = fakeRegistry();
+    server.use(...fake.handlers);
+    const stale = ctx.with({ model: { name: "old", version: "9", uri: "models:/old/9" } });
+    const res = await makeClient().registerModel(stale, {
+      runId: "run1",
+      artifactPath: "model",
+      name: "fraud",
+    });
+    const tags = tagsToRecord(fake.versions[0]?.tags);
+    expect(Object.values(tags)).not.toContain("9");
+    expect(Object.values(tags)).not.toContain("models:/old/9");
+    expect(res.trace.model).toEqual({
+      name: "fraud",
+      version: "1",
+      mlflowRunId: "run1",
+      uri: "models:/fraud/1",
+    });
   });
 
   it("is idempotent: a second call returns the existing version", async () => {

@@ -119,4 +119,9 @@ export {
   renderJobTemplate,
   type TemplateTraceContext,
 } from "./template/render-job-template.js";
-export { type RunProgressEvent, type WaitForRunOptions, waitForRun } from "./wait-for-run.js";
+export {
+  type RunProgressEvent,
+  type RunsSource,
+  type WaitForRunOptions,
+  waitForRun,
+} from "./wait-for-run.js";

@@ -1,6 +1,5 @@
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import { AbortError, TimeoutError } from "@modeltrail/core";
-import type { DatabricksClient } from "./client.js";
 import { classifyRun, type RunOutcome, runLifecycleState } from "./run-outcome.js";
 import type { Run } from "./schemas/api/run.js";
 
@@ -29,6 +28,17 @@ export type RunProgressEvent =
     }
   | { type: "cancel-requested"; runId: number; reason: "abort" | "timeout" };
 
+/**
+ * What `waitForRun` needs: `runs.get` and `runs.cancel`. A `DatabricksClient` has them, and so does a
+ * `LocalJobRunner`, so the same waiting code works for local runs.
+ */
+export interface RunsSource {
+  runs: {
+    get(runId: number, options?: { signal?: AbortSignal | undefined }): Promise<Run>;
+    cancel(runId: number, options?: { signal?: AbortSignal | undefined }): Promise<void>;
+  };
+}
+
 /** Options of `waitForRun`. */
 export interface WaitForRunOptions {
   /** Stop waiting after this many ms (default: wait as long as the run takes). */
@@ -56,7 +66,7 @@ export interface WaitForRunOptions {
 }
 
 /**
- * Polls `jobs/runs/get` until the run has finished and returns how it ended: `success`, `failed`,
+ * Polls `jobs/runs/get` (through `client.runs.get`; a `LocalJobRunner` works too) until the run has finished and returns how it ended: `success`, `failed`,
  * `canceled`, `timedout` (the run hit its own timeout) or `skipped` (see `classifyRun`). The delay
  * between polls starts at `pollIntervalMs` and grows by `backoffFactor` up to `maxPollIntervalMs`;
  * it drops back to the start after any state change. Reports run and task state changes to
@@ -67,7 +77,7 @@ export interface WaitForRunOptions {
  * (NotFoundError for an unknown run; transient errors are retried by the transport).
  */
 export async function waitForRun(
-  client: DatabricksClient,
+  client: RunsSource,
   runId: number,
   options: WaitForRunOptions = {},
 ): Promise<RunOutcome> {
@@ -172,7 +182,7 @@ export async function waitForRun(
 }
 
 async function onWaitTimeout(
-  client: DatabricksClient,
+  client: RunsSource,
   runId: number,
   run: Run,
   options: WaitForRunOptions,
@@ -193,7 +203,7 @@ async function onWaitTimeout(
   });
 }
 
-async function cancelQuietly(client: DatabricksClient, runId: number): Promise<void> {
+async function cancelQuietly(client: RunsSource, runId: number): Promise<void> {
   try {
     await client.runs.cancel(runId, { signal: AbortSignal.timeout(30_000) });
   } catch {

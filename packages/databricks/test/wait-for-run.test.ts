@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { AbortError, TimeoutError } from "@modeltrail/core";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
-import { type RunProgressEvent, waitForRun } from "../src/index.js";
+import { LocalJobRunner, type RunProgressEvent, waitForRun } from "../src/index.js";
 import { type FakeWorkspace, fixture, startWorkspace } from "./client-test-helpers.js";
 
 let ws: FakeWorkspace | undefined;
@@ -222,5 +225,43 @@ describe("waitForRun timeout and abort", () => {
       ),
     ]);
     await expect(waitForRun(ws.client, 123456)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
+describe("waitForRun with a LocalJobRunner", () => {
+  it("waits for a local run the same way (same Run shape, same outcome)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mt-wait-local-"));
+    try {
+      writeFileSync(join(dir, "ok.mjs"), "console.log('ok', process.argv.slice(2).join(' '));\n");
+      writeFileSync(join(dir, "fail.mjs"), "process.exit(3);\n");
+      const runner = new LocalJobRunner({ cwd: dir });
+      const settings = {
+        name: "local",
+        tasks: [
+          {
+            task_key: "a",
+            spark_python_task: { python_file: "ok.mjs", parameters: ["--job-run-id={{job.run_id}}"] },
+          },
+          { task_key: "b", depends_on: [{ task_key: "a" }], spark_python_task: { python_file: "fail.mjs" } },
+          { task_key: "c", depends_on: [{ task_key: "b" }], spark_python_task: { python_file: "ok.mjs" } },
+        ],
+      };
+      const run = runner.start(settings);
+      const states: string[] = [];
+      const outcome = await waitForRun(runner, run.runId, {
+        pollIntervalMs: 20,
+        maxPollIntervalMs: 50,
+        timeoutMs: 60_000,
+        onProgress: (e) => e.type === "task-state" && states.push(`${e.taskKey}:${e.state}`),
+      });
+      expect(outcome.kind).toBe("failed");
+      expect(outcome.failedTasks.map((t) => [t.taskKey, t.state])).toEqual([
+        ["b", "FAILED"],
+        ["c", "UPSTREAM_FAILED"],
+      ]);
+      expect(states).toContain("a:TERMINATED");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { createTraceContext } from "@modeltrail/core";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_IDEMPOTENCY_TOKEN_LENGTH, runIdempotencyToken, runJob } from "../src/index.js";
@@ -40,6 +41,14 @@ describe("runIdempotencyToken", () => {
       runIdempotencyToken(ctx(), { jobId: 7, only: ["train"] }),
     ];
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+  });
+
+  it("accepts a core TraceContext", () => {
+    const tc = createTraceContext({
+      code: { gitSha: SHA },
+      ci: { provider: "github-actions", runId: "9001", runAttempt: "1" },
+    });
+    expect(runIdempotencyToken(tc, { jobId: 7 })).toBe(runIdempotencyToken(ctx(), { jobId: 7 }));
   });
 
   it("is undefined outside CI (no run id)", () => {

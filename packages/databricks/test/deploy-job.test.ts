@@ -1,7 +1,17 @@
-import { ConfigError, ValidationError } from "@modeltrail/core";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, createTraceContext, ValidationError } from "@modeltrail/core";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEPLOY_TAGS, deployJob, TASK_TRACE_FLAGS, withTaskTraceParameters } from "../src/index.js";
+import {
+  classifyRun,
+  DEPLOY_TAGS,
+  deployJob,
+  LocalJobRunner,
+  TASK_TRACE_FLAGS,
+  withTaskTraceParameters,
+} from "../src/index.js";
 import { renderJobTemplate } from "../src/template/render-job-template.js";
 import { type FakeWorkspace, startWorkspace } from "./client-test-helpers.js";
 
@@ -344,5 +354,63 @@ describe("deployJob", () => {
     api.jobs.set(2, { name: "train-churn-model", tags: { [DEPLOY_TAGS.jobKey]: "train-churn-model" } });
     await expect(deployJob(ws.client, ctx(), template())).rejects.toBeInstanceOf(ConfigError);
     expect(api.calls).not.toContain("create");
+  });
+});
+
+describe("the README flow", () => {
+  it("renders the README template, deploys it, and runs the deployed settings locally with the Python helper", async () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const yaml = /`jobs\/train\.yaml` in your repository:\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(yaml).toBeDefined();
+    const tc = createTraceContext({
+      code: { gitSha: SHA1 },
+      ci: { provider: "github-actions", runId: "9001", runAttempt: "1" },
+    });
+    const { settings } = renderJobTemplate(yaml as string, { ctx: tc, vars: { env: "prod" } });
+    const api = fakeJobsApi();
+    ws = await startWorkspace(api.handlers);
+    const deployed = await deployJob(ws.client, tc, settings);
+    expect(deployed.action).toBe("created");
+
+    const dir = mkdtempSync(join(tmpdir(), "mt-readme-flow-"));
+    try {
+      mkdirSync(join(dir, "src"));
+      copyFileSync(
+        new URL("../python/modeltrail_job_context.py", import.meta.url),
+        join(dir, "src", "modeltrail_job_context.py"),
+      );
+      writeFileSync(
+        join(dir, "src", "train.py"),
+        [
+          "import argparse, json",
+          "from modeltrail_job_context import read_job_context, mlflow_tags",
+          "ctx = read_job_context()",
+          "p = argparse.ArgumentParser()",
+          'p.add_argument("--epochs", type=int)',
+          'p.add_argument("--env")',
+          "args, _ = p.parse_known_args()",
+          'print(json.dumps({"ctx": ctx, "tags": mlflow_tags(ctx), "env": args.env, "epochs": args.epochs}))',
+        ].join("\n"),
+      );
+      let stdout = "";
+      const runner = new LocalJobRunner({
+        cwd: dir,
+        env: { GIT_SHA: "" },
+        onOutput: (c) => {
+          if (c.stream === "stdout") stdout += c.chunk;
+        },
+      });
+      const run = await runner.run(deployed.settings, { jobParameters: { env: "dev" } });
+      expect(classifyRun(run)?.kind, JSON.stringify(run.state)).toBe("success");
+      const printed = JSON.parse(stdout.trim().split("\n").at(-1) as string);
+      expect(printed.env).toBe("dev");
+      expect(printed.epochs).toBe(10);
+      expect(printed.ctx.code.gitSha).toBe(SHA1);
+      expect(printed.ctx.job.runId).toBe(String(run.run_id));
+      expect(printed.ctx.job.taskKey).toBe("train");
+      expect(printed.tags.DBR_JOB_ID).toBe(String(run.job_id));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

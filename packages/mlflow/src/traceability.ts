@@ -3,6 +3,7 @@ import {
   DEFAULT_CONVENTIONS,
   fromMlflowTags,
   NetworkError,
+  paginate,
   RateLimitError,
   ServerError,
   TimeoutError,
@@ -11,10 +12,18 @@ import {
   toMlflowTags,
   ValidationError,
 } from "@modeltrail/core";
-import { type CallOptions, filterIdentifier, filterLiteral, type PageOptions } from "./api-path.js";
+import { z } from "zod";
+import {
+  type CallOptions,
+  filterIdentifier,
+  filterLiteral,
+  MLFLOW_API,
+  type PageOptions,
+} from "./api-path.js";
 import type { MlflowClient } from "./client.js";
-import { tagsToRecord } from "./schemas/common.js";
+import { int64, tagsToRecord } from "./schemas/common.js";
 import type { ModelVersion } from "./schemas/registry.js";
+import type { Run } from "./schemas/tracking.js";
 import { joinArtifactUri } from "./uris.js";
 
 /** Options shared by the traceability helpers. */
@@ -77,7 +86,7 @@ export interface RegisterModelResult {
   modelVersion: ModelVersion;
   /** False when an existing version from the same run and source was returned. */
   created: boolean;
-  /** The source recorded on the version: the run's artifact URI joined with `artifactPath`. */
+  /** The source recorded on the version: usually the run's artifact URI joined with `artifactPath`; see `registerModel`. */
   source: string;
   /** The context extended with the model name, version and run id. */
   trace: TraceContext;
@@ -109,8 +118,11 @@ function cleanArtifactPath(path: string): string {
 
 /**
  * Registers a model version whose tags carry the trace context, idempotently:
- * 1. reads the run (its artifact URI gives the source `<artifact_uri>/<artifactPath>`, as MLflow's
- *    own `register_model("runs:/<id>/<path>")` records it, and its experiment gives the run link);
+ * 1. reads the run and finds the model's source as MLflow's own `register_model("runs:/<id>/<path>")`
+ *    does: `<artifact_uri>/<artifactPath>` when an MLmodel file is there, else the MLflow 3 logged
+ *    model of that run named `artifactPath` (`models:/<model_id>`, or its artifact location on
+ *    Databricks, plus the model id), else the run's
+ *    directory when it holds files; the run's experiment gives the run link;
  * 2. creates the registered model when missing (an existing one is fine);
  * 3. returns the version already registered from this run and source, if there is one;
  * 4. otherwise creates it; after a lost response (network error, timeout, 429, 5xx) it looks again
@@ -126,13 +138,12 @@ export async function registerModel(
   const { runId, name, signal } = options;
   const artifactPath = cleanArtifactPath(options.artifactPath);
   const run = await client.runs.get(runId, { signal });
-  const root = run.info.artifact_uri;
-  if (!root) {
+  if (!run.info.artifact_uri) {
     throw new ValidationError(`Run ${runId} has no artifact URI; cannot register a model from it`, {
       issues: [{ path: "runId", message: "the run has no artifact_uri" }],
     });
   }
-  const source = joinArtifactUri(root, artifactPath);
+  const { source, modelId } = await resolveModelSource(client, run, artifactPath, signal);
   // a version or URI inherited from another model would be wrong on the new version's tags
   const trace = ctx.with({ model: { name, mlflowRunId: runId, version: null, uri: null } });
   const tags = { ...toMlflowTags(trace, { conventions: options.conventions }), ...options.tags };
@@ -176,6 +187,7 @@ export async function registerModel(
         tags,
         runLink,
         description: options.description,
+        modelId,
         signal,
       });
       return finish(mv, true);
@@ -189,6 +201,91 @@ export async function registerModel(
     }
   }
   throw lastError;
+}
+
+const loggedModelsPage = z.looseObject({
+  models: z
+    .array(
+      z.looseObject({
+        info: z.looseObject({
+          model_id: z.string(),
+          name: z.string().optional(),
+          artifact_uri: z.string(),
+          source_run_id: z.string().optional(),
+          creation_timestamp_ms: int64.optional(),
+        }),
+      }),
+    )
+    .default([]),
+  next_page_token: z.string().optional(),
+});
+
+/**
+ * Where the model files of `runs:/<run>/<artifactPath>` are, the way MLflow's `register_model` decides:
+ * the run's own artifacts when `<artifactPath>/MLmodel` exists there; otherwise an MLflow 3 logged
+ * model of that run named `artifactPath` (the newest, if several; `models:/<model_id>` as source);
+ * otherwise the run's directory when
+ * it holds any files (models without an MLmodel file). Throws ValidationError when nothing is there.
+ */
+async function resolveModelSource(
+  client: MlflowClient,
+  run: Run,
+  artifactPath: string,
+  signal: AbortSignal | undefined,
+): Promise<{ source: string; modelId?: string | undefined }> {
+  const runId = run.info.run_id;
+  const runSource = joinArtifactUri(run.info.artifact_uri ?? "", artifactPath);
+  const entries: string[] = [];
+  if (artifactPath !== "") {
+    for await (const entry of client.artifacts.list(
+      { runId, path: artifactPath },
+      { recursive: false, signal },
+    )) {
+      entries.push(entry.path);
+      if (entries.length > 1000) break;
+    }
+  }
+  if (artifactPath === "" || entries.includes("MLmodel")) return { source: runSource };
+
+  let newest:
+    | { model_id: string; artifact_uri: string; creation_timestamp_ms?: number | undefined }
+    | undefined;
+  for await (const model of paginate(
+    async (pageToken) => {
+      const res = await client.http.json({
+        method: "POST",
+        path: `${MLFLOW_API}/logged-models/search`,
+        json: {
+          experiment_ids: [run.info.experiment_id],
+          filter: `name = ${filterLiteral(artifactPath)}`,
+          ...(pageToken ? { page_token: pageToken } : {}),
+        },
+        retrySafe: true,
+        signal,
+        schema: loggedModelsPage,
+      });
+      return { items: res.models, nextPageToken: res.next_page_token };
+    },
+    { maxPages: 100, signal },
+  )) {
+    if (model.info.source_run_id !== runId) continue;
+    if (!newest || (model.info.creation_timestamp_ms ?? 0) > (newest.creation_timestamp_ms ?? 0))
+      newest = model.info;
+  }
+  // As MLflow's client: `models:/<model_id>` for a tracking server, the artifact location for
+  // Databricks' workspace registry (which does not accept models:/ sources).
+  if (newest)
+    return {
+      source: client.connection.kind === "databricks" ? newest.artifact_uri : `models:/${newest.model_id}`,
+      modelId: newest.model_id,
+    };
+  if (entries.length > 0) return { source: runSource };
+  throw new ValidationError(`Nothing to register at runs:/${runId}/${artifactPath}`, {
+    issues: [
+      { path: "artifactPath", message: "the run has no artifacts and no logged model under this path" },
+    ],
+    hint: "Upload the model files to the run first (client.artifacts.uploadTree) or log it with mlflow.<flavor>.log_model(name=...)",
+  });
 }
 
 /** The version of `name` registered from `runId` with exactly this source, if any (the oldest). */

@@ -32,6 +32,20 @@ export function fakeRegistry(
     data: { tags: [] },
   };
   const handlers: RequestHandler[] = [
+    // the run's artifacts: every directory holds an MLflow model
+    http.get("*/api/2.0/mlflow-artifacts/artifacts", ({ request }) => {
+      const path = new URL(request.url).searchParams.get("path") ?? "";
+      return HttpResponse.json(
+        path.startsWith("7/run1/artifacts/")
+          ? {
+              files: [
+                { path: "MLmodel", is_dir: false, file_size: 20 },
+                { path: "model.bin", is_dir: false, file_size: 7 },
+              ],
+            }
+          : {},
+      );
+    }),
     http.get("*/api/2.0/mlflow/runs/get", ({ request }) => {
       const id = new URL(request.url).searchParams.get("run_id");
       if (id !== "run1")

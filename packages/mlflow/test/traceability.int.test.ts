@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTraceContext, fromMlflowTags } from "@modeltrail/core";
@@ -41,6 +41,14 @@ describe("traceability against a real server, cross-checked with MLflow's Python
     expect(fromMlflowTags(runTags).equals(ctx)).toBe(true);
 
     const name = `modeltrail-trace-${uid()}`;
+    await expect(client.registerModel(ctx, { runId, artifactPath: "model", name })).rejects.toThrow(
+      "Nothing to register",
+    );
+    const modelDir = await mkdtemp(join(tmpdir(), "mt-model-src-"));
+    await writeFile(join(modelDir, "MLmodel"), "artifact_path: model\nflavors: {}\n");
+    await writeFile(join(modelDir, "model.onnx"), "onnx-bytes");
+    await client.artifacts.uploadTree(modelDir, { runId, path: "model" });
+    await rm(modelDir, { recursive: true, force: true });
     const first = await client.registerModel(ctx, {
       runId,
       artifactPath: "model",
@@ -89,6 +97,46 @@ describe("traceability against a real server, cross-checked with MLflow's Python
     expect(seen.tags).toMatchObject({ GIT_SHA: gitSha, DBR_RUN_ID: jobRunId, DBR_JOB_ID: "4242" });
     expect(seen.description).toBe("trained");
     expect(seen.status).toBe("READY");
+  });
+
+  it("registers an MLflow 3 logged model of a run from the same source as Python does", async () => {
+    const run = await client.runs.create({ experimentId });
+    const runId = run.info.run_id;
+    const logged = (await client.http.json({
+      method: "POST",
+      path: "/api/2.0/mlflow/logged-models",
+      json: { experiment_id: experimentId, name: "model", source_run_id: runId },
+    })) as { model: { info: { model_id: string; artifact_uri: string } } };
+    const loggedUri = logged.model.info.artifact_uri;
+    const name = `modeltrail-logged-${uid()}`;
+    const ours = await client.registerModel(createTraceContext({ code: { gitSha: sha() } }), {
+      runId,
+      artifactPath: "model",
+      name,
+    });
+    expect(ours.source).toBe(`models:/${logged.model.info.model_id}`);
+    const again = await client.registerModel(createTraceContext({ code: { gitSha: sha() } }), {
+      runId,
+      artifactPath: "model",
+      name,
+    });
+    expect(again).toMatchObject({ created: false, modelVersion: { version: ours.modelVersion.version } });
+    // the registry resolves it to the logged model's artifacts
+    expect((await client.resolveUri(`models:/${name}/${ours.modelVersion.version}`)).artifactUri).toBe(
+      loggedUri,
+    );
+    expect(ours.modelVersion.run_id).toBe(runId);
+    const theirs = await runPython<{ version: string; source: string; run_id: string }>(
+      python,
+      uri,
+      "register",
+      {
+        model_uri: `runs:/${runId}/model`,
+        name,
+      },
+    );
+    expect(theirs.source).toBe(ours.source);
+    expect(theirs.run_id).toBe(runId);
   });
 
   it("reads a run logged by Python, and finds the version Python registered from it", async () => {

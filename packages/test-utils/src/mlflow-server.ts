@@ -35,6 +35,10 @@ export interface StartMlflowServerOptions {
   startTimeoutMs?: number;
   /** Use this server instead of starting one (default: `process.env.MLFLOW_TRACKING_URI`). */
   externalUri?: string | undefined;
+  /** The virtualenv holding MLflow (default `.tools/mlflow-venv`). */
+  venv?: string | undefined;
+  /** Extra `mlflow server` arguments, appended to the defaults. */
+  extraArgs?: string[] | undefined;
 }
 
 /**
@@ -45,15 +49,17 @@ export interface StartMlflowServerOptions {
  * or does not answer in time (the error includes the tail of its log).
  */
 export async function startMlflowServer(options: StartMlflowServerOptions = {}): Promise<MlflowServer> {
-  const python = existsSync(MLFLOW_PYTHON) ? MLFLOW_PYTHON : "";
+  const venv = options.venv ?? MLFLOW_VENV;
+  const venvPython = join(venv, "bin", "python");
+  const python = existsSync(venvPython) ? venvPython : "";
   const external = options.externalUri ?? process.env.MLFLOW_TRACKING_URI;
   if (external) {
     return { url: external.replace(/\/+$/, ""), python, artifactsDir: "", logFile: "", stop: async () => {} };
   }
-  const mlflowBin = join(MLFLOW_VENV, "bin", "mlflow");
+  const mlflowBin = join(venv, "bin", "mlflow");
   if (!existsSync(mlflowBin)) {
     throw new Error(
-      `MLflow is not installed at ${MLFLOW_VENV}: run scripts/install-mlflow.sh (or set MLFLOW_TRACKING_URI to a running server)`,
+      `MLflow is not installed at ${venv}: run scripts/install-mlflow.sh (or set MLFLOW_TRACKING_URI to a running server)`,
     );
   }
 
@@ -80,6 +86,7 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
         "--artifacts-destination",
         artifactsDir,
         "--serve-artifacts",
+        ...(options.extraArgs ?? []),
       ],
       {
         cwd: dir,

@@ -79,9 +79,9 @@ export class MlflowClient {
   readonly modelVersions: ModelVersions;
   /** Artifacts through the tracking server's artifact proxy. */
   readonly artifacts: MlflowArtifacts;
+  /** Delay before re-creating a model version after a lost response (see `registerModel`). */
+  readonly registerRetryDelayMs: number;
   private closed = false;
-  /** Options the client was made with (without secrets resolution). */
-  readonly options: Readonly<MlflowClientOptions>;
 
   /**
    * Creates a client for an http(s) tracking server from options and `MLFLOW_TRACKING_*` env vars.
@@ -89,7 +89,8 @@ export class MlflowClient {
    * (use `MlflowClient.create`), or an already resolved connection can be passed as second argument.
    */
   constructor(options: MlflowClientOptions = {}, connection?: ResolvedMlflowConnection) {
-    this.options = options;
+    // The options are not kept: they may hold a token or password.
+    this.registerRetryDelayMs = options.registerRetryDelayMs ?? 500;
     this.connection = connection ?? resolveHttpConnection(options);
     const httpOptions: HttpClientOptions & { sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {
       baseUrl: this.connection.baseUrl,

@@ -176,7 +176,7 @@ export async function registerModel(
   if (existing) return finish(existing, false);
 
   const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
-  const delayMs = client.options.registerRetryDelayMs ?? 500;
+  const delayMs = client.registerRetryDelayMs;
   let lastError: unknown;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     try {

@@ -72,6 +72,23 @@ describe("secrets never appear in errors or logs", () => {
     expectClean(client.connection, [PASSWORD, encoded]);
   });
 
+  it("explicit token and password options are not kept on the client", async () => {
+    const withToken = new MlflowClient({ trackingUri: server.url, token: TOKEN, env: {} });
+    const withPassword = new MlflowClient({
+      trackingUri: server.url,
+      username: "alice",
+      password: PASSWORD,
+      env: {},
+    });
+    for (const client of [withToken, withPassword]) {
+      const text = inspect(client, { depth: 8, showHidden: false });
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(Buffer.from(`alice:${PASSWORD}`).toString("base64"));
+      await client.close();
+    }
+  });
+
   it("credentials embedded in MLFLOW_TRACKING_URI", async () => {
     const url = new URL(server.url);
     const withCreds = `http://bob:${URI_PASSWORD}@${url.host}`;

@@ -1,5 +1,5 @@
 import { lstat, mkdir } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { ValidationError } from "@modeltrail/core";
 
 /**
@@ -71,10 +71,10 @@ export function artifactDirName(path: string): string {
  */
 export function localPathInside(root: string, artifactPath: string): string {
   assertSafeArtifactPath(artifactPath, "artifact path");
-  const absRoot = resolve(root);
-  const target = resolve(absRoot, ...artifactPath.split("/"));
-  const rel = relative(absRoot, target);
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel) || !target.startsWith(absRoot + sep)) {
+  const absRoot = isAbsolute(root) ? root : resolve(root);
+  // The segments are checked (no "..", ".", empty, backslash, drive or NUL): joining them is exact.
+  const target = `${absRoot.endsWith(sep) ? absRoot.slice(0, -1) : absRoot}${sep}${artifactPath.split("/").join(sep)}`;
+  if (target !== resolve(target) || !target.startsWith(absRoot.endsWith(sep) ? absRoot : absRoot + sep)) {
     throw new ValidationError(`Refusing artifact path ${JSON.stringify(artifactPath)}`, {
       issues: [{ path: JSON.stringify(artifactPath), message: `resolves outside ${absRoot}` }],
     });

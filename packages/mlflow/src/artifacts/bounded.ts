@@ -38,45 +38,52 @@ export async function runBounded<T>(
 
 /**
  * A counting semaphore: `run(fn)` waits (FIFO) until fewer than `limit` functions are running.
- * Waiting stops with the signal's reason when `signal` aborts. Used to share one concurrency
+ * When `signal` aborts, every waiting call is rejected with its reason (one listener for all
+ * waiters, so thousands of queued files cost nothing per file). Used to share one concurrency
  * budget between whole-file downloads and the byte ranges of large files.
  */
 export class Semaphore {
   private active = 0;
-  private readonly waiters: Array<() => void> = [];
+  private readonly waiters: Array<{ resolve: () => void; reject: (reason: unknown) => void }> = [];
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly signal?: AbortSignal,
+  ) {
+    signal?.addEventListener(
+      "abort",
+      () => {
+        for (const w of this.waiters.splice(0)) w.reject(signal.reason);
+      },
+      { once: true },
+    );
+  }
 
   /** Runs `fn` once a slot is free and releases the slot when it settles. */
-  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquire(signal);
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    await this.acquire();
     try {
       return await fn();
     } finally {
       this.active--;
-      this.waiters.shift()?.();
+      this.waiters.shift()?.resolve();
     }
   }
 
-  private acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+  private acquire(): Promise<void> {
+    if (this.signal?.aborted) return Promise.reject(this.signal.reason);
     if (this.active < this.limit) {
       this.active++;
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const i = this.waiters.indexOf(grant);
-        if (i !== -1) this.waiters.splice(i, 1);
-        reject(signal?.reason);
-      };
-      const grant = (): void => {
-        signal?.removeEventListener("abort", onAbort);
-        this.active++;
-        resolve();
-      };
-      this.waiters.push(grant);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push({
+        resolve: () => {
+          this.active++;
+          resolve();
+        },
+        reject,
+      });
     });
   }
 }

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { type FileHandle, lstat, open, rename, rm } from "node:fs/promises";
+import { constants, createWriteStream } from "node:fs";
+import { lstat, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { type Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import {
   AbortError,
   ApiError,
@@ -73,32 +72,47 @@ export async function writeBodyToFile(
   onChunk: (n: number) => void,
   label: string,
 ): Promise<{ bytes: number; error?: unknown }> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, flags, 0o644);
-  } catch (error) {
-    body.destroy();
-    return { bytes: 0, error };
-  }
-  const out = handle.createWriteStream({ start, highWaterMark: 1024 * 1024 });
+  // fs.WriteStream opens the path itself (integer fd, no FileHandle object per file): numeric
+  // flags carry O_EXCL / O_NOFOLLOW, which the string forms cannot express.
+  const out = createWriteStream(path, {
+    flags: flags as unknown as string,
+    mode: 0o644,
+    start,
+    highWaterMark: 1024 * 1024,
+  });
+  // A hand-made pipe: stream.pipeline costs an AbortController, a DOMException and several
+  // end-of-stream watchers per call, which thousands of small files turn into garbage.
   let received = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
+  const error = await new Promise<unknown>((resolve) => {
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      body.unpipe(out);
+      body.destroy();
+      out.destroy();
+      resolve(err ?? new Error("stream failed"));
+    };
+    body.on("data", (chunk: Buffer) => {
       received += chunk.length;
       if (maxBytes !== undefined && received > maxBytes) {
-        cb(new SizeMismatch(`"${label}" is larger than the size the server reported`));
+        fail(new SizeMismatch(`"${label}" is larger than the size the server reported`));
         return;
       }
       onChunk(chunk.length);
-      cb(null, chunk);
-    },
+    });
+    body.once("error", fail);
+    body.once("close", () => {
+      if (!body.readableEnded) fail(new Error(`the response body of "${label}" closed before its end`));
+    });
+    out.once("error", fail);
+    out.once("finish", () => {
+      if (settled) return;
+      settled = true;
+      resolve(undefined);
+    });
+    body.pipe(out);
   });
-  let error: unknown;
-  try {
-    await pipeline(body, counter, out);
-  } catch (err) {
-    error = err;
-  }
   if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
   return error === undefined ? { bytes: out.bytesWritten } : { bytes: out.bytesWritten, error };
 }

@@ -57,7 +57,7 @@ export async function downloadTree(
   const verified = new Set<string>();
   for (const d of entries) {
     const dir = d.isDir ? d.path : artifactDirName(d.path);
-    await ensureSafeDirectory(root, dir, verified);
+    if (dir !== "" && !verified.has(dir)) await ensureSafeDirectory(root, dir, verified);
   }
 
   const progress = new ProgressReporter("download", options.onProgress, settings.progress);
@@ -67,11 +67,11 @@ export async function downloadTree(
     sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined,
   );
   const done: DownloadedFile[] = new Array(planned.length);
-  const limiter = new Semaphore(options.concurrency ?? settings.concurrency);
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
   else options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const limiter = new Semaphore(options.concurrency ?? settings.concurrency, controller.signal);
   const ranged = settings.ranged;
   let firstError: { error: unknown } | undefined;
   try {
@@ -80,21 +80,28 @@ export async function downloadTree(
     await Promise.all(
       planned.map(async ({ info, localPath }, i) => {
         try {
-          const job = {
+          // job and context are built once a slot is free, so queued files hold almost nothing
+          const job = () => ({
             artifactPath: info.path,
             destPath: localPath,
             expectedSize: info.fileSize,
             ...fileRequest(loc, info.path),
-          };
-          const ctx = {
+          });
+          const ctx = () => ({
             ...settings,
             signal: controller.signal,
             onBytes: (n: number) => progress.addBytes(n, info.path),
-          };
+          });
           const size =
             ranged && info.fileSize !== undefined && info.fileSize >= ranged.minFileSize
-              ? await downloadFileRanged(http, { ...job, expectedSize: info.fileSize }, ctx, ranged, limiter)
-              : await limiter.run(() => downloadFile(http, job, ctx), controller.signal);
+              ? await downloadFileRanged(
+                  http,
+                  { ...job(), expectedSize: info.fileSize },
+                  ctx(),
+                  ranged,
+                  limiter,
+                )
+              : await limiter.run(() => downloadFile(http, job(), ctx()));
           done[i] = { path: info.path, localPath, size };
           progress.fileDone(info.path);
         } catch (error) {

@@ -153,12 +153,12 @@ export async function downloadFileRanged(
     );
     created = true;
     await handle.close();
-    await limiter.run(() => fetchChunk(0), controller.signal);
+    await limiter.run(() => fetchChunk(0));
     if (!whole) {
       const results = await Promise.allSettled(
         chunks.slice(1).map((_, i) =>
           limiter
-            .run(() => fetchChunk(i + 1), controller.signal)
+            .run(() => fetchChunk(i + 1))
             .catch((err: unknown) => {
               controller.abort(err);
               throw err;

@@ -9,7 +9,13 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)$/, /^python\/[\w-]+\.py$/];
+const allowed = [
+  /^package\.json$/,
+  /^README\.md$/,
+  /^LICENSE$/,
+  /^dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)$/,
+  /^python\/[\w-]+\.py$/,
+];
 const required = [
   "package.json",
   "README.md",

@@ -265,8 +265,14 @@ try {
   if (!interrupted) {
     console.error("");
     console.error(red(bold("demo failed:")));
-    console.error(core.isModelTrailError(err) ? `${err.name} [${err.code}]: ${err.message}` : err);
-    if (server?.started) {
+    if (core.isModelTrailError(err)) console.error(`${err.name} [${err.code}]: ${err.message}`);
+    else if (err instanceof Error && err.constructor === Error)
+      console.error(err.message); // ours: the message says it all
+    else console.error(err); // unexpected: with its stack
+    const fromServer =
+      core.isModelTrailError(err) &&
+      (("service" in err && err.service === "mlflow") || ["NETWORK_ERROR", "TIMEOUT"].includes(err.code));
+    if (server?.started && fromServer) {
       console.error(dim(`last lines of the MLflow server log (${server.logFile}):`));
       console.error(dim(server.logTail(15)));
     }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { redactUrl } from "@modeltrail/core";
 import { MLFLOW_VENV } from "./paths.ts";
 
 /** A running MLflow tracking server: one this process started, or the one MLFLOW_TRACKING_URI names. */
@@ -35,7 +36,8 @@ export interface StartLocalMlflowOptions {
 /**
  * Starts `mlflow server` from `.tools/mlflow-venv` on 127.0.0.1 and a free port, with a sqlite
  * backend and served artifacts in a fresh temporary directory, and waits until `/health` answers.
- * With MLFLOW_TRACKING_URI set (or `externalUri`), that server is used and nothing is started.
+ * With MLFLOW_TRACKING_URI set (or `externalUri`), that server is used and nothing is started (an
+ * http(s) one must answer `/health`).
  * Throws an Error when the virtualenv is missing (run scripts/install-mlflow.sh), or when the server
  * exits or does not answer in time (with the tail of its log).
  */
@@ -43,6 +45,11 @@ export async function startLocalMlflow(options: StartLocalMlflowOptions = {}): P
   const external = options.externalUri ?? process.env.MLFLOW_TRACKING_URI;
   if (external) {
     const url = external.replace(/\/+$/, "");
+    if (/^https?:\/\//i.test(url) && !(await healthy(withoutCredentials(url)))) {
+      throw new Error(
+        `MLFLOW_TRACKING_URI=${redactUrl(url)} does not answer ${redactUrl(url)}/health: start that server, or unset MLFLOW_TRACKING_URI to let the demo start one`,
+      );
+    }
     return { url, started: false, logFile: "", stop: async () => {}, kill: () => {}, logTail: () => "" };
   }
   const mlflowBin = join(MLFLOW_VENV, "bin", "mlflow");
@@ -154,6 +161,18 @@ function serverEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The URL without `user:password@` (fetch refuses URLs with credentials). */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/+$/, "");
+  } catch {
+    return url;
+  }
+}
+
 async function healthy(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
@@ -177,7 +196,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** SIGTERM to the process group, SIGKILL after 10 s; bounded. */
+/** SIGTERM to the process group, SIGKILL after 3 s (its data is deleted anyway); bounded. */
 async function killGroup(child: ChildProcess, isDead: () => boolean): Promise<void> {
   const pid = child.pid;
   if (pid === undefined || isDead()) return;
@@ -189,7 +208,7 @@ async function killGroup(child: ChildProcess, isDead: () => boolean): Promise<vo
     }
   };
   signalGroup("SIGTERM");
-  for (let i = 0; i < 100 && !isDead(); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 30 && !isDead(); i++) await new Promise((r) => setTimeout(r, 100));
   signalGroup("SIGKILL");
   for (let i = 0; i < 20 && !isDead(); i++) await new Promise((r) => setTimeout(r, 100));
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { classifyRun, type JobSettings, LocalJobRunner, type Run } from "@modeltrail/databricks";
 import { DEMO_DIR, REPO_ROOT, VENV_PYTHON } from "../lib/paths.ts";
-import { dim, heading, red, say, seconds, table } from "../lib/print.ts";
+import { dim, heading, say, seconds, table } from "../lib/print.ts";
 
 /** The stdout line train.py prints with the MLflow run id. */
 const RUN_ID_LINE = /^MODELTRAIL_MLFLOW_RUN_ID=([0-9a-f]{32})$/m;
@@ -83,11 +83,7 @@ export async function runTrainingJob(options: TrainingJobOptions): Promise<Train
   });
   const outcome = classifyRun(run);
   if (outcome?.kind !== "success") {
-    for (const failed of outcome?.failedTasks ?? []) {
-      if (failed.runId === undefined) continue;
-      const out = await runner.runs.getOutput(failed.runId).catch(() => undefined);
-      if (out?.stderr) say(red(out.stderr.split("\n").slice(-15).join("\n")), 6);
-    }
+    // the tasks' output was printed as it came; the outcome names the failed tasks and why
     throw new Error(
       `The training job run ${run.run_id} did not succeed: ${outcome?.message ?? "unknown state"}`,
     );

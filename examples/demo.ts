@@ -114,7 +114,9 @@ async function main(): Promise<void> {
     );
     const ciResult = await timed("1 CI", () => ci.ciStep({ signal }));
     const ctx: TraceContext = ciResult.ctx;
-    const jobId = ciResult.deployed?.jobId ?? databricks.createLocalIdGenerator()();
+    // Local ids look like Databricks ids; one generator for the job, run and task run ids keeps them distinct.
+    const newId = databricks.createLocalIdGenerator();
+    const jobId = ciResult.deployed?.jobId ?? newId();
 
     // 2. training job
     stepHeader(
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
       trainJob.runTrainingJob({
         settings: ciResult.settings,
         jobId,
+        newId,
         seed: FIRST_SEED,
         trackingUri: server!.url,
         experiment: EXPERIMENT,
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
       const second = await trainJob.runTrainingJob({
         settings: ciResult.settings,
         jobId,
+        newId,
         seed: SECOND_SEED,
         trackingUri: server!.url,
         experiment: EXPERIMENT,

@@ -18,6 +18,8 @@ export interface TrainingJobOptions {
   trackingUri: string;
   /** MLflow experiment (job parameter `experiment`). */
   experiment: string;
+  /** Id generator for run and task run ids; share the one that made `jobId` so that ids never collide. */
+  newId?: (() => number) | undefined;
   /** Cancels the run (task processes are killed). */
   signal?: AbortSignal | undefined;
 }
@@ -42,6 +44,7 @@ export async function runTrainingJob(options: TrainingJobOptions): Promise<Train
     cwd: REPO_ROOT, // python_file paths are relative to the repository, like `source: GIT` on Databricks
     pythonPath: VENV_PYTHON,
     maxConcurrency: 1,
+    ...(options.newId ? { newId: options.newId } : {}),
     env: {
       MLFLOW_TRACKING_URI: options.trackingUri,
       PYTHONUNBUFFERED: "1",

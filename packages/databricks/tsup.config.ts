@@ -1,12 +1,4 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.shared";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  sourcemap: false,
-  target: "node22",
-  platform: "node",
-  tsconfig: "tsconfig.build.json",
-});
+// tsup only reads a default export.
+export default packageBuild;

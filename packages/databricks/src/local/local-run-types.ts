@@ -1,32 +1,12 @@
 import type { Run } from "../schemas/api/run.js";
 import type { RunOutput } from "../schemas/api/run-output.js";
+import type { RunProgressEvent } from "../wait-for-run.js";
 
 /**
- * A state change of a local run. The shapes are those of `waitForRun`'s progress events
- * (`run-state`, `task-state`), so one progress handler serves Databricks and local runs.
+ * A state change of a local run: `waitForRun`'s progress events (`run-state`, `task-state`), so one
+ * progress handler serves Databricks and local runs.
  */
-export type LocalRunEvent =
-  | {
-      type: "run-state";
-      runId: number;
-      /** `status.state` of the run: PENDING, RUNNING, TERMINATING, TERMINATED. */
-      state: string;
-      previousState: string | undefined;
-      message: string | undefined;
-      /** A snapshot of the run at this moment. */
-      run: Run;
-    }
-  | {
-      type: "task-state";
-      runId: number;
-      taskKey: string;
-      taskRunId: number | undefined;
-      /** `status.state` of the task run: BLOCKED, PENDING, RUNNING, WAITING (for a retry), TERMINATED. */
-      state: string;
-      previousState: string | undefined;
-      /** The legacy result state once the task has finished. */
-      resultState: string | undefined;
-    };
+export type LocalRunEvent = Exclude<RunProgressEvent, { type: "cancel-requested" }>;
 
 /** A chunk of output of a running task. */
 export interface LocalTaskOutputChunk {

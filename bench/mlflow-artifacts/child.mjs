@@ -1,5 +1,5 @@
 // One modeltrail transfer in its own process, so that its peak RSS is measured alone.
-// argv[2]: JSON { bundle, op: "download" | "upload", baseUrl, runId, path, local, concurrency }.
+// argv[2]: JSON { bundle, op: "download" | "upload" | "idle", baseUrl, runId, path, local, concurrency }.
 // Prints one JSON line: { transferMs, bytes, files, maxRssKiB }.
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
@@ -11,10 +11,12 @@ const http = new HttpClient({ baseUrl: job.baseUrl, service: "mlflow", timeoutMs
 const artifacts = new MlflowArtifacts(http, { concurrency: job.concurrency ?? 8 });
 const ref = { runId: job.runId, path: job.path };
 const start = performance.now();
-const result =
-  job.op === "download"
-    ? await artifacts.downloadTree(ref, job.local)
-    : await artifacts.uploadTree(job.local, ref);
+let result;
+if (job.op === "idle")
+  result = { bytes: 0, files: [] }; // baseline: library loaded, client created
+else if (job.op === "download") result = await artifacts.downloadTree(ref, job.local);
+else if (job.op === "upload") result = await artifacts.uploadTree(job.local, ref);
+else throw new Error(`unknown op ${job.op}`);
 const transferMs = performance.now() - start;
 await http.close();
 process.stdout.write(

@@ -1,6 +1,6 @@
 """One MLflow Python transfer in its own process (the peer of child.mjs).
 
-argv: op ("download" | "upload"), tracking_uri, run_id, artifact_path, local_dir
+argv: op ("download" | "upload" | "idle"), tracking_uri, run_id, artifact_path, local_dir
 download runs the real `mlflow artifacts download` CLI in-process; upload calls
 MlflowClient().log_artifacts (what mlflow.log_artifacts does for the active run).
 Prints one JSON line: transferMs (without interpreter start-up and imports), maxRssKiB.
@@ -19,7 +19,9 @@ import mlflow  # noqa: E402
 from mlflow.cli import cli  # noqa: E402
 
 start = time.perf_counter()
-if op == "download":
+if op == "idle":
+    pass  # baseline: mlflow imported, nothing transferred
+elif op == "download":
     args = ["artifacts", "download", "--run-id", run_id, "--artifact-path", artifact_path, "--dst-path", local_dir]
     try:
         cli.main(args=args, prog_name="mlflow", standalone_mode=False)

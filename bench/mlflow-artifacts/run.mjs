@@ -19,7 +19,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -53,6 +53,7 @@ if (!dims) {
 const TARGETS = { "download-many": 0.5, "download-big": 0.8 };
 const RSS_TARGET_MIB = 150;
 const CONCURRENCY = 8;
+const loadAtStart = loadavg().map((x) => +x.toFixed(2));
 
 if (!existsSync(mlflowBin)) {
   console.error(`MLflow is not installed at ${venv}; run scripts/install-mlflow.sh first`);
@@ -305,6 +306,11 @@ async function main() {
     }
   }
 
+  // Baselines: peak RSS of each side with its library loaded and nothing transferred.
+  const baseline = {
+    modeltrailIdleRssMiB: +((await mtRun("idle", "none", work)).peakRssKiB / 1024).toFixed(1),
+    pythonIdleRssMiB: +((await pyRun("idle", "none", work)).peakRssKiB / 1024).toFixed(1),
+  };
   const mlflowVersion = await timed(python, [
     "-c",
     "import json, mlflow; print(json.dumps({'v': mlflow.__version__}))",
@@ -325,6 +331,8 @@ async function main() {
       note: "shared 2-core machine; other jobs may have run at the same time",
     },
     targets: { ...TARGETS, modeltrailPeakRssMiB: RSS_TARGET_MIB, ratioUsed: "transfer" },
+    baseline,
+    loadAverage: { start: loadAtStart, end: loadavg().map((x) => +x.toFixed(2)) },
     cases,
   };
   await writeResults(result);
@@ -354,6 +362,8 @@ function markdown(res) {
   lines.push(
     "",
     `Target for modeltrail peak RSS: ≤ ${res.targets.modeltrailPeakRssMiB} MiB in every case.`,
+    `Baselines (library loaded, client created, nothing transferred): modeltrail ${res.baseline.modeltrailIdleRssMiB} MiB, Python ${res.baseline.pythonIdleRssMiB} MiB.`,
+    `Load average (1/5/15 min) at start ${res.loadAverage.start.join(" / ")}, at end ${res.loadAverage.end.join(" / ")}.`,
     "",
   );
   return lines.join("\n");

@@ -370,6 +370,22 @@ describe("resolving references", () => {
     expect(fx.server.requests.filter((r) => r.path.startsWith("/api/2.0/mlflow/runs/get"))).toHaveLength(1);
   });
 
+  it("download() puts a run's whole artifact root into the destination itself", async () => {
+    fx = await setup([
+      http.get("*/api/2.0/mlflow/runs/get", () =>
+        HttpResponse.json({
+          run: { info: { run_id: "abc", artifact_uri: "mlflow-artifacts:/7/abc/artifacts" } },
+        }),
+      ),
+      listing({ "7/abc/artifacts": [{ path: "MLmodel", file_size: 3 }] }),
+      http.get(`*${ROUTE}/7/abc/artifacts/MLmodel`, () => HttpResponse.text("yes")),
+    ]);
+    await fx.artifacts.download({ runId: "abc" }, join(fx.dir, "d"));
+    expect(await listLocal(join(fx.dir, "d"))).toEqual(["MLmodel"]);
+    await fx.artifacts.download("runs:/abc", join(fx.dir, "e"));
+    expect(await listLocal(join(fx.dir, "e"))).toEqual(["MLmodel"]);
+  });
+
   it("reads non-proxied runs through artifacts/list and get-artifact", async () => {
     fx = await setup([
       http.get("*/api/2.0/mlflow/runs/get", () =>

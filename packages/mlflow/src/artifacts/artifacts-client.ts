@@ -185,14 +185,17 @@ export class MlflowArtifacts {
   }
 
   /**
-   * Downloads a location into `destDir` like `mlflow artifacts download`: a directory's content
-   * goes into `destDir/<last segment>` (the root's into `destDir` itself), a single file to
-   * `destDir/<file name>`. Throws NotFoundError when nothing exists there, plus what
+   * Downloads a location into `destDir`: a directory's content goes into
+   * `destDir/<last path segment>` (a run's whole artifact root into `destDir` itself), a single file
+   * to `destDir/<file name>`. Throws NotFoundError when nothing exists there, plus what
    * downloadTree/downloadFile throw.
    */
   async download(ref: ArtifactRef, destDir: string, options: TransferOptions = {}): Promise<DownloadResult> {
     const loc = await this.resolve(ref, options.signal);
-    if (loc.path === "") return downloadTree(this.http, loc, destDir, this.settings, options);
+    // A run's (or an artifact root's) whole content goes into destDir itself, as in MLflow.
+    const wholeRoot =
+      typeof ref === "string" ? parseArtifactUri(ref).path === "" : normalizeArtifactPath(ref.path) === "";
+    if (loc.path === "" || wholeRoot) return downloadTree(this.http, loc, destDir, this.settings, options);
     const entries = await listDirectory(this.http, loc, "", options.signal);
     const name = artifactBaseName(loc.path);
     const selfOnly = entries.length === 1 && !entries[0]?.isDir && entries[0]?.path === name;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { constants, createWriteStream } from "node:fs";
-import { lstat, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import {
@@ -205,7 +205,7 @@ export async function downloadFile(
             `"${job.artifactPath}": received ${received} bytes, the response announced ${bodyLength}`,
           );
         }
-        offset = (await lstat(tmp)).size;
+        // offset counts the bytes the write stream wrote (exact once it closed)
         if (total !== undefined && offset !== total) {
           throw new SizeMismatch(`"${job.artifactPath}": wrote ${offset} bytes, expected ${total}`);
         }

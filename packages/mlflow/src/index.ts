@@ -39,6 +39,7 @@ export {
   logInputs,
   prepareDatasetInputs,
 } from "./log-inputs.js";
+export { findLoggedModelOfRun, type LoggedModelInfo } from "./logged-models.js";
 export {
   type CreateRegisteredModelOptions,
   RegisteredModels,

@@ -3,7 +3,6 @@ import {
   DEFAULT_CONVENTIONS,
   fromMlflowTags,
   NetworkError,
-  paginate,
   RateLimitError,
   ServerError,
   TimeoutError,
@@ -12,16 +11,10 @@ import {
   toMlflowTags,
   ValidationError,
 } from "@modeltrail/core";
-import { z } from "zod";
-import {
-  type CallOptions,
-  filterIdentifier,
-  filterLiteral,
-  MLFLOW_API,
-  type PageOptions,
-} from "./api-path.js";
+import { type CallOptions, filterIdentifier, filterLiteral, type PageOptions } from "./api-path.js";
 import type { MlflowClient } from "./client.js";
-import { int64, tagsToRecord } from "./schemas/common.js";
+import { findLoggedModelOfRun } from "./logged-models.js";
+import { tagsToRecord } from "./schemas/common.js";
 import type { ModelVersion } from "./schemas/registry.js";
 import type { Run } from "./schemas/tracking.js";
 import { joinArtifactUri } from "./uris.js";
@@ -203,23 +196,6 @@ export async function registerModel(
   throw lastError;
 }
 
-const loggedModelsPage = z.looseObject({
-  models: z
-    .array(
-      z.looseObject({
-        info: z.looseObject({
-          model_id: z.string(),
-          name: z.string().optional(),
-          artifact_uri: z.string(),
-          source_run_id: z.string().optional(),
-          creation_timestamp_ms: int64.optional(),
-        }),
-      }),
-    )
-    .default([]),
-  next_page_token: z.string().optional(),
-});
-
 /**
  * Where the model files of `runs:/<run>/<artifactPath>` are, the way MLflow's `register_model` decides:
  * the run's own artifacts when `<artifactPath>/MLmodel` exists there; otherwise an MLflow 3 logged
@@ -247,31 +223,7 @@ async function resolveModelSource(
   }
   if (artifactPath === "" || entries.includes("MLmodel")) return { source: runSource };
 
-  let newest:
-    | { model_id: string; artifact_uri: string; creation_timestamp_ms?: number | undefined }
-    | undefined;
-  for await (const model of paginate(
-    async (pageToken) => {
-      const res = await client.http.json({
-        method: "POST",
-        path: `${MLFLOW_API}/logged-models/search`,
-        json: {
-          experiment_ids: [run.info.experiment_id],
-          filter: `name = ${filterLiteral(artifactPath)}`,
-          ...(pageToken ? { page_token: pageToken } : {}),
-        },
-        retrySafe: true,
-        signal,
-        schema: loggedModelsPage,
-      });
-      return { items: res.models, nextPageToken: res.next_page_token };
-    },
-    { maxPages: 100, signal },
-  )) {
-    if (model.info.source_run_id !== runId) continue;
-    if (!newest || (model.info.creation_timestamp_ms ?? 0) > (newest.creation_timestamp_ms ?? 0))
-      newest = model.info;
-  }
+  const newest = await findLoggedModelOfRun(client.http, run, artifactPath, { signal });
   // As MLflow's client: `models:/<model_id>` for a tracking server, the artifact location for
   // Databricks' workspace registry (which does not accept models:/ sources).
   if (newest)

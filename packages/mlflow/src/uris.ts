@@ -1,6 +1,13 @@
-import { createApiError, type HttpClient, ValidationError } from "@modeltrail/core";
+import {
+  BadRequestError,
+  createApiError,
+  type HttpClient,
+  NotFoundError,
+  ValidationError,
+} from "@modeltrail/core";
 import { z } from "zod";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
+import { findLoggedModelOfRun } from "./logged-models.js";
 import type { RegisteredModels } from "./model-registry.js";
 import type { ModelVersions } from "./model-versions.js";
 import type { Runs } from "./runs.js";
@@ -110,6 +117,12 @@ export interface ResolvedArtifactLocation {
   proxyPath?: string | undefined;
   /** The model version, for `models:/` URIs. */
   modelVersion?: ModelVersion | undefined;
+  /**
+   * The MLflow 3 logged model holding the artifacts: for `models:/<model_id>`, and for
+   * `runs:/<run>/<name>/...` when the run's own artifacts have nothing there but the run logged a
+   * model called `<name>` (`mlflow.<flavor>.log_model(m, name=...)`).
+   */
+  loggedModelId?: string | undefined;
 }
 
 /** Joins an artifact root and a relative path with one slash. */
@@ -159,7 +172,23 @@ export async function resolveArtifactLocation(
     case "run": {
       const run = await deps.runs.get(parsed.runId, options);
       const root = run.info.artifact_uri ?? "";
-      return locate(uri, root, parsed.path, parsed.runId);
+      const inRun = locate(uri, root, parsed.path, parsed.runId);
+      if (parsed.path === "" || (await runHasArtifact(deps.http, parsed.runId, parsed.path, options)))
+        return inRun;
+      // MLflow 3 keeps `log_model(m, name=...)` models outside the run's artifacts, as a logged
+      // model whose source_run_id is the run: `runs:/<run>/<name>/<rest>` then means <rest> in it.
+      const [name = "", ...rest] = parsed.path.split("/");
+      const model = await findLoggedModelOfRun(deps.http, run, name, options).catch((err: unknown) => {
+        // servers before MLflow 3 have no logged-models API: nothing there, as before
+        if (err instanceof NotFoundError || err instanceof BadRequestError) return undefined;
+        throw err;
+      });
+      if (!model) return inRun;
+      return {
+        ...fromConcrete(uri, joinArtifactUri(model.artifact_uri, rest.join("/"))),
+        runId: parsed.runId,
+        loggedModelId: model.model_id,
+      };
     }
     case "mlflow-artifacts":
       return locate(uri, "mlflow-artifacts:/", parsed.path, undefined);
@@ -171,7 +200,11 @@ export async function resolveArtifactLocation(
         schema: loggedModelResponse,
       });
       const info = res.model.info;
-      return { ...fromConcrete(uri, info.artifact_uri), runId: info.source_run_id || undefined };
+      return {
+        ...fromConcrete(uri, info.artifact_uri),
+        runId: info.source_run_id || undefined,
+        loggedModelId: info.model_id,
+      };
     }
     default: {
       const mv = await resolveModelVersion(deps, parsed, options);
@@ -232,6 +265,51 @@ export async function resolveModelVersion(
       return latest.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
     }
   }
+}
+
+const runArtifactsPage = z.looseObject({
+  files: z.array(z.looseObject({ path: z.string() })).default([]),
+  next_page_token: z.string().optional(),
+});
+
+/** Most pages of one run directory read to find an entry (a run root with 10 000s of entries). */
+const MAX_LIST_PAGES = 20;
+
+/**
+ * True when the run's own artifacts hold a file or directory at `path`: lists its parent directory
+ * (non-recursive, tracking API, so proxied and non-proxied roots alike) and looks for the entry.
+ * A missing directory (empty listing or 404) is false.
+ */
+async function runHasArtifact(
+  http: HttpClient,
+  runId: string,
+  path: string,
+  options: CallOptions,
+): Promise<boolean> {
+  const slash = path.lastIndexOf("/");
+  const parent = slash === -1 ? "" : path.slice(0, slash);
+  const base = path.slice(slash + 1);
+  let pageToken: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    let res: z.infer<typeof runArtifactsPage>;
+    try {
+      res = await http.json({
+        method: "GET",
+        path: `${MLFLOW_API}/artifacts/list`,
+        query: { run_id: runId, path: parent === "" ? undefined : parent, page_token: pageToken },
+        signal: options.signal,
+        schema: runArtifactsPage,
+      });
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+    // entries are relative to the run's root; tolerate servers that answer relative to `parent`
+    if (res.files.some((f) => f.path.replace(/\/+$/, "") === path || f.path === base)) return true;
+    pageToken = res.next_page_token || undefined;
+    if (pageToken === undefined) return false;
+  }
+  return false;
 }
 
 function locate(

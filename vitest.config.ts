@@ -13,9 +13,13 @@ const alias = {
   "@modeltrail/test-utils": pkg("test-utils"),
 };
 
+/** CI asks for a machine-readable report next to the console output (`VITEST_JSON_REPORT=path`). */
+const jsonReport = process.env.VITEST_JSON_REPORT;
+
 export default defineConfig({
   resolve: { alias },
   test: {
+    reporters: jsonReport ? ["default", ["json", { outputFile: jsonReport }]] : ["default"],
     projects: [
       {
         resolve: { alias },

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import { Agent, type Dispatcher, request as undiciRequest } from "undici";
+import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import type { AuthRequestContext, CredentialProvider } from "../auth/credential-provider.js";
 import { type ApiError, createApiError } from "../errors/api-error.js";
@@ -20,6 +20,7 @@ import { lowLevelCode, type StopReason, toTransportError } from "./transport-err
 import type {
   ErrorResponseInfo,
   HttpClientOptions,
+  HttpLogEvent,
   HttpMethod,
   HttpResponse,
   QueryValue,
@@ -27,6 +28,13 @@ import type {
   RetryOptions,
 } from "./types.js";
 import { userAgent } from "./user-agent.js";
+
+/** undici is loaded on first use, so importing @modeltrail/core (codecs, TraceContext) stays cheap. */
+let undiciModule: Promise<typeof import("undici")> | undefined;
+function loadUndici(): Promise<typeof import("undici")> {
+  undiciModule ??= import("undici");
+  return undiciModule;
+}
 
 /** Response headers that carry a request id, in order of preference. */
 const REQUEST_ID_HEADERS = [
@@ -73,7 +81,8 @@ export class HttpClient {
   readonly service: string;
   private readonly pathPrefix: string;
   private readonly options: HttpClientOptions;
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher | undefined;
+  private dispatcherPromise: Promise<Dispatcher> | undefined;
   private readonly ownsDispatcher: boolean;
   private readonly retry: RetryOptions;
   private readonly timeoutMs: number;
@@ -105,22 +114,21 @@ export class HttpClient {
     this.ua = userAgent(options.userAgent);
     this.sleep = options.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal }));
     this.random = options.random ?? Math.random;
-    if (options.dispatcher) {
-      this.dispatcher = options.dispatcher;
-      this.ownsDispatcher = false;
-    } else {
+    this.dispatcher = options.dispatcher;
+    this.ownsDispatcher = options.dispatcher === undefined;
+  }
+
+  /** The dispatcher given in the options, or a keep-alive Agent created on first use. */
+  private getDispatcher(): Promise<Dispatcher> {
+    if (this.dispatcher) return Promise.resolve(this.dispatcher);
+    this.dispatcherPromise ??= loadUndici().then(({ Agent }) => {
+      const { insecureTls, ca } = this.options;
       const tls =
-        options.insecureTls || options.ca
-          ? {
-              connect: {
-                rejectUnauthorized: !options.insecureTls,
-                ...(options.ca ? { ca: options.ca } : {}),
-              },
-            }
-          : {};
+        insecureTls || ca ? { connect: { rejectUnauthorized: !insecureTls, ...(ca ? { ca } : {}) } } : {};
       this.dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64, ...tls });
-      this.ownsDispatcher = true;
-    }
+      return this.dispatcher;
+    });
+    return this.dispatcherPromise;
   }
 
   /** Builds the absolute URL of a path (keeping any path prefix of the base URL) and query. */
@@ -178,25 +186,35 @@ export class HttpClient {
       try {
         const headers = await this.buildHeaders(options, sameOrigin, { signal, forceRefresh });
         forceRefresh = false;
-        this.log({ type: "request", method, url: redactUrl(url), attempt, headers: redactHeaders(headers) });
+        this.log(() => ({
+          type: "request",
+          method,
+          url: redactUrl(url),
+          attempt,
+          headers: redactHeaders(headers),
+        }));
+        const [{ request: undiciRequest }, dispatcher] = await Promise.all([
+          loadUndici(),
+          this.getDispatcher(),
+        ]);
         const res = await undiciRequest(url, {
           method,
           headers,
           body: this.buildBody(options),
-          dispatcher: this.dispatcher,
+          dispatcher,
           signal,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
         const resHeaders = normalizeHeaders(res.headers as Record<string, string | string[] | undefined>);
-        this.log({
+        this.log(() => ({
           type: "response",
           method,
           url: redactUrl(url),
           attempt,
           status: res.statusCode,
           durationMs: Date.now() - started,
-        });
+        }));
         const ok =
           (res.statusCode >= 200 && res.statusCode < 300) || options.okStatuses?.includes(res.statusCode);
         if (ok) {
@@ -230,13 +248,13 @@ export class HttpClient {
       if (failure.unauthorized && this.options.credentials && !refreshedAuth && replayable) {
         refreshedAuth = true;
         forceRefresh = true;
-        this.log({
+        this.log(() => ({
           type: "retry",
           method,
           url: redactUrl(url),
           attempt,
           message: "401: refreshing credentials",
-        });
+        }));
         continue;
       }
       if (!failure.retryable || !mayRetry || retries >= policy.maxRetries) throw failure.error;
@@ -252,14 +270,14 @@ export class HttpClient {
         throw failure.error;
       }
       retries++;
-      this.log({
+      this.log(() => ({
         type: "retry",
         method,
         url: redactUrl(url),
         attempt,
         delayMs: delay,
         message: failure.error.message,
-      });
+      }));
       try {
         await this.sleep(delay, signal);
       } catch (err) {
@@ -300,7 +318,10 @@ export class HttpClient {
 
   /** Closes the connection pool if this client created it. */
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (!this.ownsDispatcher) return;
+    if (this.dispatcherPromise) await (await this.dispatcherPromise).close();
+    this.dispatcherPromise = undefined;
+    this.dispatcher = undefined;
   }
 
   private async buildHeaders(
@@ -369,13 +390,22 @@ export class HttpClient {
     const mapped = this.options.mapError?.(info);
     const error = mapped?.error ?? defaultApiError(info);
     const retryable = mapped?.retryable ?? policy.statuses.includes(status);
-    this.log({ type: "error", method, url: redactUrl(url), attempt: 0, status, message: error.message });
+    this.log(() => ({
+      type: "error",
+      method,
+      url: redactUrl(url),
+      attempt: 0,
+      status,
+      message: error.message,
+    }));
     return { error, retryable, retryAfterMs, unauthorized: status === 401 };
   }
 
-  private log(event: Parameters<NonNullable<HttpClientOptions["logger"]>>[0]): void {
+  /** Emits a debug event; the event is only built when a logger is configured. */
+  private log(build: () => HttpLogEvent): void {
     if (!this.options.logger) return;
     try {
+      const event = build();
       this.options.logger({ ...event, ...(event.message ? { message: redactText(event.message) } : {}) });
     } catch {
       // a failing logger must not fail the request

@@ -6,7 +6,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = { core: "core/run.mjs", "mlflow-artifacts": "mlflow-artifacts/run.mjs" };
+const all = {
+  core: "core/run.mjs",
+  "mlflow-artifacts": "mlflow-artifacts/run.mjs",
+  "node-floor": "node-floor/run.mjs",
+};
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : Object.keys(all);
 let failed = 0;

@@ -67,9 +67,9 @@ const variants = [
       "console.log(JSON.stringify({ ms: 0, maxRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(1) }))",
     ],
   },
-  { name: "undici request | pipeline -> file (default flags)", args: ["-e", client] },
+  { name: "undici request piped to a file (default flags)", args: ["-e", client] },
   { name: "same, node --max-semi-space-size=2", args: ["--max-semi-space-size=2", "-e", client] },
-  { name: "node:http get | pipeline -> file (default flags)", args: ["-e", nodeHttpClient] },
+  { name: "node:http get piped to a file (default flags)", args: ["-e", nodeHttpClient] },
 ];
 const results = [];
 for (const v of variants) {

@@ -8,7 +8,7 @@ import {
 import type { Dispatcher } from "undici";
 import type { CallOptions } from "./api-path.js";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "./artifacts/artifacts-client.js";
-import type { DownloadResult, TransferOptions } from "./artifacts/types.js";
+import type { ArtifactRef, DownloadOptions, DownloadResult } from "./artifacts/types.js";
 import {
   type MlflowConnectionOptions,
   type ResolvedMlflowConnection,
@@ -32,7 +32,7 @@ import {
   tagRun,
   traceOfModelVersion,
 } from "./traceability.js";
-import { type ResolvedArtifactLocation, resolveArtifactLocation } from "./uris.js";
+import { parseMlflowUri, type ResolvedArtifactLocation, resolveArtifactLocation } from "./uris.js";
 
 /** Options of `MlflowClient`: connection settings (else `MLFLOW_*` env vars) and transport tuning. */
 export interface MlflowClientOptions extends MlflowConnectionOptions {
@@ -135,18 +135,33 @@ export class MlflowClient {
 
   /**
    * Downloads what a `runs:/`, `models:/` or `mlflow-artifacts:/` URI names into `destDir` (streamed,
-   * verified, atomic per file; see `artifacts.download`). Throws ValidationError for a malformed URI,
-   * NotFoundError when it names nothing, and the artifact client's errors.
+   * verified, atomic per file; see `artifacts.download`). `runs:/<run>/<path>` lands in
+   * `destDir/<last segment of path>` as with MLflow's download_artifacts, also when the files are
+   * in an MLflow 3 logged model of the run (`runs:/<run>/model` gives `destDir/model/MLmodel`);
+   * `runs:/<run>` puts the run's whole artifact root into `destDir` itself.
+   * Throws ValidationError for a malformed URI, NotFoundError when it names nothing, and the
+   * artifact client's errors.
    */
-  async download(uri: string, destDir: string, options: TransferOptions = {}): Promise<DownloadResult> {
+  async download(uri: string, destDir: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    const parsed = parseMlflowUri(uri);
     const loc = await this.resolveUri(uri, { signal: options.signal });
-    const ref =
-      loc.proxyPath !== undefined
-        ? loc.artifactUri
-        : loc.runId && loc.artifactRoot !== loc.artifactUri
-          ? { runId: loc.runId, path: loc.path }
-          : loc.artifactUri;
-    return this.artifacts.download(ref, destDir, options);
+    // the local name comes from the requested path, not from where the files are stored (a logged
+    // model's root ends in ".../artifacts")
+    const name =
+      options.name ??
+      (parsed.kind === "run" && parsed.path !== ""
+        ? parsed.path.slice(parsed.path.lastIndexOf("/") + 1)
+        : undefined);
+    // a run's whole artifact root goes into destDir itself, as MLflow's download_artifacts(run_id=...)
+    const ref: ArtifactRef =
+      parsed.kind === "run" && parsed.path === ""
+        ? { runId: parsed.runId, path: "" }
+        : loc.proxyPath !== undefined
+          ? loc.artifactUri
+          : loc.runId && loc.artifactRoot !== loc.artifactUri
+            ? { runId: loc.runId, path: loc.path }
+            : loc.artifactUri;
+    return this.artifacts.download(ref, destDir, name === undefined ? options : { ...options, name });
   }
 
   /** Writes a trace context's MLflow tags onto a run; see `tagRun`. */

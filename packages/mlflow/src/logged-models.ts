@@ -1,8 +1,7 @@
-import { type HttpClient, paginate } from "@modeltrail/core";
+import { BadRequestError, type HttpClient, NotFoundError, paginate } from "@modeltrail/core";
 import { z } from "zod";
 import { type CallOptions, filterLiteral, MLFLOW_API } from "./api-path.js";
 import { int64 } from "./schemas/common.js";
-import type { Run } from "./schemas/tracking.js";
 
 const loggedModelInfo = z.looseObject({
   model_id: z.string(),
@@ -20,6 +19,11 @@ const loggedModelsPage = z.looseObject({
 /** What `findLoggedModelOfRun` returns of an MLflow 3 logged model (unknown server fields kept). */
 export type LoggedModelInfo = z.infer<typeof loggedModelInfo>;
 
+/** What the logged-model lookups need of a run (a `runs/get` answer has it). */
+export interface RunRef {
+  info: { run_id: string; experiment_id: string };
+}
+
 /** The most logged-models/search pages read for one lookup. */
 const MAX_PAGES = 100;
 
@@ -32,7 +36,7 @@ const MAX_PAGES = 100;
  */
 export async function findLoggedModelOfRun(
   http: HttpClient,
-  run: Pick<Run, "info">,
+  run: RunRef,
   name: string,
   options: CallOptions = {},
 ): Promise<LoggedModelInfo | undefined> {
@@ -62,4 +66,35 @@ export async function findLoggedModelOfRun(
       newest = model.info;
   }
   return newest;
+}
+
+/** Where `runs:/<run>/<path>` lives when it is a file of an MLflow 3 logged model of the run. */
+export interface LoggedModelPath {
+  /** The logged model named by the path's first segment. */
+  model: LoggedModelInfo;
+  /** The rest of the path, relative to the model's artifact_uri ("" for the model root). */
+  rest: string;
+}
+
+/**
+ * The MLflow 3 fallback of `runs:/<run>/<path>`, for a path the run's own artifacts do not hold
+ * (callers check that first): the logged model of the run called like the path's first segment,
+ * and the rest of the path inside it, as MLflow's runs:/ artifact repository reads it. Returns
+ * undefined for an empty path, when the run logged no such model, and on servers before MLflow 3
+ * (no logged-models API: NotFoundError or BadRequestError). Throws other ApiErrors, NetworkError,
+ * AbortError.
+ */
+export async function loggedModelOfRunPath(
+  http: HttpClient,
+  run: RunRef,
+  path: string,
+  options: CallOptions = {},
+): Promise<LoggedModelPath | undefined> {
+  const [name = "", ...rest] = path.split("/").filter((s) => s !== "");
+  if (name === "") return undefined;
+  const model = await findLoggedModelOfRun(http, run, name, options).catch((err: unknown) => {
+    if (err instanceof NotFoundError || err instanceof BadRequestError) return undefined;
+    throw err;
+  });
+  return model ? { model, rest: rest.join("/") } : undefined;
 }

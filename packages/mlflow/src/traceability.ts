@@ -215,7 +215,7 @@ async function resolveModelSource(
   if (artifactPath !== "") {
     for await (const entry of client.artifacts.list(
       { runId, path: artifactPath },
-      { recursive: false, signal },
+      { recursive: false, signal, runArtifactsOnly: true },
     )) {
       entries.push(entry.path);
       if (entries.length > 1000) break;

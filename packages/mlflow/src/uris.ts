@@ -1,13 +1,7 @@
-import {
-  BadRequestError,
-  createApiError,
-  type HttpClient,
-  NotFoundError,
-  ValidationError,
-} from "@modeltrail/core";
+import { createApiError, type HttpClient, NotFoundError, ValidationError } from "@modeltrail/core";
 import { z } from "zod";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
-import { findLoggedModelOfRun } from "./logged-models.js";
+import { loggedModelOfRunPath } from "./logged-models.js";
 import type { RegisteredModels } from "./model-registry.js";
 import type { ModelVersions } from "./model-versions.js";
 import type { Runs } from "./runs.js";
@@ -177,17 +171,12 @@ export async function resolveArtifactLocation(
         return inRun;
       // MLflow 3 keeps `log_model(m, name=...)` models outside the run's artifacts, as a logged
       // model whose source_run_id is the run: `runs:/<run>/<name>/<rest>` then means <rest> in it.
-      const [name = "", ...rest] = parsed.path.split("/");
-      const model = await findLoggedModelOfRun(deps.http, run, name, options).catch((err: unknown) => {
-        // servers before MLflow 3 have no logged-models API: nothing there, as before
-        if (err instanceof NotFoundError || err instanceof BadRequestError) return undefined;
-        throw err;
-      });
-      if (!model) return inRun;
+      const found = await loggedModelOfRunPath(deps.http, run, parsed.path, options);
+      if (!found) return inRun;
       return {
-        ...fromConcrete(uri, joinArtifactUri(model.artifact_uri, rest.join("/"))),
+        ...fromConcrete(uri, joinArtifactUri(found.model.artifact_uri, found.rest)),
         runId: parsed.runId,
-        loggedModelId: model.model_id,
+        loggedModelId: found.model.model_id,
       };
     }
     case "mlflow-artifacts":

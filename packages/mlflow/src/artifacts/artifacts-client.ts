@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import { ConfigError, type HttpClient, NotFoundError, ValidationError } from "@modeltrail/core";
 import { z } from "zod";
+import { loggedModelOfRunPath } from "../logged-models.js";
 import {
   type ArtifactLocation,
   isProxiedArtifactUri,
@@ -10,7 +11,13 @@ import {
   parseArtifactUri,
   proxyUrlPath,
 } from "./artifact-location.js";
-import { artifactBaseName, joinArtifactPath, normalizeArtifactPath } from "./artifact-path.js";
+import {
+  artifactBaseName,
+  artifactDirName,
+  assertSafeArtifactPath,
+  joinArtifactPath,
+  normalizeArtifactPath,
+} from "./artifact-path.js";
 import { downloadFile } from "./download-file.js";
 import { type DownloadSettings, downloadTree, fileRequest } from "./download-tree.js";
 import { listArtifacts, listDirectory } from "./list.js";
@@ -20,6 +27,7 @@ import { DEFAULT_RANGED, type RangedDownloadOptions } from "./ranged-download.js
 import type {
   ArtifactFileInfo,
   ArtifactRef,
+  DownloadOptions,
   DownloadResult,
   TransferOptions,
   UploadResult,
@@ -50,8 +58,24 @@ export interface MlflowArtifactsOptions {
 }
 
 const runSchema = z.object({
-  run: z.object({ info: z.object({ artifact_uri: z.string().optional() }) }),
+  run: z.object({
+    info: z.object({ artifact_uri: z.string().optional(), experiment_id: z.string().optional() }),
+  }),
 });
+
+/** What the client keeps of a run (runs/get is called once per run). */
+interface RunEntry {
+  /** The run's artifact_uri. */
+  root: string;
+  /** Its experiment, where its MLflow 3 logged models are searched. */
+  experimentId: string | undefined;
+}
+
+/** A location to read, with the path the caller asked for (relative to the run or URI root). */
+interface ReadLocation {
+  loc: ArtifactLocation;
+  requested: string;
+}
 
 /**
  * Reads and writes MLflow artifacts through a tracking server: the artifact proxy
@@ -61,9 +85,14 @@ const runSchema = z.object({
  * temporary files with size checks, retries and resume; uploads stream from disk; both run with
  * bounded concurrency and report progress. Paths from the server or the user that would leave the
  * destination are refused with ValidationError.
+ *
+ * Reads of `runs:/<run>/<path>` and `{ runId, path }` find MLflow 3 logged models as MLflow's runs:/
+ * repository does: when the run's own artifacts have no entry at `path` (one listing of its parent
+ * directory), the run's logged model named like the first path segment (`log_model(m, name=...)`)
+ * is read instead, the rest of the path inside it. Uploads and deletes always address the run.
  */
 export class MlflowArtifacts {
-  private readonly runRoots = new Map<string, string>();
+  private readonly runRoots = new Map<string, RunEntry>();
   private readonly settings: DownloadSettings;
   private readonly uploadSettings: UploadSettings;
 
@@ -99,7 +128,8 @@ export class MlflowArtifacts {
 
   /**
    * Resolves a reference to a concrete location. A run id is looked up with `runs/get` (cached)
-   * to read its artifact_uri. Throws ValidationError for unsupported URIs or unsafe paths,
+   * to read its artifact_uri; the location is always inside the run's own artifacts (the place
+   * uploads go; reads also look at the run's logged models, see the class comment). Throws ValidationError for unsupported URIs or unsafe paths,
    * NotFoundError for an unknown run, and ConfigError for a run whose root is neither proxied nor
    * readable through the tracking API (an artifact URI without a run id).
    */
@@ -130,14 +160,18 @@ export class MlflowArtifacts {
 
   /**
    * Lists the artifacts below a location as an async iterator (recursive unless
-   * `recursive: false`). Paths are relative to the location. Throws ValidationError for an entry
-   * that is absolute or contains `..`, a backslash or NUL; ApiError/NetworkError from the server.
+   * `recursive: false`). Paths are relative to the location. A run path that only a logged model
+   * of the run holds lists the model (see the class comment) unless `runArtifactsOnly` is set.
+   * Throws ValidationError for an entry that is absolute or contains `..`, a backslash or NUL;
+   * ApiError/NetworkError from the server.
    */
   async *list(
     ref: ArtifactRef,
-    options: { recursive?: boolean; signal?: AbortSignal } = {},
+    options: { recursive?: boolean; signal?: AbortSignal; runArtifactsOnly?: boolean } = {},
   ): AsyncGenerator<ArtifactFileInfo> {
-    const loc = await this.resolve(ref, options.signal);
+    const loc = options.runArtifactsOnly
+      ? await this.resolve(ref, options.signal)
+      : (await this.resolveRead(ref, options.signal)).loc;
     yield* listArtifacts(this.http, loc, options);
   }
 
@@ -152,7 +186,15 @@ export class MlflowArtifacts {
     destFile: string,
     options: TransferOptions = {},
   ): Promise<DownloadResult> {
-    const loc = await this.resolve(ref, options.signal);
+    const { loc } = await this.resolveRead(ref, options.signal);
+    return this.downloadFileAt(loc, destFile, options);
+  }
+
+  private async downloadFileAt(
+    loc: ArtifactLocation,
+    destFile: string,
+    options: TransferOptions,
+  ): Promise<DownloadResult> {
     if (loc.path === "")
       throw new ValidationError("downloadFile needs the path of a file, not the artifact root");
     const dest = resolve(destFile);
@@ -180,34 +222,35 @@ export class MlflowArtifacts {
     destDir: string,
     options: TransferOptions = {},
   ): Promise<DownloadResult> {
-    const loc = await this.resolve(ref, options.signal);
+    const { loc } = await this.resolveRead(ref, options.signal);
     return downloadTree(this.http, loc, destDir, this.settings, options);
   }
 
   /**
-   * Downloads a location into `destDir`: a directory's content goes into
-   * `destDir/<last path segment>` (a run's whole artifact root into `destDir` itself), a single file
-   * to `destDir/<file name>`. Throws NotFoundError when nothing exists there, plus what
-   * downloadTree/downloadFile throw.
+   * Downloads a location into `destDir`, as MLflow's download_artifacts: a directory's content goes
+   * into `destDir/<last segment of the requested path>` (a run's whole artifact root into `destDir`
+   * itself), a single file to `destDir/<file name>`; `options.name` overrides that last segment.
+   * `runs:/<run>/model` of a model in a logged model of the run also lands in `destDir/model`.
+   * Throws NotFoundError when nothing exists there, ValidationError for a `name` that is not one
+   * safe path segment, plus what downloadTree/downloadFile throw.
    */
-  async download(ref: ArtifactRef, destDir: string, options: TransferOptions = {}): Promise<DownloadResult> {
-    const loc = await this.resolve(ref, options.signal);
+  async download(ref: ArtifactRef, destDir: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    const name = options.name === undefined ? undefined : singleSegment(options.name);
+    const { loc, requested } = await this.resolveRead(ref, options.signal);
     // A run's (or an artifact root's) whole content goes into destDir itself, as in MLflow.
     const wholeRoot =
       typeof ref === "string" ? parseArtifactUri(ref).path === "" : normalizeArtifactPath(ref.path) === "";
     if (loc.path === "" || wholeRoot) return downloadTree(this.http, loc, destDir, this.settings, options);
     const entries = await listDirectory(this.http, loc, "", options.signal);
-    const name = artifactBaseName(loc.path);
-    const selfOnly = entries.length === 1 && !entries[0]?.isDir && entries[0]?.path === name;
+    // the listing of a single file (proxy) is the file itself, under its name in the store
+    const selfName = artifactBaseName(loc.path);
+    const localName = name ?? (artifactBaseName(requested) || selfName);
+    const selfOnly = entries.length === 1 && !entries[0]?.isDir && entries[0]?.path === selfName;
     if (entries.length > 0 && !selfOnly) {
-      return downloadTree(this.http, loc, join(resolve(destDir), name), this.settings, options);
+      return downloadTree(this.http, loc, join(resolve(destDir), localName), this.settings, options);
     }
     try {
-      return await this.downloadFile(
-        loc.kind === "proxy" ? `mlflow-artifacts:/${loc.path}` : { runId: loc.runId, path: loc.path },
-        join(resolve(destDir), name),
-        options,
-      );
+      return await this.downloadFileAt(loc, join(resolve(destDir), localName), options);
     } catch (err) {
       if (err instanceof NotFoundError) {
         throw new NotFoundError({
@@ -286,8 +329,17 @@ export class MlflowArtifacts {
         issues: [{ path: "runId", message: "must be letters, digits, '-' or '_'" }],
       });
     }
-    let root = this.runRoots.get(runId);
-    if (root === undefined) {
+    const { root } = await this.runEntry(runId, signal);
+    if (isProxiedArtifactUri(root)) {
+      const parsed = parseArtifactUri(root);
+      if (parsed.kind === "proxy") return { kind: "proxy", path: joinArtifactPath(parsed.path, path) };
+    }
+    return { kind: "tracking", runId, path, artifactUri: root };
+  }
+
+  private async runEntry(runId: string, signal?: AbortSignal): Promise<RunEntry> {
+    let entry = this.runRoots.get(runId);
+    if (entry === undefined) {
       const body = await this.http.json({
         method: "GET",
         path: "/api/2.0/mlflow/runs/get",
@@ -295,13 +347,80 @@ export class MlflowArtifacts {
         schema: runSchema,
         signal,
       });
-      root = body.run.info.artifact_uri ?? "";
-      this.runRoots.set(runId, root);
+      entry = { root: body.run.info.artifact_uri ?? "", experimentId: body.run.info.experiment_id };
+      this.runRoots.set(runId, entry);
     }
-    if (isProxiedArtifactUri(root)) {
-      const parsed = parseArtifactUri(root);
-      if (parsed.kind === "proxy") return { kind: "proxy", path: joinArtifactPath(parsed.path, path) };
-    }
-    return { kind: "tracking", runId, path, artifactUri: root };
+    return entry;
   }
+
+  /** Resolves a reference to read from: as `resolve`, plus the logged-model fallback of run paths. */
+  private async resolveRead(ref: ArtifactRef, signal?: AbortSignal): Promise<ReadLocation> {
+    if (typeof ref === "string") {
+      const parsed = parseArtifactUri(ref);
+      if (parsed.kind === "proxy") return { loc: parsed, requested: parsed.path };
+      return { loc: await this.runReadLocation(parsed.runId, parsed.path, signal), requested: parsed.path };
+    }
+    if ("runId" in ref) {
+      const path = normalizeArtifactPath(ref.path);
+      return { loc: await this.runReadLocation(ref.runId, path, signal), requested: path };
+    }
+    const loc = await this.resolve(ref, signal);
+    return { loc, requested: loc.path };
+  }
+
+  /**
+   * The run's own location of `path` when its parent directory lists an entry of that name (one
+   * listing), else the same place in the run's logged model named by the path's first segment, if
+   * there is one. Throws ConfigError when that logged model's root is not served by the proxy.
+   */
+  private async runReadLocation(
+    runId: string,
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<ArtifactLocation> {
+    const loc = await this.runLocation(runId, path, signal);
+    if (path === "") return loc;
+    const { experimentId } = await this.runEntry(runId, signal);
+    if (experimentId === undefined || (await this.hasEntry(loc, signal))) return loc;
+    const found = await loggedModelOfRunPath(
+      this.http,
+      { info: { run_id: runId, experiment_id: experimentId } },
+      path,
+      { signal },
+    );
+    if (!found) return loc;
+    const modelRoot = found.model.artifact_uri;
+    const parsed = isProxiedArtifactUri(modelRoot) ? parseArtifactUri(modelRoot) : undefined;
+    if (parsed?.kind !== "proxy") {
+      throw new ConfigError(
+        `runs:/${runId}/${path} is in logged model ${found.model.model_id}, whose artifacts at ${JSON.stringify(modelRoot)} the tracking server does not proxy`,
+        { hint: "Read it with `mlflow server --serve-artifacts` (mlflow-artifacts:/ roots)" },
+      );
+    }
+    return { kind: "proxy", path: joinArtifactPath(parsed.path, normalizeArtifactPath(found.rest)) };
+  }
+
+  /** True when the parent directory of `loc` lists an entry named like its last segment. */
+  private async hasEntry(loc: ArtifactLocation, signal?: AbortSignal): Promise<boolean> {
+    const parent = { ...loc, path: artifactDirName(loc.path) };
+    const base = artifactBaseName(loc.path);
+    try {
+      const entries = await listDirectory(this.http, parent, "", signal);
+      return entries.some((e) => e.path === base);
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+}
+
+/** Checks a local file or directory name given as `name`: one safe path segment. */
+function singleSegment(name: string): string {
+  const safe = assertSafeArtifactPath(name, "download name");
+  if (safe === "" || safe.includes("/") || safe === "." || safe === "..") {
+    throw new ValidationError(`Invalid download name ${JSON.stringify(name)}`, {
+      issues: [{ path: "name", message: "must be one file or directory name, without '/'" }],
+    });
+  }
+  return safe;
 }

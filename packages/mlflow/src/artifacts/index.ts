@@ -13,6 +13,7 @@ export type {
   ArtifactFileInfo,
   ArtifactRef,
   DownloadedFile,
+  DownloadOptions,
   DownloadResult,
   TransferOptions,
   UploadedFile,

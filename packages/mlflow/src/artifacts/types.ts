@@ -25,6 +25,15 @@ export interface TransferOptions {
   concurrency?: number;
 }
 
+/** Options of `MlflowArtifacts.download`. */
+export interface DownloadOptions extends TransferOptions {
+  /**
+   * Name of the file or directory written inside the destination (default: the last segment of
+   * the requested artifact path). Ignored when a whole artifact root is downloaded.
+   */
+  name?: string;
+}
+
 /** A file written by a download. */
 export interface DownloadedFile {
   /** Artifact path relative to the downloaded location. */

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findLoggedModelOfRun, MlflowClient } from "../src/index.js";
 
@@ -26,7 +26,8 @@ for root, _, files in os.walk(local):
         p = os.path.join(root, f)
         with open(p, "rb") as fh:
             hashes[os.path.relpath(p, local).replace(os.sep, "/")] = hashlib.sha256(fh.read()).hexdigest()
-real_stdout.write(json.dumps({"run_id": run.info.run_id, "model_id": info.model_id, "hashes": hashes}))
+real_stdout.write(json.dumps({"run_id": run.info.run_id, "model_id": info.model_id, "hashes": hashes,
+    "local": os.path.relpath(local, args["dest"]).replace(os.sep, "/")}))
 `;
 
 function runSnippet<T>(python: string, trackingUri: string, args: unknown): Promise<T> {
@@ -59,6 +60,17 @@ const sha256 = async (path: string) =>
     .update(await readFile(path))
     .digest("hex");
 
+/** sha256 of every file below `dir`, by relative `/`-separated path. */
+async function hashTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    out[relative(dir, p).split("\\").join("/")] = await sha256(p);
+  }
+  return out;
+}
+
 describe("runs:/ URIs of MLflow 3 logged models against a real server", () => {
   let client: MlflowClient;
   let experimentId: string;
@@ -80,16 +92,26 @@ describe("runs:/ URIs of MLflow 3 logged models against a real server", () => {
     const pyDest = await mkdtemp(join(tmpdir(), "mt-logged-py-"));
     const ourDest = await mkdtemp(join(tmpdir(), "mt-logged-ts-"));
     dirs.push(pyDest, ourDest);
-    const py = await runSnippet<{ run_id: string; model_id: string; hashes: Record<string, string> }>(
-      python,
-      uri,
-      { experiment_id: experimentId, dest: pyDest },
-    );
+    const py = await runSnippet<{
+      run_id: string;
+      model_id: string;
+      hashes: Record<string, string>;
+      local: string;
+    }>(python, uri, { experiment_id: experimentId, dest: pyDest });
     expect(Object.keys(py.hashes)).toContain("MLmodel");
+    // MLflow puts runs:/<run>/model into <dst>/model, also for a logged model
+    expect(py.local).toBe("model");
 
     // the model is not in the run's own artifacts: that is what made runs:/ fail before
     const runFiles: string[] = [];
     for await (const f of client.artifacts.list({ runId: py.run_id, path: "" })) runFiles.push(f.path);
+    const ownModel: string[] = [];
+    for await (const f of client.artifacts.list(
+      { runId: py.run_id, path: "model" },
+      { runArtifactsOnly: true },
+    ))
+      ownModel.push(f.path);
+    expect(ownModel).toEqual([]);
     expect(runFiles.filter((p) => p === "model" || p.startsWith("model/"))).toEqual([]);
 
     const run = await client.runs.get(py.run_id);
@@ -112,5 +134,30 @@ describe("runs:/ URIs of MLflow 3 logged models against a real server", () => {
     const { registered_model_meta: _local, ...pyArtifacts } = py.hashes;
     expect(Object.keys(ours).length).toBeGreaterThanOrEqual(4);
     expect(ours).toEqual(pyArtifacts);
+    // same place as Python: <dst>/model, nothing else written
+    expect(result.localPath).toBe(join(ourDest, "model"));
+    const onDisk = await hashTree(ourDest);
+    expect(onDisk).toEqual(
+      Object.fromEntries(Object.entries(pyArtifacts).map(([k, v]) => [`model/${k}`, v])),
+    );
+    expect(Object.keys(onDisk)).toContain("model/MLmodel");
+
+    // the artifact client reads runs:/<run>/model through the logged model too
+    const listed: Array<{ path: string; isDir: boolean }> = [];
+    for await (const f of client.artifacts.list({ runId: py.run_id, path: "model" }))
+      listed.push({ path: f.path, isDir: f.isDir });
+    expect(
+      listed
+        .filter((f) => !f.isDir)
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(Object.keys(pyArtifacts).sort());
+    const viaArtifacts = await mkdtemp(join(tmpdir(), "mt-logged-art-"));
+    dirs.push(viaArtifacts);
+    await client.artifacts.download(`runs:/${py.run_id}/model`, viaArtifacts);
+    expect(await hashTree(viaArtifacts)).toEqual(onDisk);
+    const mlmodel = join(viaArtifacts, "single", "MLmodel");
+    await client.artifacts.downloadFile({ runId: py.run_id, path: "model/MLmodel" }, mlmodel);
+    expect(await sha256(mlmodel)).toBe(pyArtifacts.MLmodel);
   });
 });

@@ -129,8 +129,8 @@ export class MlflowArtifacts {
   /**
    * Resolves a reference to a concrete location. A run id is looked up with `runs/get` (cached)
    * to read its artifact_uri; the location is always inside the run's own artifacts (the place
-   * uploads go; reads also look at the run's logged models, see the class comment). Throws ValidationError for unsupported URIs or unsafe paths,
-   * NotFoundError for an unknown run, and ConfigError for a run whose root is neither proxied nor
+   * uploads go; reads also look at the run's logged models, see the class comment). Throws
+   * ValidationError for unsupported URIs or unsafe paths, NotFoundError for an unknown run, and ConfigError for a run whose root is neither proxied nor
    * readable through the tracking API (an artifact URI without a run id).
    */
   async resolve(ref: ArtifactRef, signal?: AbortSignal): Promise<ArtifactLocation> {

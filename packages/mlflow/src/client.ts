@@ -161,6 +161,10 @@ export class MlflowClient {
           : loc.runId && loc.artifactRoot !== loc.artifactUri
             ? { runId: loc.runId, path: loc.path }
             : loc.artifactUri;
+    // A model (models:/name/version, @alias, /latest, /Stage, models:/<model_id>) goes into destDir
+    // itself, as MLflow's download_artifacts("models:/..."), whatever its storage path ends in.
+    const isModel = parsed.kind !== "run" && parsed.kind !== "mlflow-artifacts";
+    if (isModel && options.name === undefined) return this.artifacts.downloadTree(ref, destDir, options);
     return this.artifacts.download(ref, destDir, name === undefined ? options : { ...options, name });
   }
 

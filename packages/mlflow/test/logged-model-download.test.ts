@@ -103,6 +103,19 @@ function fakeServer(options: { runFiles: string[]; model?: boolean; modelRoot?: 
         return HttpResponse.json({ error_code: "RESOURCE_DOES_NOT_EXIST", message: path }, { status: 404 });
       return new HttpResponse(content, { headers: { "content-length": String(Buffer.byteLength(content)) } });
     }),
+    http.get("*/api/2.0/mlflow/logged-models/m-1", () =>
+      HttpResponse.json({
+        model: { info: { model_id: "m-1", name: "model", artifact_uri: modelRoot, source_run_id: "run1" } },
+      }),
+    ),
+    http.get("*/api/2.0/mlflow/registered-models/alias", () =>
+      HttpResponse.json({
+        model_version: { name: "churn", version: "3", run_id: "run1", source: "models:/m-1" },
+      }),
+    ),
+    http.get("*/api/2.0/mlflow/model-versions/get-download-uri", () =>
+      HttpResponse.json({ artifact_uri: modelRoot }),
+    ),
     http.put(`*${ROUTE}/*`, () => HttpResponse.json({})),
     http.delete(`*${ROUTE}/*`, () => HttpResponse.json({})),
   ];
@@ -168,6 +181,16 @@ describe("client.download of runs:/ URIs: the local name comes from the requeste
       ValidationError,
     );
     await expect(client.download("runs:/run1/model", dest, { name: "a/b" })).rejects.toThrow(ValidationError);
+  });
+});
+
+describe("client.download of models:/ URIs", () => {
+  it("puts the model's files into destDir itself, as MLflow does (not destDir/artifacts)", async () => {
+    server.use(...fakeServer({ runFiles: [] }));
+    await makeClient().download("models:/m-1", join(dest, "by-id"));
+    expect(await localTree(join(dest, "by-id"))).toEqual(modelTree(""));
+    await client.download("models:/churn@champion", join(dest, "by-alias"));
+    expect(await localTree(join(dest, "by-alias"))).toEqual(modelTree(""));
   });
 });
 

@@ -30,14 +30,14 @@ export interface CiResult {
    * receives the trace flags (`--job-id={{job.id}}` ...). This is what the local runner runs.
    */
   settings: JobSettings;
-  /** The Databricks deploy, when DATABRICKS_HOST is set. */
+  /** The Databricks deploy, when MODELTRAIL_DEMO_DEPLOY=1 and DATABRICKS_HOST are set. */
   deployed: DeployJobResult | undefined;
 }
 
 /**
  * Step 1, CI: detects the trace context of this checkout (git, and the CI provider when there is
  * one), renders the Databricks job template with the commit injected, validates it, and deploys
- * the job when DATABRICKS_HOST is set. Throws ConfigError outside a git repository, ValidationError
+ * the job when MODELTRAIL_DEMO_DEPLOY=1 and DATABRICKS_HOST are set. Throws ConfigError outside a git repository, ValidationError
  * for an invalid template, and the Databricks client's errors when deploying.
  */
 export async function ciStep(options: { env?: string; signal?: AbortSignal } = {}): Promise<CiResult> {
@@ -88,7 +88,9 @@ export async function ciStep(options: { env?: string; signal?: AbortSignal } = {
     say(p, 4);
 
   let deployed: DeployJobResult | undefined;
-  if (process.env.DATABRICKS_HOST) {
+  // Deploying writes to a real workspace: only on explicit request, never because a shell happens
+  // to have DATABRICKS_HOST set.
+  if (process.env.MODELTRAIL_DEMO_DEPLOY === "1" && process.env.DATABRICKS_HOST) {
     heading(`deployJob() to ${process.env.DATABRICKS_HOST}`);
     const client = await DatabricksClient.fromEnv();
     try {
@@ -102,7 +104,9 @@ export async function ciStep(options: { env?: string; signal?: AbortSignal } = {
       await client.close();
     }
   } else {
-    heading("deployJob(): skipped (DATABRICKS_HOST is not set). In CI this step runs:");
+    heading(
+      "deployJob(): skipped (set MODELTRAIL_DEMO_DEPLOY=1 and DATABRICKS_HOST to deploy). In CI this step runs:",
+    );
     say(
       dim(`const client = await DatabricksClient.fromEnv();       // DATABRICKS_HOST + token / OAuth / Azure SP
 const { jobId, action, changes } = await deployJob(client, ctx, settings);

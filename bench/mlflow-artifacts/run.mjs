@@ -14,7 +14,7 @@
 // Usage: node bench/mlflow-artifacts/run.mjs [--size full|quick] [--repeat N] [--keep]
 //        (env BENCH_MLFLOW_SIZE / BENCH_MLFLOW_REPEAT). `quick`: 64 MiB and 200 files.
 // Writes bench/results/mlflow-artifacts.json and .md (quick runs: mlflow-artifacts.quick.*).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
@@ -158,8 +158,13 @@ async function treeDigest(dir) {
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/** Runs a command under /usr/bin/time -v; returns the child's JSON line, process wall ms, peak RSS. */
+/**
+ * Runs a command under /usr/bin/time -v; returns the child's JSON line, process wall ms, peak RSS.
+ * Dirty pages left by the previous transfer are flushed first (`sync`), so that neither side pays
+ * for the other's disk writes.
+ */
 function timed(cmd, cmdArgs, env = {}) {
+  spawnSync("sync");
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const p = spawn("/usr/bin/time", ["-v", cmd, ...cmdArgs], {
@@ -255,14 +260,21 @@ async function main() {
     // Upload: Python first (its copy is what both clients download), then modeltrail.
     const up = { python: [], modeltrail: [] };
     for (let r = 0; r < repeat; r++) {
+      // Python's first upload is what both clients download later; after that, alternate who goes
+      // first so that neither always meets a server (and disk) busy with the other's data.
+      const order = r % 2 === 0 ? ["python", "modeltrail"] : ["modeltrail", "python"];
       const pyPath = r === 0 ? `py/${kind}` : `py-${r}/${kind}`;
-      log(`upload ${kind} #${r + 1}: python`);
-      up.python.push(await pyRun("upload", pyPath, src[kind]));
-      await check(`python upload ${kind}`, runArtifacts(pyPath), digests[kind]);
-      log(`upload ${kind} #${r + 1}: modeltrail`);
       const mtPath = `mt-${r}/${kind}`;
-      up.modeltrail.push(await mtRun("upload", mtPath, src[kind]));
-      await check(`modeltrail upload ${kind}`, runArtifacts(mtPath), digests[kind]);
+      for (const who of order) {
+        log(`upload ${kind} #${r + 1}: ${who}`);
+        if (who === "python") {
+          up.python.push(await pyRun("upload", pyPath, src[kind]));
+          await check(`python upload ${kind}`, runArtifacts(pyPath), digests[kind]);
+        } else {
+          up.modeltrail.push(await mtRun("upload", mtPath, src[kind]));
+          await check(`modeltrail upload ${kind}`, runArtifacts(mtPath), digests[kind]);
+        }
+      }
       await rm(runArtifacts(mtPath), { recursive: true, force: true });
       if (r > 0) await rm(runArtifacts(pyPath), { recursive: true, force: true });
     }

@@ -25,8 +25,14 @@ export interface MlflowServer {
   artifactsDir: string;
   /** Path of the server log file, or "" for an external server. */
   logFile: string;
-  /** Stops the server (its whole process group) and deletes its temporary directory. */
+  /** True when the server was started here (and `stop` stops it); false for an external server. */
+  started: boolean;
+  /** Stops the server (its whole process group) and deletes its temporary directory. Safe to call twice. */
   stop(): Promise<void>;
+  /** Kills the server's process group at once (SIGKILL), synchronously: for a second Ctrl-C. */
+  kill(): void;
+  /** The last lines of the server log ("" for an external server). */
+  logTail(lines?: number): string;
 }
 
 /** Options of `startMlflowServer`. */
@@ -39,6 +45,12 @@ export interface StartMlflowServerOptions {
   venv?: string | undefined;
   /** Extra `mlflow server` arguments, appended to the defaults. */
   extraArgs?: string[] | undefined;
+  /** Check that an external http(s) server answers `/health` (default false). */
+  checkExternal?: boolean;
+  /** Make the server initialise its tracking and registry stores before returning (default false). */
+  warmUp?: boolean;
+  /** Aborts the wait for `/health` (the server is then stopped). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -54,7 +66,23 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
   const python = existsSync(venvPython) ? venvPython : "";
   const external = options.externalUri ?? process.env.MLFLOW_TRACKING_URI;
   if (external) {
-    return { url: external.replace(/\/+$/, ""), python, artifactsDir: "", logFile: "", stop: async () => {} };
+    const url = external.replace(/\/+$/, "");
+    if (options.checkExternal && /^https?:\/\//i.test(url) && !(await healthy(withoutCredentials(url)))) {
+      throw new Error(
+        `MLFLOW_TRACKING_URI=${withoutCredentials(url)} does not answer /health: start that server, or unset MLFLOW_TRACKING_URI to have one started`,
+      );
+    }
+    const none = () => "";
+    return {
+      url,
+      python,
+      artifactsDir: "",
+      logFile: "",
+      started: false,
+      stop: async () => {},
+      kill: () => {},
+      logTail: none,
+    };
   }
   const mlflowBin = join(venv, "bin", "mlflow");
   if (!existsSync(mlflowBin)) {
@@ -107,9 +135,21 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
     exited = `failed to start: ${err.message}`;
   });
 
-  const stop = async (): Promise<void> => {
-    await killGroup(child, () => exited !== undefined);
-    await rm(dir, { recursive: true, force: true });
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await killGroup(child, () => exited !== undefined);
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+  const kill = (): void => {
+    if (child.pid === undefined || exited !== undefined) return;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
   };
 
   const timeoutMs = options.startTimeoutMs ?? 120_000;
@@ -119,6 +159,10 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
       const tail = logTail(logFile);
       await stop();
       throw new Error(`mlflow server ${exited} before answering /health. Log tail:\n${tail}`);
+    }
+    if (options.signal?.aborted) {
+      await stop();
+      throw options.signal.reason;
     }
     if (await healthy(url)) break;
     if (Date.now() > deadline) {
@@ -130,7 +174,38 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, python, artifactsDir, logFile, stop };
+  if (options.warmUp) {
+    // The server initialises its tracking and registry stores on first use (seconds on a busy machine).
+    await Promise.all(
+      ["experiments/search?max_results=1", "registered-models/search?max_results=1"].map((path) =>
+        fetch(`${url}/api/2.0/mlflow/${path}`, { signal: AbortSignal.timeout(60_000) })
+          .then((res) => res.arrayBuffer())
+          .catch(() => undefined),
+      ),
+    );
+  }
+  return {
+    url,
+    python,
+    artifactsDir,
+    logFile,
+    started: true,
+    stop,
+    kill,
+    logTail: (lines?: number) => logTail(logFile, lines),
+  };
+}
+
+/** The URL without `user:password@` (fetch refuses URLs with credentials; messages must not show them). */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/+$/, "");
+  } catch {
+    return url;
+  }
 }
 
 /** The environment of the server: ours minus client settings that would confuse it. */

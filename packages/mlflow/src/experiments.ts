@@ -1,5 +1,6 @@
-import { type HttpClient, NotFoundError, paginate } from "@modeltrail/core";
+import { type HttpClient, NotFoundError } from "@modeltrail/core";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
+import { pagedList } from "./paged-list.js";
 import { recordToTags } from "./schemas/common.js";
 import {
   createExperimentResponse,
@@ -103,25 +104,21 @@ export class Experiments {
 
   /** Iterates over the experiments matching a filter, page by page. */
   search(options: SearchExperimentsOptions = {}): AsyncGenerator<Experiment, void, undefined> {
-    return paginate(
-      async (pageToken) => {
-        const res = await this.http.json({
-          method: "POST",
-          path: `${MLFLOW_API}/experiments/search`,
-          json: {
-            max_results: options.pageSize ?? 1000,
-            ...(options.filter ? { filter: options.filter } : {}),
-            ...(options.orderBy ? { order_by: options.orderBy } : {}),
-            ...(options.viewType ? { view_type: options.viewType } : {}),
-            ...(pageToken ? { page_token: pageToken } : {}),
-          },
-          retrySafe: true,
-          signal: options.signal,
-          schema: searchExperimentsResponse,
-        });
-        return { items: res.experiments, nextPageToken: res.next_page_token };
+    return pagedList(
+      this.http,
+      {
+        method: "POST",
+        path: `${MLFLOW_API}/experiments/search`,
+        params: {
+          max_results: options.pageSize ?? 1000,
+          filter: options.filter || undefined,
+          order_by: options.orderBy?.length ? options.orderBy : undefined,
+          view_type: options.viewType || undefined,
+        },
+        schema: searchExperimentsResponse,
+        items: (page) => page.experiments,
       },
-      { maxPages: options.maxPages, signal: options.signal },
+      options,
     );
   }
 

@@ -2,11 +2,11 @@ import {
   BadRequestError,
   type HttpClient,
   NotFoundError,
-  paginate,
   ValidationError,
   type ValidationIssue,
 } from "@modeltrail/core";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
+import { pagedList } from "./paged-list.js";
 import { recordToTags } from "./schemas/common.js";
 import {
   latestVersionsResponse,
@@ -112,23 +112,16 @@ export class RegisteredModels {
 
   /** Iterates over the registered models matching a filter, page by page. */
   search(options: SearchRegisteredModelsOptions = {}): AsyncGenerator<RegisteredModel, void, undefined> {
-    return paginate(
-      async (pageToken) => {
-        const res = await this.http.json({
-          method: "GET",
-          path: `${MLFLOW_API}/registered-models/search`,
-          query: {
-            filter: options.filter,
-            max_results: options.pageSize ?? 1000,
-            order_by: options.orderBy,
-            page_token: pageToken,
-          },
-          signal: options.signal,
-          schema: searchRegisteredModelsResponse,
-        });
-        return { items: res.registered_models, nextPageToken: res.next_page_token };
+    return pagedList(
+      this.http,
+      {
+        method: "GET",
+        path: `${MLFLOW_API}/registered-models/search`,
+        params: { filter: options.filter, max_results: options.pageSize ?? 1000, order_by: options.orderBy },
+        schema: searchRegisteredModelsResponse,
+        items: (page) => page.registered_models,
       },
-      { maxPages: options.maxPages, signal: options.signal },
+      options,
     );
   }
 

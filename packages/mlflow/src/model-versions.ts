@@ -1,6 +1,7 @@
-import { type HttpClient, paginate } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core";
 import { type CallOptions, filterLiteral, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { validateRegistryTags } from "./model-registry.js";
+import { pagedList } from "./paged-list.js";
 import { recordToTags } from "./schemas/common.js";
 import {
   downloadUriResponse,
@@ -76,23 +77,16 @@ export class ModelVersions {
 
   /** Iterates over the model versions matching a filter, page by page. */
   search(options: SearchModelVersionsOptions = {}): AsyncGenerator<ModelVersion, void, undefined> {
-    return paginate(
-      async (pageToken) => {
-        const res = await this.http.json({
-          method: "GET",
-          path: `${MLFLOW_API}/model-versions/search`,
-          query: {
-            filter: options.filter,
-            max_results: options.pageSize ?? 1000,
-            order_by: options.orderBy,
-            page_token: pageToken,
-          },
-          signal: options.signal,
-          schema: searchModelVersionsResponse,
-        });
-        return { items: res.model_versions, nextPageToken: res.next_page_token };
+    return pagedList(
+      this.http,
+      {
+        method: "GET",
+        path: `${MLFLOW_API}/model-versions/search`,
+        params: { filter: options.filter, max_results: options.pageSize ?? 1000, order_by: options.orderBy },
+        schema: searchModelVersionsResponse,
+        items: (page) => page.model_versions,
       },
-      { maxPages: options.maxPages, signal: options.signal },
+      options,
     );
   }
 

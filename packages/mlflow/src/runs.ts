@@ -1,7 +1,8 @@
-import { type HttpClient, paginate, ValidationError, type ValidationIssue } from "@modeltrail/core";
+import { type HttpClient, ValidationError, type ValidationIssue } from "@modeltrail/core";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { type LogBatchInput, type LogBatchOptions, logBatch } from "./log-batch.js";
 import { type DatasetInputSpec, logInputs } from "./log-inputs.js";
+import { pagedList } from "./paged-list.js";
 import { recordToTags } from "./schemas/common.js";
 import {
   type Metric,
@@ -126,26 +127,22 @@ export class Runs {
 
   /** Iterates over the runs matching a filter, in the requested order, page by page. */
   search(options: SearchRunsOptions): AsyncGenerator<Run, void, undefined> {
-    return paginate(
-      async (pageToken) => {
-        const res = await this.http.json({
-          method: "POST",
-          path: `${MLFLOW_API}/runs/search`,
-          json: {
-            experiment_ids: options.experimentIds,
-            max_results: options.pageSize ?? 1000,
-            ...(options.filter ? { filter: options.filter } : {}),
-            ...(options.orderBy ? { order_by: options.orderBy } : {}),
-            ...(options.viewType ? { run_view_type: options.viewType } : {}),
-            ...(pageToken ? { page_token: pageToken } : {}),
-          },
-          retrySafe: true,
-          signal: options.signal,
-          schema: searchRunsResponse,
-        });
-        return { items: res.runs, nextPageToken: res.next_page_token };
+    return pagedList(
+      this.http,
+      {
+        method: "POST",
+        path: `${MLFLOW_API}/runs/search`,
+        params: {
+          experiment_ids: options.experimentIds,
+          max_results: options.pageSize ?? 1000,
+          filter: options.filter || undefined,
+          order_by: options.orderBy?.length ? options.orderBy : undefined,
+          run_view_type: options.viewType || undefined,
+        },
+        schema: searchRunsResponse,
+        items: (page) => page.runs,
       },
-      { maxPages: options.maxPages, signal: options.signal },
+      options,
     );
   }
 
@@ -199,23 +196,16 @@ export class Runs {
     metricKey: string,
     options: PageOptions = {},
   ): AsyncGenerator<Metric, void, undefined> {
-    return paginate(
-      async (pageToken) => {
-        const res = await this.http.json({
-          method: "GET",
-          path: `${MLFLOW_API}/metrics/get-history`,
-          query: {
-            run_id: runId,
-            metric_key: metricKey,
-            max_results: options.pageSize,
-            page_token: pageToken,
-          },
-          signal: options.signal,
-          schema: metricHistoryResponse,
-        });
-        return { items: res.metrics, nextPageToken: res.next_page_token };
+    return pagedList(
+      this.http,
+      {
+        method: "GET",
+        path: `${MLFLOW_API}/metrics/get-history`,
+        params: { run_id: runId, metric_key: metricKey, max_results: options.pageSize },
+        schema: metricHistoryResponse,
+        items: (page) => page.metrics,
       },
-      { maxPages: options.maxPages, signal: options.signal },
+      options,
     );
   }
 }

@@ -73,6 +73,19 @@ for (const dir of readdirSync(join(root, "packages"))) {
       fail(name, `the ${kind} build does not load:\n${err.stderr}`);
     }
   }
+  // core keeps its import cheap: undici is loaded by the first HTTP request, not by `import`.
+  if (name === "@modeltrail/core") {
+    const probe = `import { registerHooks } from "node:module";
+const seen = new Set();
+registerHooks({ resolve(spec, ctx, next) { seen.add(spec); return next(spec, ctx); } });
+await import(${JSON.stringify(join(pkgDir, "dist/index.js"))});
+if (seen.has("undici")) { console.error("importing @modeltrail/core loaded undici"); process.exit(1); }`;
+    try {
+      execFileSync(process.execPath, ["--input-type=module", "-e", probe], { stdio: "pipe" });
+    } catch (err) {
+      fail(name, `cold import is no longer lazy:\n${err.stderr}`);
+    }
+  }
   if (failures === 0) console.log(`✓ ${name}: publint, attw, ${files.length} packed files`);
 }
 if (failures > 0) {

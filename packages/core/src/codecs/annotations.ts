@@ -1,8 +1,6 @@
 import { ValidationError } from "../errors/validation-error.js";
-import { SCALAR_FIELDS } from "../trace/conventions.js";
-import { TRACE_SCHEMA_VERSION } from "../trace/schema.js";
 import type { TraceContext } from "../trace/trace-context.js";
-import { type CodecOptions, conventionsOf, DecodeCollector, fieldString, getField } from "./codec-support.js";
+import { type CodecOptions, conventionsOf, decodeFlatJson, encodeFlatJson } from "./codec-support.js";
 
 /** Options of {@link toAnnotations}. */
 export interface AnnotationOptions extends CodecOptions {
@@ -26,18 +24,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
  */
 export function toAnnotations(ctx: TraceContext, options?: AnnotationOptions): Record<string, string> {
   const c = conventionsOf(options).annotations;
-  const out: Record<string, string> = {};
-  for (const field of SCALAR_FIELDS) {
-    const value = getField(ctx, field);
-    if (value === undefined) continue;
-    for (const name of c.fields[field]) out[name] = fieldString(value);
-  }
+  const out = encodeFlatJson(ctx, c);
   if (c.created && options?.created !== undefined) out[c.created] = createdValue(options.created);
-  const runtime = ctx.environment?.runtime;
-  if (c.runtime && runtime) out[c.runtime] = JSON.stringify(runtime);
-  if (c.data && ctx.data) out[c.data] = JSON.stringify(ctx.data);
-  if (c.extra && ctx.extra) out[c.extra] = JSON.stringify(ctx.extra);
-  if (c.schemaVersion) out[c.schemaVersion] = String(TRACE_SCHEMA_VERSION);
   return out;
 }
 
@@ -68,15 +56,5 @@ export function fromAnnotations(
   annotations: Readonly<Record<string, string | undefined>> | undefined,
   options?: CodecOptions,
 ): TraceContext {
-  const c = conventionsOf(options).annotations;
-  const a = annotations ?? {};
-  const collector = new DecodeCollector("TraceContext in annotations");
-  if (c.schemaVersion) collector.version(a[c.schemaVersion], c.schemaVersion);
-  for (const field of SCALAR_FIELDS) {
-    for (const name of c.fields[field]) collector.scalar(field, a[name], name);
-  }
-  if (c.runtime) collector.mapJson("environment.runtime", a[c.runtime], c.runtime);
-  if (c.data) collector.dataJson(a[c.data], c.data);
-  if (c.extra) collector.mapJson("extra", a[c.extra], c.extra);
-  return collector.finish();
+  return decodeFlatJson("TraceContext in annotations", annotations ?? {}, conventionsOf(options).annotations);
 }

@@ -3,7 +3,13 @@
  * from decoded values with every problem collected (never a half-filled context).
  */
 import { ValidationError, type ValidationIssue } from "../errors/validation-error.js";
-import { DEFAULT_CONVENTIONS, type ScalarField, type TraceConventions } from "../trace/conventions.js";
+import {
+  DEFAULT_CONVENTIONS,
+  type FieldNames,
+  SCALAR_FIELDS,
+  type ScalarField,
+  type TraceConventions,
+} from "../trace/conventions.js";
 import { TRACE_SCHEMA_VERSION } from "../trace/schema.js";
 import { assertReadableVersion, createTraceContext, type TraceContext } from "../trace/trace-context.js";
 
@@ -29,6 +35,60 @@ export function getField(ctx: TraceContext, field: ScalarField): string | boolea
 /** A scalar field value as a string (`true`/`false` for booleans). */
 export function fieldString(value: string | boolean): string {
   return typeof value === "boolean" ? String(value) : value;
+}
+
+/** Writes the schema version and every set scalar field under each of its names into `out`. */
+export function encodeScalars(
+  ctx: TraceContext,
+  names: { readonly fields: FieldNames; readonly schemaVersion: string | null },
+  out: Record<string, string>,
+): void {
+  if (names.schemaVersion) out[names.schemaVersion] = String(TRACE_SCHEMA_VERSION);
+  for (const field of SCALAR_FIELDS) {
+    const value = getField(ctx, field);
+    if (value === undefined) continue;
+    for (const name of names.fields[field]) out[name] = fieldString(value);
+  }
+}
+
+/** Names of a flat key/value codec whose collections are single JSON values (env vars, annotations). */
+export interface FlatJsonNames {
+  readonly fields: FieldNames;
+  readonly runtime: string | null;
+  readonly data: string | null;
+  readonly extra: string | null;
+  readonly schemaVersion: string | null;
+}
+
+/** Encodes a context as flat key/values: scalars under their names, runtime/data/extra as JSON. */
+export function encodeFlatJson(ctx: TraceContext, names: FlatJsonNames): Record<string, string> {
+  const out: Record<string, string> = {};
+  encodeScalars(ctx, names, out);
+  const runtime = ctx.environment?.runtime;
+  if (names.runtime && runtime) out[names.runtime] = JSON.stringify(runtime);
+  if (names.data && ctx.data) out[names.data] = JSON.stringify(ctx.data);
+  if (names.extra && ctx.extra) out[names.extra] = JSON.stringify(ctx.extra);
+  return out;
+}
+
+/**
+ * Decodes what `encodeFlatJson` wrote, reading only the keys `names` defines. Throws one
+ * ValidationError naming every bad key (see DecodeCollector).
+ */
+export function decodeFlatJson(
+  subject: string,
+  source: Readonly<Record<string, string | undefined>>,
+  names: FlatJsonNames,
+): TraceContext {
+  const collector = new DecodeCollector(subject);
+  if (names.schemaVersion) collector.version(source[names.schemaVersion], names.schemaVersion);
+  for (const field of SCALAR_FIELDS) {
+    for (const name of names.fields[field]) collector.scalar(field, source[name], name);
+  }
+  if (names.runtime) collector.mapJson("environment.runtime", source[names.runtime], names.runtime);
+  if (names.data) collector.dataJson(source[names.data], names.data);
+  if (names.extra) collector.mapJson("extra", source[names.extra], names.extra);
+  return collector.finish();
 }
 
 /** Boolean fields; every other scalar field is a string. */

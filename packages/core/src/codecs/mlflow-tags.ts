@@ -1,7 +1,6 @@
 import { SCALAR_FIELDS, type ScalarField } from "../trace/conventions.js";
-import { TRACE_SCHEMA_VERSION } from "../trace/schema.js";
 import type { TraceContext } from "../trace/trace-context.js";
-import { type CodecOptions, conventionsOf, DecodeCollector, fieldString, getField } from "./codec-support.js";
+import { type CodecOptions, conventionsOf, DecodeCollector, encodeScalars } from "./codec-support.js";
 
 /** MLflow tags as the REST API returns them (`[{ key, value }]`) or as a plain map. */
 export type MlflowTagsInput =
@@ -18,12 +17,7 @@ export type MlflowTagsInput =
 export function toMlflowTags(ctx: TraceContext, options?: CodecOptions): Record<string, string> {
   const c = conventionsOf(options).mlflowTags;
   const out: Record<string, string> = {};
-  if (c.schemaVersion) out[c.schemaVersion] = String(TRACE_SCHEMA_VERSION);
-  for (const field of SCALAR_FIELDS) {
-    const value = getField(ctx, field);
-    if (value === undefined) continue;
-    for (const name of c.fields[field]) out[name] = fieldString(value);
-  }
+  encodeScalars(ctx, c, out);
   const runtime = ctx.environment?.runtime;
   if (c.runtimePrefix && runtime) {
     for (const [k, v] of Object.entries(runtime)) out[`${c.runtimePrefix}${k}`] = v;

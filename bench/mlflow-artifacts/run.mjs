@@ -18,11 +18,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { startMlflowServer } from "../../packages/test-utils/src/mlflow-server.ts";
 import { bundleArtifacts } from "./bundle.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,66 +68,6 @@ const work = join(root, "bench", ".work", `mlflow-artifacts-${process.pid}`);
 let server;
 
 const log = (...m) => console.log(`[mlflow-artifacts] ${m.join(" ")}`);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer() {
-  const port = await freePort();
-  const dir = join(work, "server");
-  await mkdir(dir, { recursive: true });
-  const proc = spawn(
-    mlflowBin,
-    [
-      "server",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--backend-store-uri",
-      `sqlite:///${join(dir, "mlflow.db")}`,
-      "--artifacts-destination",
-      join(dir, "artifacts"),
-      "--serve-artifacts",
-    ],
-    {
-      detached: true,
-      stdio: ["ignore", "ignore", "ignore"],
-      env: { ...process.env, MLFLOW_TRACKING_URI: "" },
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`mlflow server exited with ${proc.exitCode}`);
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.ok) return { url, proc, artifactsDir: join(dir, "artifacts") };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error("mlflow server did not answer /health within 180 s");
-}
-
-function stopServer() {
-  if (server?.proc && server.proc.exitCode === null) {
-    try {
-      process.kill(-server.proc.pid, "SIGTERM"); // its own process group: the server and its workers
-    } catch {
-      // already gone
-    }
-  }
-}
 
 async function writeRandomFile(path, bytes) {
   const out = createWriteStream(path);
@@ -232,7 +172,8 @@ async function main() {
   const digests = { big: await treeDigest(src.big), many: await treeDigest(src.many) };
   log("source data written");
 
-  server = await startServer();
+  // MLflow's default worker count: the server a user would run, not the 1-worker test server.
+  server = await startMlflowServer({ externalUri: "", workers: null });
   log(`mlflow server at ${server.url}`);
   const created = await fetch(`${server.url}/api/2.0/mlflow/runs/create`, {
     method: "POST",
@@ -399,7 +340,7 @@ async function writeResults(res) {
 }
 
 process.on("SIGINT", () => {
-  stopServer();
+  server?.kill();
   process.exit(130);
 });
 
@@ -409,6 +350,6 @@ try {
   console.error(err);
   process.exitCode = 1;
 } finally {
-  stopServer();
+  await server?.stop();
   if (!keep) await rm(work, { recursive: true, force: true });
 }

@@ -43,6 +43,8 @@ export interface StartMlflowServerOptions {
   externalUri?: string | undefined;
   /** The virtualenv holding MLflow (default `.tools/mlflow-venv`). */
   venv?: string | undefined;
+  /** uvicorn worker processes (default 1: cheap for tests); `null` leaves MLflow's own default. */
+  workers?: number | null;
   /** Extra `mlflow server` arguments, appended to the defaults. */
   extraArgs?: string[] | undefined;
   /** Check that an external http(s) server answers `/health` (default false). */
@@ -107,8 +109,7 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
         "127.0.0.1",
         "--port",
         String(port),
-        "--workers",
-        "1",
+        ...(options.workers === null ? [] : ["--workers", String(options.workers ?? 1)]),
         "--backend-store-uri",
         `sqlite:///${join(dir, "mlflow.db")}`,
         "--artifacts-destination",

@@ -31,3 +31,15 @@ def load_job_context_helper() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def read_and_show_job_context() -> tuple[ModuleType, dict]:
+    """Load the helper, read this task's trace context and print it. Raises ValueError for malformed ids."""
+    mt = load_job_context_helper()
+    ctx = mt.read_job_context()
+    job = ctx["job"]
+    print(
+        f"read_job_context(): platform={job['platform']} job_id={job.get('jobId')} run_id={job.get('runId')}"
+        f" task_run_id={job.get('taskRunId')} task_key={job.get('taskKey')} git_sha={ctx.get('code', {}).get('gitSha')}"
+    )
+    return mt, ctx

@@ -17,19 +17,13 @@ import os
 
 import numpy as np
 
-from _modeltrail import load_job_context_helper
+from _modeltrail import read_and_show_job_context
 
 FEATURES = ("tenure_months", "monthly_charges", "support_calls", "contract_years")
 
 
 def main() -> int:
-    mt = load_job_context_helper()
-    ctx = mt.read_job_context()  # raises ValueError for malformed ids
-    job = ctx["job"]
-    print(
-        f"read_job_context(): platform={job['platform']} job_id={job.get('jobId')} run_id={job.get('runId')}"
-        f" task_run_id={job.get('taskRunId')} task_key={job.get('taskKey')} git_sha={ctx.get('code', {}).get('gitSha')}"
-    )
+    mt, ctx = read_and_show_job_context()  # raises ValueError for malformed ids
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--seed", type=int, required=True)

@@ -36,7 +36,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import accuracy_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
-from _modeltrail import load_job_context_helper  # noqa: E402
+from _modeltrail import read_and_show_job_context  # noqa: E402
 
 RUN_ID_LINE = "MODELTRAIL_MLFLOW_RUN_ID="
 
@@ -65,13 +65,7 @@ def trace_tags(ctx: dict, mt) -> dict:
 
 
 def main() -> int:
-    mt = load_job_context_helper()
-    ctx = mt.read_job_context()  # raises ValueError for malformed ids
-    job = ctx["job"]
-    print(
-        f"read_job_context(): platform={job['platform']} job_id={job.get('jobId')} run_id={job.get('runId')}"
-        f" task_run_id={job.get('taskRunId')} task_key={job.get('taskKey')} git_sha={ctx.get('code', {}).get('gitSha')}"
-    )
+    mt, ctx = read_and_show_job_context()  # raises ValueError for malformed ids
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--dataset-sha256", required=True)

@@ -215,8 +215,7 @@ export async function downloadFile(
         if (err instanceof SizeMismatch) canResume = false;
         if (!isRetryable(err) || attempt >= ctx.maxAttempts) throw finalError(err, job, attempt);
         if (!canResume) offset = 0;
-        const base = ctx.retryBaseMs ?? 200;
-        await ctx.sleep(Math.min(10_000, base * 2 ** (attempt - 1)), ctx.signal).catch(() => {
+        await ctx.sleep(retryDelayMs(ctx, attempt), ctx.signal).catch(() => {
           throw toAbortError(ctx.signal, job.artifactPath);
         });
       }
@@ -259,6 +258,12 @@ export function parseContentRange(
   return { start, end, total: m[3] === "*" ? undefined : Number(m[3]) };
 }
 
+/** Wait before re-trying a transfer after failed attempt number `attempt` (1-based): doubling from `retryBaseMs` (200 ms), at most 10 s. */
+export function retryDelayMs(ctx: Pick<FileDownloadContext, "retryBaseMs">, attempt: number): number {
+  return Math.min(10_000, (ctx.retryBaseMs ?? 200) * 2 ** (attempt - 1));
+}
+
+/** True when a failed transfer attempt may be repeated (or resumed): connection and size problems, not HTTP or file-system errors. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof SizeMismatch) return true;
   if (err instanceof AbortError) return false;
@@ -271,6 +276,7 @@ export function isRetryable(err: unknown): boolean {
   return true; // socket errors, premature close, body timeouts
 }
 
+/** The error to throw once a download gives up: modeltrail errors as they are, others mapped (file system -> ValidationError, stall -> TimeoutError, else NetworkError). */
 export function finalError(err: unknown, job: FileDownloadJob, attempts: number): unknown {
   if (err instanceof ModelTrailError) return err;
   const code = (err as { code?: unknown })?.code;

@@ -10,6 +10,7 @@ import {
   finalError,
   isRetryable,
   parseContentRange,
+  retryDelayMs,
   SizeMismatch,
   toAbortError,
   writeBodyToFile,
@@ -134,7 +135,7 @@ export async function downloadFileRanged(
       } catch (err) {
         if (controller.signal.aborted) throw controller.signal.reason;
         if (!isRetryable(err) || attempt >= ctx.maxAttempts) throw finalError(err, job, attempt);
-        await ctx.sleep(Math.min(10_000, (ctx.retryBaseMs ?? 200) * 2 ** (attempt - 1)), controller.signal);
+        await ctx.sleep(retryDelayMs(ctx, attempt), controller.signal);
       }
     }
   };

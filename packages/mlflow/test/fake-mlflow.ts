@@ -126,3 +126,58 @@ export function droppedConnection(): Response {
     }),
   );
 }
+
+/**
+ * An in-memory artifact store behind both of MLflow's listing APIs and the artifact proxy. `files`
+ * maps store paths (`7/run1/artifacts/model/MLmodel`) to their text; `run` names the run whose
+ * `/api/2.0/mlflow/artifacts/list` answers from `<run.prefix>/...` with `root_uri` `run.rootUri`.
+ * The proxy lists directories (or one file), serves files with content-length (404 with MLflow's
+ * error body when missing) and accepts PUT and DELETE without storing anything.
+ */
+export function fakeArtifactStore(
+  files: Record<string, string>,
+  run: { prefix: string; rootUri: string },
+): RequestHandler[] {
+  const route = "/api/2.0/mlflow-artifacts/artifacts";
+  const children = (dir: string) => {
+    const out = new Map<string, boolean>();
+    for (const p of Object.keys(files)) {
+      if (!p.startsWith(`${dir}/`)) continue;
+      const [name, ...more] = p.slice(dir.length + 1).split("/");
+      out.set(name!, more.length > 0);
+    }
+    return [...out];
+  };
+  return [
+    http.get("*/api/2.0/mlflow/artifacts/list", ({ request }) => {
+      const dir = new URL(request.url).searchParams.get("path") ?? "";
+      const listed = children(`${run.prefix}${dir ? `/${dir}` : ""}`).map(([name, isDir]) => ({
+        path: dir ? `${dir}/${name}` : name,
+        is_dir: isDir,
+      }));
+      return HttpResponse.json(
+        listed.length > 0 ? { root_uri: run.rootUri, files: listed } : { root_uri: run.rootUri },
+      );
+    }),
+    http.get(`*${route}`, ({ request }) => {
+      const dir = new URL(request.url).searchParams.get("path") ?? "";
+      if (files[dir] !== undefined)
+        return HttpResponse.json({ files: [{ path: dir.slice(dir.lastIndexOf("/") + 1), is_dir: false }] });
+      const listed = children(dir).map(([name, isDir]) => ({
+        path: name,
+        is_dir: isDir,
+        ...(isDir ? {} : { file_size: Buffer.byteLength(files[`${dir}/${name}`]!) }),
+      }));
+      return HttpResponse.json(listed.length > 0 ? { files: listed } : {});
+    }),
+    http.get(`*${route}/*`, ({ request }) => {
+      const path = decodeURIComponent(new URL(request.url).pathname.slice(route.length + 1));
+      const content = files[path];
+      if (content === undefined)
+        return HttpResponse.json({ error_code: "RESOURCE_DOES_NOT_EXIST", message: path }, { status: 404 });
+      return new HttpResponse(content, { headers: { "content-length": String(Buffer.byteLength(content)) } });
+    }),
+    http.put(`*${route}/*`, () => HttpResponse.json({})),
+    http.delete(`*${route}/*`, () => HttpResponse.json({})),
+  ];
+}

@@ -6,6 +6,7 @@ import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MlflowClient } from "../src/index.js";
+import { fakeArtifactStore } from "./fake-mlflow.js";
 
 const ROUTE = "/api/2.0/mlflow-artifacts/artifacts";
 const RUN_ROOT = "mlflow-artifacts:/7/run1/artifacts";
@@ -56,27 +57,10 @@ function fakeServer(options: { runFiles: string[]; model?: boolean; modelRoot?: 
   for (const f of options.runFiles) store[`7/run1/artifacts/${f}`] = `run:${f}`;
   if (options.model !== false)
     for (const [f, c] of Object.entries(MODEL_FILES)) store[`7/models/m-1/artifacts/${f}`] = c;
-  const children = (dir: string) => {
-    const out = new Map<string, boolean>();
-    for (const p of Object.keys(store)) {
-      if (!p.startsWith(`${dir}/`)) continue;
-      const [name, ...more] = p.slice(dir.length + 1).split("/");
-      out.set(name!, more.length > 0);
-    }
-    return [...out];
-  };
   return [
     http.get("*/api/2.0/mlflow/runs/get", () =>
       HttpResponse.json({ run: { info: { run_id: "run1", experiment_id: "7", artifact_uri: RUN_ROOT } } }),
     ),
-    http.get("*/api/2.0/mlflow/artifacts/list", ({ request }) => {
-      const dir = new URL(request.url).searchParams.get("path") ?? "";
-      const files = children(`7/run1/artifacts${dir ? `/${dir}` : ""}`).map(([name, isDir]) => ({
-        path: dir ? `${dir}/${name}` : name,
-        is_dir: isDir,
-      }));
-      return HttpResponse.json(files.length > 0 ? { root_uri: RUN_ROOT, files } : { root_uri: RUN_ROOT });
-    }),
     http.post("*/api/2.0/mlflow/logged-models/search", async ({ request }) => {
       const body = (await request.json()) as { filter: string; experiment_ids: string[] };
       const models =
@@ -84,24 +68,6 @@ function fakeServer(options: { runFiles: string[]; model?: boolean; modelRoot?: 
           ? [{ info: { model_id: "m-1", name: "model", artifact_uri: modelRoot, source_run_id: "run1" } }]
           : [];
       return HttpResponse.json({ models });
-    }),
-    http.get(`*${ROUTE}`, ({ request }) => {
-      const dir = new URL(request.url).searchParams.get("path") ?? "";
-      if (store[dir] !== undefined)
-        return HttpResponse.json({ files: [{ path: dir.slice(dir.lastIndexOf("/") + 1), is_dir: false }] });
-      const files = children(dir).map(([name, isDir]) => ({
-        path: name,
-        is_dir: isDir,
-        ...(isDir ? {} : { file_size: Buffer.byteLength(store[`${dir}/${name}`]!) }),
-      }));
-      return HttpResponse.json(files.length > 0 ? { files } : {});
-    }),
-    http.get(`*${ROUTE}/*`, ({ request }) => {
-      const path = decodeURIComponent(new URL(request.url).pathname.slice(ROUTE.length + 1));
-      const content = store[path];
-      if (content === undefined)
-        return HttpResponse.json({ error_code: "RESOURCE_DOES_NOT_EXIST", message: path }, { status: 404 });
-      return new HttpResponse(content, { headers: { "content-length": String(Buffer.byteLength(content)) } });
     }),
     http.get("*/api/2.0/mlflow/logged-models/m-1", () =>
       HttpResponse.json({
@@ -116,8 +82,7 @@ function fakeServer(options: { runFiles: string[]; model?: boolean; modelRoot?: 
     http.get("*/api/2.0/mlflow/model-versions/get-download-uri", () =>
       HttpResponse.json({ artifact_uri: modelRoot }),
     ),
-    http.put(`*${ROUTE}/*`, () => HttpResponse.json({})),
-    http.delete(`*${ROUTE}/*`, () => HttpResponse.json({})),
+    ...fakeArtifactStore(store, { prefix: "7/run1/artifacts", rootUri: RUN_ROOT }),
   ];
 }
 

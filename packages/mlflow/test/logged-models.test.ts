@@ -6,6 +6,7 @@ import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findLoggedModelOfRun, MlflowClient } from "../src/index.js";
+import { fakeArtifactStore } from "./fake-mlflow.js";
 
 const RUN_ROOT = "mlflow-artifacts:/7/run1/artifacts";
 const MODEL_ROOT = "mlflow-artifacts:/7/models/m-new/artifacts";
@@ -66,25 +67,8 @@ function fakeServer(options: { runFiles: string[]; models?: Model[] | "unsupport
     "7/models/m-new/artifacts/model.pkl": "pickled-bytes",
   };
   for (const f of options.runFiles) proxyFiles[`7/run1/artifacts/${f}`] = `run:${f}`;
-  const children = (dir: string) => {
-    const out = new Map<string, boolean>();
-    for (const p of Object.keys(proxyFiles)) {
-      if (!p.startsWith(`${dir}/`)) continue;
-      const [name, ...more] = p.slice(dir.length + 1).split("/");
-      out.set(name!, more.length > 0);
-    }
-    return [...out];
-  };
   return [
     http.get("*/api/2.0/mlflow/runs/get", () => HttpResponse.json({ run })),
-    http.get("*/api/2.0/mlflow/artifacts/list", ({ request }) => {
-      const dir = new URL(request.url).searchParams.get("path") ?? "";
-      const files = children(`7/run1/artifacts${dir ? `/${dir}` : ""}`).map(([name, isDir]) => ({
-        path: dir ? `${dir}/${name}` : name,
-        is_dir: isDir,
-      }));
-      return HttpResponse.json(files.length > 0 ? { root_uri: RUN_ROOT, files } : { root_uri: RUN_ROOT });
-    }),
     http.post("*/api/2.0/mlflow/logged-models/search", async ({ request }) => {
       if (models === "unsupported")
         return HttpResponse.json(
@@ -101,24 +85,7 @@ function fakeServer(options: { runFiles: string[]; models?: Model[] | "unsupport
         ...(start + 2 < matching.length ? { next_page_token: String(start + 2) } : {}),
       });
     }),
-    http.get("*/api/2.0/mlflow-artifacts/artifacts", ({ request }) => {
-      const dir = new URL(request.url).searchParams.get("path") ?? "";
-      const files = children(dir).map(([name, isDir]) => ({
-        path: name,
-        is_dir: isDir,
-        ...(isDir ? {} : { file_size: Buffer.byteLength(proxyFiles[`${dir}/${name}`]!) }),
-      }));
-      return HttpResponse.json(files.length > 0 ? { files } : {});
-    }),
-    http.get("*/api/2.0/mlflow-artifacts/artifacts/*", ({ request }) => {
-      const path = decodeURIComponent(
-        new URL(request.url).pathname.replace(/^.*?\/mlflow-artifacts\/artifacts\//, ""),
-      );
-      const content = proxyFiles[path];
-      if (content === undefined)
-        return HttpResponse.json({ error_code: "RESOURCE_DOES_NOT_EXIST", message: path }, { status: 404 });
-      return new HttpResponse(content, { headers: { "content-length": String(Buffer.byteLength(content)) } });
-    }),
+    ...fakeArtifactStore(proxyFiles, { prefix: "7/run1/artifacts", rootUri: RUN_ROOT }),
   ];
 }
 

@@ -1,4 +1,5 @@
 import { type HttpClient, paginate } from "@modeltrail/core";
+import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
 import {
   createJobResponseSchema,
   type Job,
@@ -12,7 +13,6 @@ import type { ApiJobSettings } from "./schemas/api/job-settings-shape.js";
 const BASE = "/api/2.2/jobs";
 
 /** Guards against a server that keeps sending page tokens. */
-const MAX_PAGES = 10_000;
 
 /** Per-call options every Jobs API method accepts. */
 export interface CallOptions {
@@ -122,23 +122,13 @@ export class JobsApi {
    * job does not exist.
    */
   async get(jobId: number, options: CallOptions = {}): Promise<Job> {
-    const job = await this.getPage(jobId, undefined, options);
-    const settings: ApiJobSettings = { ...(job.settings ?? {}) };
-    const seen = new Set<string>();
-    let token = job.next_page_token;
-    for (let page = 1; token && page < MAX_PAGES; page++) {
-      if (seen.has(token)) throw new Error(`Pagination loop: jobs/get returned page token "${token}" twice`);
-      seen.add(token);
-      const next = await this.getPage(jobId, token, options);
-      const more = next.settings ?? {};
-      for (const key of ["tasks", "job_clusters", "parameters", "environments"] as const) {
-        const extra = more[key];
-        if (extra && extra.length > 0) settings[key] = [...(settings[key] ?? []), ...extra] as never;
-      }
-      token = next.next_page_token;
+    const [first, ...rest] = await allPages((token) => this.getPage(jobId, token, options), options.signal);
+    const settings: ApiJobSettings = { ...(first!.settings ?? {}) };
+    for (const next of rest) {
+      appendArrays(settings, next.settings ?? {}, ["tasks", "job_clusters", "parameters", "environments"]);
     }
-    const { next_page_token: _ignored, ...rest } = job;
-    return { ...rest, settings };
+    const { next_page_token: _ignored, ...job } = first!;
+    return { ...job, settings };
   }
 
   /**

@@ -1,10 +1,10 @@
 import { type HttpClient, paginate } from "@modeltrail/core";
+import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
 import type { CallOptions } from "./jobs-api.js";
 import { listRunsResponseSchema, type Run, runSchema, submitRunResponseSchema } from "./schemas/api/run.js";
 import { type RunOutput, runOutputSchema } from "./schemas/api/run-output.js";
 
 const BASE = "/api/2.2/jobs/runs";
-const MAX_PAGES = 10_000;
 
 /** Options of `runs.get`. */
 export interface GetRunOptions extends CallOptions {
@@ -91,27 +91,11 @@ export class RunsApi {
    * NotFoundError when the run does not exist.
    */
   async get(runId: number, options: GetRunOptions = {}): Promise<Run> {
-    const run = await this.getPage(runId, undefined, options);
-    const merged: Run = { ...run };
-    const iterating = (run.iterations?.length ?? 0) > 0;
-    const seen = new Set<string>();
-    let token = run.next_page_token;
-    for (let page = 1; token && page < MAX_PAGES; page++) {
-      if (seen.has(token)) throw new Error(`Pagination loop: runs/get returned page token "${token}" twice`);
-      seen.add(token);
-      const next = await this.getPage(runId, token, options);
-      const keys = [
-        iterating ? "iterations" : "tasks",
-        "job_clusters",
-        "job_parameters",
-        "repair_history",
-      ] as const;
-      for (const key of keys) {
-        const extra = next[key];
-        if (extra && extra.length > 0) merged[key] = [...(merged[key] ?? []), ...extra] as never;
-      }
-      token = next.next_page_token;
-    }
+    const [first, ...rest] = await allPages((token) => this.getPage(runId, token, options), options.signal);
+    const merged: Run = { ...first! };
+    const arrays = (first!.iterations?.length ?? 0) > 0 ? "iterations" : "tasks";
+    for (const next of rest)
+      appendArrays(merged, next, [arrays, "job_clusters", "job_parameters", "repair_history"]);
     delete merged.next_page_token;
     return merged;
   }

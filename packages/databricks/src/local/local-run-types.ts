@@ -1,4 +1,3 @@
-import type { Run } from "../schemas/api/run.js";
 import type { RunOutput } from "../schemas/api/run-output.js";
 import type { RunProgressEvent } from "../wait-for-run.js";
 

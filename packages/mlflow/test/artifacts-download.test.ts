@@ -20,195 +20,211 @@ afterEach(async () => {
   fx = undefined;
 });
 
-describe("downloads: interrupted transfers", () => {
-  it("resumes with Range after a connection dropped mid-body", async () => {
-    const data = bytes(256 * 1024);
-    const half = data.subarray(0, 100_000);
-    let gets = 0;
-    fx = await setup([
-      http.get(`*${ROUTE}/${ROOT}/model.bin`, ({ request }) => {
-        gets++;
-        const range = request.headers.get("range");
-        if (gets === 1) {
-          return new HttpResponse(droppingBody(half), {
-            headers: { "content-length": String(data.length), "accept-ranges": "bytes", etag: '"v1"' },
-          });
-        }
-        const start = Number(/bytes=(\d+)-/.exec(range ?? "")?.[1]);
-        return new HttpResponse(data.subarray(start), {
-          status: 206,
-          headers: {
-            "content-range": `bytes ${start}-${data.length - 1}/${data.length}`,
-            "content-length": String(data.length - start),
-            "accept-ranges": "bytes",
-          },
-        });
-      }),
-    ]);
-    const dest = join(fx.dir, "out", "model.bin");
-    const res = await fx.artifacts.downloadFile(`mlflow-artifacts:/${ROOT}/model.bin`, dest);
-    expect(res.bytes).toBe(data.length);
-    expect(Buffer.compare(await readFile(dest), data)).toBe(0);
-    const fileGets = fx.server.requests.filter((r) => r.path.endsWith("model.bin"));
-    expect(fileGets).toHaveLength(2);
-    expect(fileGets[0]?.headers.range).toBeUndefined();
-    expect(fileGets[1]?.headers.range).toBe(`bytes=${half.length}-`);
-    expect(fileGets[1]?.headers["if-range"]).toBe('"v1"');
-    expect(await listLocal(join(fx.dir, "out"))).toEqual(["model.bin"]);
-  });
+// Bodies up to syncWriteMaxBytes are written with synchronous calls, larger ones through a write
+// stream: every interruption and size rule is checked on both paths.
+describe.each([
+  { path: "write stream", syncWriteMaxBytes: 0 },
+  { path: "synchronous writes", syncWriteMaxBytes: 1024 * 1024 },
+])("downloads through $path", ({ syncWriteMaxBytes }) => {
+  const setupMode = (handlers: Parameters<typeof setup>[0], options: Parameters<typeof setup>[1] = {}) =>
+    setup(handlers, { syncWriteMaxBytes, ...options });
 
-  it("restarts from byte 0 when the server does not accept ranges", async () => {
-    const data = bytes(64 * 1024, 2);
-    let gets = 0;
-    fx = await setup([
-      http.get(`*${ROUTE}/${ROOT}/a.bin`, () => {
-        gets++;
-        if (gets === 1) {
-          return new HttpResponse(droppingBody(data.subarray(0, 10_000)), {
-            headers: { "content-length": String(data.length) },
-          });
-        }
-        return new HttpResponse(data, { headers: { "content-length": String(data.length) } });
-      }),
-    ]);
-    const dest = join(fx.dir, "a.bin");
-    const events: ArtifactProgress[] = [];
-    await fx.artifacts.downloadFile(`mlflow-artifacts:/${ROOT}/a.bin`, dest, {
-      onProgress: (p) => events.push(p),
-    });
-    expect(Buffer.compare(await readFile(dest), data)).toBe(0);
-    const fileGets = fx.server.requests.filter((r) => r.path.endsWith("a.bin"));
-    expect(fileGets.map((r) => r.headers.range)).toEqual([undefined, undefined]);
-    // bytes of the abandoned attempt are taken back: the final count is the file size
-    expect(events.at(-1)).toMatchObject({ bytesDone: data.length, filesDone: 1, done: true });
-  });
-
-  it("leaves no partial file when every attempt fails, after a bounded number of attempts", async () => {
-    const data = bytes(50_000, 3);
-    fx = await setup(
-      [
-        listing({
-          [ROOT]: [
-            { path: "keep.txt", file_size: 4 },
-            { path: "broken.bin", file_size: data.length },
-          ],
-        }),
-        http.get(`*${ROUTE}/${ROOT}/keep.txt`, () => HttpResponse.text("keep")),
-        http.get(
-          `*${ROUTE}/${ROOT}/broken.bin`,
-          () =>
-            new HttpResponse(droppingBody(data.subarray(0, 20_000)), {
-              headers: { "content-length": String(data.length), "accept-ranges": "bytes" },
-            }),
-        ),
-      ],
-      { maxAttempts: 3, concurrency: 1 },
-    );
-    const dest = join(fx.dir, "tree");
-    await expect(fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, dest)).rejects.toMatchObject({
-      code: "NETWORK_ERROR",
-    });
-    // broken.bin: 3 attempts (the 2nd and 3rd resume at 20 000), each fails mid-body
-    const gets = fx.server.requests.filter((r) => r.path.endsWith("broken.bin"));
-    expect(gets).toHaveLength(3);
-    expect(gets[1]?.headers.range).toBe("bytes=20000-");
-    const left = await listLocal(dest);
-    expect(left.filter((n) => n.includes("broken") || n.endsWith(".part"))).toEqual([]);
-  });
-
-  it("aborting removes the temporary file", async () => {
-    const controller = new AbortController();
-    fx = await setup(
-      [
-        http.get(`*${ROUTE}/${ROOT}/slow.bin`, () => {
-          let n = 0;
-          const body = new ReadableStream<Uint8Array>({
-            async pull(c) {
-              await new Promise((r) => setTimeout(r, 10));
-              if (n++ < 50) c.enqueue(bytes(1000));
-              else c.close();
+  describe("downloads: interrupted transfers", () => {
+    it("resumes with Range after a connection dropped mid-body", async () => {
+      const data = bytes(256 * 1024);
+      const half = data.subarray(0, 100_000);
+      let gets = 0;
+      fx = await setupMode([
+        http.get(`*${ROUTE}/${ROOT}/model.bin`, ({ request }) => {
+          gets++;
+          const range = request.headers.get("range");
+          if (gets === 1) {
+            return new HttpResponse(droppingBody(half), {
+              headers: { "content-length": String(data.length), "accept-ranges": "bytes", etag: '"v1"' },
+            });
+          }
+          const start = Number(/bytes=(\d+)-/.exec(range ?? "")?.[1]);
+          return new HttpResponse(data.subarray(start), {
+            status: 206,
+            headers: {
+              "content-range": `bytes ${start}-${data.length - 1}/${data.length}`,
+              "content-length": String(data.length - start),
+              "accept-ranges": "bytes",
             },
           });
-          return new HttpResponse(body, { headers: { "content-length": "50000" } });
         }),
-      ],
-      { progressIntervalMs: 0 },
-    );
-    const dest = join(fx.dir, "slow.bin");
-    let seen = 0;
-    const err = await fx.artifacts
-      .downloadFile(`mlflow-artifacts:/${ROOT}/slow.bin`, dest, {
-        signal: controller.signal,
-        onProgress: (p) => {
-          seen = Math.max(seen, p.bytesDone);
-          // abort once bytes were written to the temporary file
-          if (p.bytesDone >= 3000) controller.abort();
-        },
-      })
-      .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "ABORTED" });
-    expect(seen).toBeGreaterThanOrEqual(3000);
-    expect(await listLocal(fx.dir)).toEqual([]);
-  });
-});
-
-describe("downloads: size checks", () => {
-  it("detects a body shorter than the size the listing reported", async () => {
-    fx = await setup(
-      [
-        listing({ [ROOT]: [{ path: "short.bin", file_size: 1000 }] }),
-        http.get(`*${ROUTE}/${ROOT}/short.bin`, () => new HttpResponse(bytes(600))),
-      ],
-      { maxAttempts: 2 },
-    );
-    const dest = join(fx.dir, "t");
-    const err = await fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, dest).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "VALIDATION_ERROR" });
-    expect(String((err as Error).message)).toMatch(/1000/);
-    expect(fx.server.requests.filter((r) => r.path.endsWith("short.bin"))).toHaveLength(2);
-    expect(await listLocal(dest)).toEqual([]);
-  });
-
-  it("detects a content-length that disagrees with the listing", async () => {
-    fx = await setup(
-      [
-        listing({ [ROOT]: [{ path: "x.bin", file_size: 10 }] }),
-        http.get(`*${ROUTE}/${ROOT}/x.bin`, () => new HttpResponse(bytes(12))),
-      ],
-      { maxAttempts: 1 },
-    );
-    await expect(
-      fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, join(fx.dir, "t")),
-    ).rejects.toMatchObject({
-      code: "VALIDATION_ERROR",
+      ]);
+      const dest = join(fx.dir, "out", "model.bin");
+      const res = await fx.artifacts.downloadFile(`mlflow-artifacts:/${ROOT}/model.bin`, dest);
+      expect(res.bytes).toBe(data.length);
+      expect(Buffer.compare(await readFile(dest), data)).toBe(0);
+      const fileGets = fx.server.requests.filter((r) => r.path.endsWith("model.bin"));
+      expect(fileGets).toHaveLength(2);
+      expect(fileGets[0]?.headers.range).toBeUndefined();
+      expect(fileGets[1]?.headers.range).toBe(`bytes=${half.length}-`);
+      expect(fileGets[1]?.headers["if-range"]).toBe('"v1"');
+      expect(await listLocal(join(fx.dir, "out"))).toEqual(["model.bin"]);
     });
-    expect(await listLocal(join(fx.dir, "t"))).toEqual([]);
-  });
 
-  it("stops a chunked body that grows past the reported size", async () => {
-    fx = await setup(
-      [
-        listing({ [ROOT]: [{ path: "big.bin", file_size: 100 }] }),
-        http.get(`*${ROUTE}/${ROOT}/big.bin`, () => {
-          let n = 0;
-          return new HttpResponse(
-            new ReadableStream<Uint8Array>({
-              pull(c) {
-                if (n++ < 20) c.enqueue(bytes(64));
+    it("restarts from byte 0 when the server does not accept ranges", async () => {
+      const data = bytes(64 * 1024, 2);
+      let gets = 0;
+      fx = await setupMode([
+        http.get(`*${ROUTE}/${ROOT}/a.bin`, () => {
+          gets++;
+          if (gets === 1) {
+            return new HttpResponse(droppingBody(data.subarray(0, 10_000)), {
+              headers: { "content-length": String(data.length) },
+            });
+          }
+          return new HttpResponse(data, { headers: { "content-length": String(data.length) } });
+        }),
+      ]);
+      const dest = join(fx.dir, "a.bin");
+      const events: ArtifactProgress[] = [];
+      await fx.artifacts.downloadFile(`mlflow-artifacts:/${ROOT}/a.bin`, dest, {
+        onProgress: (p) => events.push(p),
+      });
+      expect(Buffer.compare(await readFile(dest), data)).toBe(0);
+      const fileGets = fx.server.requests.filter((r) => r.path.endsWith("a.bin"));
+      expect(fileGets.map((r) => r.headers.range)).toEqual([undefined, undefined]);
+      // bytes of the abandoned attempt are taken back: the final count is the file size
+      expect(events.at(-1)).toMatchObject({ bytesDone: data.length, filesDone: 1, done: true });
+    });
+
+    it("leaves no partial file when every attempt fails, after a bounded number of attempts", async () => {
+      const data = bytes(50_000, 3);
+      fx = await setupMode(
+        [
+          listing({
+            [ROOT]: [
+              { path: "keep.txt", file_size: 4 },
+              { path: "broken.bin", file_size: data.length },
+            ],
+          }),
+          http.get(`*${ROUTE}/${ROOT}/keep.txt`, () => HttpResponse.text("keep")),
+          http.get(
+            `*${ROUTE}/${ROOT}/broken.bin`,
+            () =>
+              new HttpResponse(droppingBody(data.subarray(0, 20_000)), {
+                headers: { "content-length": String(data.length), "accept-ranges": "bytes" },
+              }),
+          ),
+        ],
+        { maxAttempts: 3, concurrency: 1 },
+      );
+      const dest = join(fx.dir, "tree");
+      await expect(fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, dest)).rejects.toMatchObject({
+        code: "NETWORK_ERROR",
+      });
+      // broken.bin: 3 attempts (the 2nd and 3rd resume at 20 000), each fails mid-body
+      const gets = fx.server.requests.filter((r) => r.path.endsWith("broken.bin"));
+      expect(gets).toHaveLength(3);
+      expect(gets[1]?.headers.range).toBe("bytes=20000-");
+      const left = await listLocal(dest);
+      expect(left.filter((n) => n.includes("broken") || n.endsWith(".part"))).toEqual([]);
+    });
+
+    it("aborting removes the temporary file", async () => {
+      const controller = new AbortController();
+      fx = await setupMode(
+        [
+          http.get(`*${ROUTE}/${ROOT}/slow.bin`, () => {
+            let n = 0;
+            const body = new ReadableStream<Uint8Array>({
+              async pull(c) {
+                await new Promise((r) => setTimeout(r, 10));
+                if (n++ < 50) c.enqueue(bytes(1000));
                 else c.close();
               },
-            }),
-          );
-        }),
-      ],
-      { maxAttempts: 1 },
-    );
-    await expect(
-      fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, join(fx.dir, "t")),
-    ).rejects.toMatchObject({
-      code: "VALIDATION_ERROR",
+            });
+            return new HttpResponse(body, { headers: { "content-length": "50000" } });
+          }),
+        ],
+        { progressIntervalMs: 0 },
+      );
+      const dest = join(fx.dir, "slow.bin");
+      let seen = 0;
+      const err = await fx.artifacts
+        .downloadFile(`mlflow-artifacts:/${ROOT}/slow.bin`, dest, {
+          signal: controller.signal,
+          onProgress: (p) => {
+            seen = Math.max(seen, p.bytesDone);
+            // abort once bytes were written to the temporary file
+            if (p.bytesDone >= 3000) controller.abort();
+          },
+        })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "ABORTED" });
+      expect(seen).toBeGreaterThanOrEqual(3000);
+      expect(await listLocal(fx.dir)).toEqual([]);
     });
-    expect(await listLocal(join(fx.dir, "t"))).toEqual([]);
+  });
+
+  describe("downloads: size checks", () => {
+    it("detects a body shorter than the size the listing reported", async () => {
+      fx = await setupMode(
+        [
+          listing({ [ROOT]: [{ path: "short.bin", file_size: 1000 }] }),
+          http.get(`*${ROUTE}/${ROOT}/short.bin`, () => new HttpResponse(bytes(600))),
+        ],
+        { maxAttempts: 2 },
+      );
+      const dest = join(fx.dir, "t");
+      const err = await fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, dest).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "VALIDATION_ERROR" });
+      expect(String((err as Error).message)).toMatch(/1000/);
+      expect(fx.server.requests.filter((r) => r.path.endsWith("short.bin"))).toHaveLength(2);
+      expect(await listLocal(dest)).toEqual([]);
+    });
+
+    it("detects a content-length that disagrees with the listing", async () => {
+      fx = await setupMode(
+        [
+          listing({ [ROOT]: [{ path: "x.bin", file_size: 10 }] }),
+          http.get(`*${ROUTE}/${ROOT}/x.bin`, () => new HttpResponse(bytes(12))),
+        ],
+        { maxAttempts: 1 },
+      );
+      await expect(
+        fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, join(fx.dir, "t")),
+      ).rejects.toMatchObject({
+        code: "VALIDATION_ERROR",
+      });
+      expect(await listLocal(join(fx.dir, "t"))).toEqual([]);
+    });
+
+    it("stops a chunked body that grows past the reported size", async () => {
+      const MAX_CHUNKS = 4096;
+      const chunk = bytes(16 * 1024);
+      let pulled = 0;
+      fx = await setupMode(
+        [
+          listing({ [ROOT]: [{ path: "big.bin", file_size: 100 }] }),
+          http.get(`*${ROUTE}/${ROOT}/big.bin`, () => {
+            // 64 MiB at most (bounded), far more than the 100 bytes announced
+            return new HttpResponse(
+              new ReadableStream<Uint8Array>({
+                pull(c) {
+                  if (pulled++ < MAX_CHUNKS) c.enqueue(chunk);
+                  else c.close();
+                },
+              }),
+            );
+          }),
+        ],
+        { maxAttempts: 1 },
+      );
+      await expect(
+        fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, join(fx.dir, "t")),
+      ).rejects.toMatchObject({
+        code: "VALIDATION_ERROR",
+      });
+      expect(await listLocal(join(fx.dir, "t"))).toEqual([]);
+      // the client hung up at the first byte too many instead of reading (and writing) it all;
+      // what the server produced meanwhile is bounded by socket buffers, not by the body
+      expect(pulled).toBeLessThan(MAX_CHUNKS / 2);
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, createWriteStream } from "node:fs";
+import { closeSync, constants, createWriteStream, openSync, renameSync, writeSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -38,6 +38,8 @@ export interface FileDownloadContext {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Base of the exponential backoff between attempts in ms (default 200). */
   retryBaseMs?: number;
+  /** Files of at most this many bytes are written with synchronous calls (default 0: never). */
+  syncWriteMaxBytes?: number;
 }
 
 /** Local file-system errors that another attempt would not fix. */
@@ -55,13 +57,19 @@ const FATAL_FS_CODES = new Set([
   "EMFILE",
 ]);
 
+/** Default of `syncWriteMaxBytes`: bodies up to 1 MiB are written synchronously. */
+export const DEFAULT_SYNC_WRITE_MAX_BYTES = 1024 * 1024;
+
 /** The bytes received do not match the size announced; retried from scratch. */
 export class SizeMismatch extends ValidationError {}
 
 /**
  * Pipes a response body into `path` (opened with `flags`, written from byte `start`), calling
- * `onChunk` per chunk and failing with SizeMismatch past `maxBytes`. Never throws: returns the
- * bytes written (exact, counted once the file is closed) and the error that stopped it, if any.
+ * `onChunk` per chunk and failing with SizeMismatch past `maxBytes`. With `sync`, each chunk is
+ * written with a synchronous call as it arrives (for small bodies: no thread-pool round trip per
+ * open, write and close); otherwise through a write stream with back-pressure. Never throws:
+ * returns the bytes written (exact, counted once the file is closed) and the error that stopped
+ * it, if any.
  */
 export async function writeBodyToFile(
   body: Readable,
@@ -71,7 +79,9 @@ export async function writeBodyToFile(
   maxBytes: number | undefined,
   onChunk: (n: number) => void,
   label: string,
+  sync = false,
 ): Promise<{ bytes: number; error?: unknown }> {
+  if (sync) return writeBodySync(body, path, flags, start, maxBytes, onChunk, label);
   // fs.WriteStream opens the path itself (integer fd, no FileHandle object per file): numeric
   // flags carry O_EXCL / O_NOFOLLOW, which the string forms cannot express.
   const out = createWriteStream(path, {
@@ -115,6 +125,67 @@ export async function writeBodyToFile(
   });
   if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
   return error === undefined ? { bytes: out.bytesWritten } : { bytes: out.bytesWritten, error };
+}
+
+/** `writeBodyToFile` with synchronous open, write and close on the calling thread. */
+async function writeBodySync(
+  body: Readable,
+  path: string,
+  flags: number,
+  start: number,
+  maxBytes: number | undefined,
+  onChunk: (n: number) => void,
+  label: string,
+): Promise<{ bytes: number; error?: unknown }> {
+  let fd: number;
+  try {
+    fd = openSync(path, flags, 0o644);
+  } catch (err) {
+    body.destroy();
+    return { bytes: 0, error: err };
+  }
+  let written = 0;
+  const error = await new Promise<unknown>((resolve) => {
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      body.destroy();
+      resolve(err ?? new Error("stream failed"));
+    };
+    body.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      if (maxBytes !== undefined && written + chunk.length > maxBytes) {
+        fail(new SizeMismatch(`"${label}" is larger than the size the server reported`));
+        return;
+      }
+      try {
+        for (let off = 0; off < chunk.length; ) {
+          off += writeSync(fd, chunk, off, chunk.length - off, start + written + off);
+        }
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      written += chunk.length;
+      onChunk(chunk.length);
+    });
+    body.once("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(undefined);
+    });
+    body.once("error", fail);
+    body.once("close", () => {
+      if (!body.readableEnded) fail(new Error(`the response body of "${label}" closed before its end`));
+    });
+  });
+  try {
+    closeSync(fd);
+  } catch (err) {
+    return { bytes: written, error: error ?? err };
+  }
+  return error === undefined ? { bytes: written } : { bytes: written, error };
 }
 
 /**
@@ -196,7 +267,17 @@ export async function downloadFile(
           (created ? 0 : constants.O_CREAT | constants.O_EXCL) |
           (start === 0 ? constants.O_TRUNC : 0);
         created = true;
-        const written = await writeBodyToFile(res.body, tmp, flags, start, limit, report, job.artifactPath);
+        const sync = limit !== undefined && limit <= (ctx.syncWriteMaxBytes ?? 0);
+        const written = await writeBodyToFile(
+          res.body,
+          tmp,
+          flags,
+          start,
+          limit,
+          report,
+          job.artifactPath,
+          sync,
+        );
         offset = start + written.bytes;
         if (written.error !== undefined) throw written.error;
         const received = written.bytes;
@@ -220,7 +301,8 @@ export async function downloadFile(
         });
       }
     }
-    await rename(tmp, job.destPath);
+    if (offset <= (ctx.syncWriteMaxBytes ?? 0)) renameSync(tmp, job.destPath);
+    else await rename(tmp, job.destPath);
     created = false;
     return offset;
   } catch (err) {

@@ -9,14 +9,21 @@
 // Wall time is measured twice: inside the child around the transfer call ("transfer", excludes
 // interpreter start-up and imports: the fair comparison, used for the ratios and targets) and
 // around the whole process ("process", what a user waiting for a CLI sees). Every download and
-// upload is checked byte for byte (sha256) against the source.
+// upload is checked byte for byte (sha256) against the source. CPU is recorded too: the child's
+// (user + system, from /usr/bin/time) and the MLflow server's (its process group, from /proc), because
+// on a small machine client and server share the cores and the server's share bounds the ratio.
+//
+// Trees of many files are deleted only after the last timed run: on ext4 without a journal (this
+// machine's root file system) the inode allocator skips inodes freed in the last ~30 s, so creating
+// 2,000 files right after deleting 2,000 others costs seconds of kernel time that belong to neither
+// client (measured with perf: 52% of a download's CPU in ext4's recently_deleted()).
 //
 // Usage: node bench/mlflow-artifacts/run.mjs [--size full|quick] [--repeat N] [--keep]
 //        (env BENCH_MLFLOW_SIZE / BENCH_MLFLOW_REPEAT). `quick`: 64 MiB and 200 files.
 // Writes bench/results/mlflow-artifacts.json and .md (quick runs: mlflow-artifacts.quick.*).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -105,6 +112,7 @@ async function treeDigest(dir) {
  */
 function timed(cmd, cmdArgs, env = {}) {
   spawnSync("sync");
+  const serverCpuBefore = serverCpuSeconds();
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const p = spawn("/usr/bin/time", ["-v", cmd, ...cmdArgs], {
@@ -127,14 +135,62 @@ function timed(cmd, cmdArgs, env = {}) {
         return;
       }
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+      const cpuS = user && sys ? Number(user[1]) + Number(sys[1]) : undefined;
+      const serverCpuS =
+        serverCpuBefore === undefined ? undefined : (serverCpuSeconds() ?? serverCpuBefore) - serverCpuBefore;
       const line = stdout
         .trim()
         .split("\n")
         .filter((l) => l.startsWith("{"))
         .at(-1);
-      resolve({ ...JSON.parse(line ?? "{}"), processMs, peakRssKiB: rss ? Number(rss[1]) : undefined });
+      resolve({
+        ...JSON.parse(line ?? "{}"),
+        processMs,
+        peakRssKiB: rss ? Number(rss[1]) : undefined,
+        cpuS,
+        serverCpuS,
+      });
     });
   });
+}
+
+/** CPU seconds (user + system) used so far by the MLflow server's process group (Linux /proc). */
+function serverCpuSeconds() {
+  if (server?.pid === undefined) return undefined;
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // fields after "(comm)": state ppid pgrp ... utime(14) stime(15), counted from the whole line
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(f[2]) === server.pid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * Waits until the MLflow server's process group is idle: after /health answers, MLflow 3 still
+ * starts its job-runner consumers, which take both cores for several seconds. Returns after two
+ * consecutive seconds under 0.1 CPU seconds each, or after 120 s.
+ */
+async function serverSettled() {
+  const deadline = Date.now() + 120_000;
+  let prev = serverCpuSeconds();
+  let quiet = 0;
+  while (prev !== undefined && quiet < 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const cur = serverCpuSeconds() ?? prev;
+    quiet = cur - prev < 0.1 ? quiet + 1 : 0;
+    prev = cur;
+  }
+  log("server idle");
 }
 
 const median = (xs) => {
@@ -148,10 +204,14 @@ function summarize(samples) {
     transferMs: +median(samples.map((s) => s.transferMs)).toFixed(0),
     processMs: +median(samples.map((s) => s.processMs)).toFixed(0),
     peakRssMiB: +(Math.max(...samples.map((s) => s.peakRssKiB)) / 1024).toFixed(1),
+    cpuS: +median(samples.map((s) => s.cpuS)).toFixed(2),
+    serverCpuS: +median(samples.map((s) => s.serverCpuS)).toFixed(2),
     samples: samples.map((s) => ({
       transferMs: +s.transferMs.toFixed(0),
       processMs: +s.processMs.toFixed(0),
       peakRssMiB: +(s.peakRssKiB / 1024).toFixed(1),
+      cpuS: s.cpuS,
+      serverCpuS: s.serverCpuS === undefined ? undefined : +s.serverCpuS.toFixed(2),
     })),
   };
 }
@@ -175,6 +235,7 @@ async function main() {
   // MLflow's default worker count: the server a user would run, not the 1-worker test server.
   server = await startMlflowServer({ externalUri: "", workers: null });
   log(`mlflow server at ${server.url}`);
+  await serverSettled();
   const created = await fetch(`${server.url}/api/2.0/mlflow/runs/create`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -182,11 +243,23 @@ async function main() {
   }).then((r) => r.json());
   const runId = created.run.info.run_id;
   const runArtifacts = (p) => join(server.artifactsDir, "0", runId, "artifacts", p);
+  // The server's workers import their download code on first use (about a second each): serve a
+  // small file from every worker before anything is timed, so that neither client pays for it.
+  const warmUrl = `${server.url}/api/2.0/mlflow-artifacts/artifacts/0/${runId}/artifacts/warm-up.bin`;
+  await fetch(warmUrl, { method: "PUT", body: randomBytes(4096) }).then((r) => r.arrayBuffer());
+  const warmUp = async () => {
+    // a new connection per request (reset), so the kernel spreads them over every worker
+    const { request } = await import("../../packages/core/node_modules/undici/index.js");
+    await Promise.all(
+      Array.from({ length: 32 }, () => request(warmUrl, { reset: true }).then((r) => r.body.arrayBuffer())),
+    );
+  };
 
   const pyRun = (op, path, local) =>
     timed(python, [join(here, "py_transfer.py"), op, server.url, runId, path, local]);
-  const mtRun = (op, path, local) =>
+  const mtRun = (op, path, local, nodeFlags = []) =>
     timed(process.execPath, [
+      ...nodeFlags,
       join(here, "child.mjs"),
       JSON.stringify({ bundle, op, baseUrl: server.url, runId, path, local, concurrency: CONCURRENCY }),
     ]);
@@ -196,6 +269,14 @@ async function main() {
       throw new Error(`${what}: content differs from the source`);
   };
 
+  // Trees of many files are deleted after the last timed run (see the header); one big file is not
+  // a problem and is deleted at once, to keep the disk footprint small.
+  const deferred = [];
+  const removeLater = async (kind, path) => {
+    if (kind === "many") deferred.push(path);
+    else await rm(path, { recursive: true, force: true });
+  };
+  const semiSpaceProbe = {};
   const cases = [];
   for (const kind of ["big", "many"]) {
     // Upload: Python first (its copy is what both clients download), then modeltrail.
@@ -216,9 +297,10 @@ async function main() {
           await check(`modeltrail upload ${kind}`, runArtifacts(mtPath), digests[kind]);
         }
       }
-      await rm(runArtifacts(mtPath), { recursive: true, force: true });
-      if (r > 0) await rm(runArtifacts(pyPath), { recursive: true, force: true });
+      await removeLater(kind, runArtifacts(mtPath));
+      if (r > 0) await removeLater(kind, runArtifacts(pyPath));
     }
+    await warmUp();
     const down = { python: [], modeltrail: [] };
     for (let r = 0; r < repeat; r++) {
       // Alternate who goes first so that neither always meets a warmer server.
@@ -235,8 +317,17 @@ async function main() {
           down.modeltrail.push(await mtRun("download", `py/${kind}`, dest));
           await check(`modeltrail download ${kind}`, dest, digests[kind]);
         }
-        await rm(dest, { recursive: true, force: true });
+        await removeLater(kind, dest);
       }
+    }
+    // What a CLI that starts Node with a small young generation gets: more frequent scavenges free
+    // the response buffers sooner (not in the ratios; one run).
+    {
+      const dest = join(work, "dl", `modeltrail-semispace-${kind}`);
+      const probe = await mtRun("download", `py/${kind}`, dest, ["--max-semi-space-size=1"]);
+      await check(`modeltrail download ${kind} (--max-semi-space-size=1)`, dest, digests[kind]);
+      await removeLater(kind, dest);
+      semiSpaceProbe[`download-${kind}`] = +(probe.peakRssKiB / 1024).toFixed(1);
     }
     for (const [op, data] of [
       ["download", down],
@@ -255,15 +346,23 @@ async function main() {
         target: TARGETS[name],
         meetsTarget: TARGETS[name] === undefined ? undefined : ratio <= TARGETS[name],
         modeltrailRssWithinTarget: mt.peakRssMiB <= RSS_TARGET_MIB,
+        // The best ratio any client could reach here: the server alone needs its CPU time spread
+        // over every core of the machine, while Python's transfer took what it took.
+        serverBoundFloorRatio: +(mt.serverCpuS / cpus().length / (py.transferMs / 1000)).toFixed(3),
       });
       log(`${name}: modeltrail ${mt.transferMs} ms / python ${py.transferMs} ms = ${ratio}`);
     }
   }
 
-  // Baselines: peak RSS of each side with its library loaded and nothing transferred.
+  for (const path of deferred) await rm(path, { recursive: true, force: true });
+  // Baselines: peak RSS and CPU of each side with its library loaded and nothing transferred.
+  const mtIdle = await mtRun("idle", "none", work);
+  const pyIdle = await pyRun("idle", "none", work);
   const baseline = {
-    modeltrailIdleRssMiB: +((await mtRun("idle", "none", work)).peakRssKiB / 1024).toFixed(1),
-    pythonIdleRssMiB: +((await pyRun("idle", "none", work)).peakRssKiB / 1024).toFixed(1),
+    modeltrailIdleRssMiB: +(mtIdle.peakRssKiB / 1024).toFixed(1),
+    pythonIdleRssMiB: +(pyIdle.peakRssKiB / 1024).toFixed(1),
+    modeltrailIdleCpuS: +mtIdle.cpuS.toFixed(2),
+    pythonIdleCpuS: +pyIdle.cpuS.toFixed(2),
   };
   const mlflowVersion = await timed(python, [
     "-c",
@@ -286,6 +385,7 @@ async function main() {
     },
     targets: { ...TARGETS, modeltrailPeakRssMiB: RSS_TARGET_MIB, ratioUsed: "transfer" },
     baseline,
+    semiSpaceProbePeakRssMiB: semiSpaceProbe,
     loadAverage: { start: loadAtStart, end: loadavg().map((x) => +x.toFixed(2)) },
     cases,
   };
@@ -315,8 +415,25 @@ function markdown(res) {
   }
   lines.push(
     "",
+    "CPU seconds (median; user + system). Client: the child process, start-up included (idle baselines below). Server: the MLflow server's process group during that child's run. The floor is the ratio a client that used no CPU at all would reach: the server's CPU during modeltrail's run spread over all cores, divided by Python's transfer time.",
+    "",
+    "| case | modeltrail CPU | Python CPU | server CPU (modeltrail run) | server CPU (Python run) | server-bound floor of the ratio |",
+    "|---|---:|---:|---:|---:|---:|",
+  );
+  for (const c of res.cases) {
+    lines.push(
+      `| ${c.name} | ${c.modeltrail.cpuS} s | ${c.python.cpuS} s | ${c.modeltrail.serverCpuS} s | ${c.python.serverCpuS} s | ${c.serverBoundFloorRatio} |`,
+    );
+  }
+  lines.push(
+    "",
     `Target for modeltrail peak RSS: ≤ ${res.targets.modeltrailPeakRssMiB} MiB in every case.`,
-    `Baselines (library loaded, client created, nothing transferred): modeltrail ${res.baseline.modeltrailIdleRssMiB} MiB, Python ${res.baseline.pythonIdleRssMiB} MiB.`,
+    `Same modeltrail download started as \`node --max-semi-space-size=1\` (one run each, not in the ratios): ${Object.entries(
+      res.semiSpaceProbePeakRssMiB,
+    )
+      .map(([k, v]) => `${k} ${v} MiB`)
+      .join(", ")}.`,
+    `Baselines (library loaded, client created, nothing transferred): modeltrail ${res.baseline.modeltrailIdleRssMiB} MiB and ${res.baseline.modeltrailIdleCpuS} s CPU, Python ${res.baseline.pythonIdleRssMiB} MiB and ${res.baseline.pythonIdleCpuS} s CPU.`,
     `Load average (1/5/15 min) at start ${res.loadAverage.start.join(" / ")}, at end ${res.loadAverage.end.join(" / ")}.`,
     "",
   );

@@ -27,6 +27,8 @@ export interface MlflowServer {
   logFile: string;
   /** True when the server was started here (and `stop` stops it); false for an external server. */
   started: boolean;
+  /** Process id of the server, which leads its own process group (undefined for an external server). */
+  pid?: number | undefined;
   /** Stops the server (its whole process group) and deletes its temporary directory. Safe to call twice. */
   stop(): Promise<void>;
   /** Kills the server's process group at once (SIGKILL), synchronously: for a second Ctrl-C. */
@@ -191,6 +193,7 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
     artifactsDir,
     logFile,
     started: true,
+    pid: child.pid,
     stop,
     kill,
     logTail: (lines?: number) => logTail(logFile, lines),

@@ -345,6 +345,8 @@ async function main() {
         ratioProcess: +(mt.processMs / py.processMs).toFixed(3),
         target: TARGETS[name],
         meetsTarget: TARGETS[name] === undefined ? undefined : ratio <= TARGETS[name],
+        meetsTargetProcess:
+          TARGETS[name] === undefined ? undefined : mt.processMs / py.processMs <= TARGETS[name],
         modeltrailRssWithinTarget: mt.peakRssMiB <= RSS_TARGET_MIB,
         // The best ratio any client could reach here: the server alone needs its CPU time spread
         // over every core of the machine, while Python's transfer took what it took.
@@ -383,7 +385,7 @@ async function main() {
       memGiB: +(totalmem() / 1024 ** 3).toFixed(1),
       note: "shared 2-core machine; other jobs may have run at the same time",
     },
-    targets: { ...TARGETS, modeltrailPeakRssMiB: RSS_TARGET_MIB, ratioUsed: "transfer" },
+    targets: { ...TARGETS, modeltrailPeakRssMiB: RSS_TARGET_MIB, ratiosChecked: ["transfer", "process"] },
     baseline,
     semiSpaceProbePeakRssMiB: semiSpaceProbe,
     loadAverage: { start: loadAtStart, end: loadavg().map((x) => +x.toFixed(2)) },
@@ -402,13 +404,16 @@ function markdown(res) {
       `${res.environment.cpus} CPUs (${res.environment.note})`,
     "",
     "Same local `mlflow server --serve-artifacts` (sqlite, local artifact store), same run. Python side: `mlflow artifacts download` (CLI, in-process) and `MlflowClient.log_artifacts`.",
-    "**transfer** = time around the transfer call inside the child (no interpreter start-up/imports): the ratios and targets use it. **process** = whole child process wall time. RSS = peak RSS of the child (`/usr/bin/time -v`). Every transfer was verified with sha256 against the source.",
+    "**transfer** = time around the transfer call inside the child (no interpreter start-up/imports). **process** = whole child process wall time: what a user waiting for the command sees. The target is checked against both ratios. RSS = peak RSS of the child (`/usr/bin/time -v`). Every transfer was verified with sha256 against the source.",
     "",
     "| case | modeltrail transfer | Python transfer | ratio (mt/py) | target | modeltrail process | Python process | process ratio | modeltrail peak RSS | Python peak RSS |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const c of res.cases) {
-    const target = c.target === undefined ? "–" : `≤ ${c.target} ${c.meetsTarget ? "✅" : "❌"}`;
+    const target =
+      c.target === undefined
+        ? "–"
+        : `≤ ${c.target}: transfer ${c.meetsTarget ? "✅" : "❌"}, process ${c.meetsTargetProcess ? "✅" : "❌"}`;
     lines.push(
       `| ${c.name} | ${c.modeltrail.transferMs} ms | ${c.python.transferMs} ms | ${c.ratioTransfer} | ${target} | ${c.modeltrail.processMs} ms | ${c.python.processMs} ms | ${c.ratioProcess} | ${c.modeltrail.peakRssMiB} MiB ${c.modeltrailRssWithinTarget ? "✅" : "❌"} | ${c.python.peakRssMiB} MiB |`,
     );

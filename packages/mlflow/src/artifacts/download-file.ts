@@ -63,6 +63,21 @@ export const DEFAULT_SYNC_WRITE_MAX_BYTES = 1024 * 1024;
 /** The bytes received do not match the size announced; retried from scratch. */
 export class SizeMismatch extends ValidationError {}
 
+/** Where and how `writeBodyToFile` writes a response body. */
+export interface BodyTarget {
+  /** File to write; opened with `flags` (numeric: O_EXCL and O_NOFOLLOW have no string form). */
+  path: string;
+  flags: number;
+  /** Byte offset of the first byte of the body in the file. */
+  start: number;
+  /** More bytes than this fail with SizeMismatch at once (the body is not read further). */
+  maxBytes: number | undefined;
+  /** Called with each chunk's size once it is accepted. */
+  onChunk: (n: number) => void;
+  /** Artifact path, for messages. */
+  label: string;
+}
+
 /**
  * Pipes a response body into `path` (opened with `flags`, written from byte `start`), calling
  * `onChunk` per chunk and failing with SizeMismatch past `maxBytes`. With `sync`, each chunk is
@@ -73,15 +88,11 @@ export class SizeMismatch extends ValidationError {}
  */
 export async function writeBodyToFile(
   body: Readable,
-  path: string,
-  flags: number,
-  start: number,
-  maxBytes: number | undefined,
-  onChunk: (n: number) => void,
-  label: string,
+  target: BodyTarget,
   sync = false,
 ): Promise<{ bytes: number; error?: unknown }> {
-  if (sync) return writeBodySync(body, path, flags, start, maxBytes, onChunk, label);
+  if (sync) return writeBodySync(body, target);
+  const { path, flags, start, maxBytes, onChunk, label } = target;
   // fs.WriteStream opens the path itself (integer fd, no FileHandle object per file): numeric
   // flags carry O_EXCL / O_NOFOLLOW, which the string forms cannot express.
   const out = createWriteStream(path, {
@@ -130,12 +141,7 @@ export async function writeBodyToFile(
 /** `writeBodyToFile` with synchronous open, write and close on the calling thread. */
 async function writeBodySync(
   body: Readable,
-  path: string,
-  flags: number,
-  start: number,
-  maxBytes: number | undefined,
-  onChunk: (n: number) => void,
-  label: string,
+  { path, flags, start, maxBytes, onChunk, label }: BodyTarget,
 ): Promise<{ bytes: number; error?: unknown }> {
   let fd: number;
   try {
@@ -270,12 +276,7 @@ export async function downloadFile(
         const sync = limit !== undefined && limit <= (ctx.syncWriteMaxBytes ?? 0);
         const written = await writeBodyToFile(
           res.body,
-          tmp,
-          flags,
-          start,
-          limit,
-          report,
-          job.artifactPath,
+          { path: tmp, flags, start, maxBytes: limit, onChunk: report, label: job.artifactPath },
           sync,
         );
         offset = start + written.bytes;

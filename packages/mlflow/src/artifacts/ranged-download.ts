@@ -84,15 +84,14 @@ export async function downloadFileRanged(
           }
           // The server ignores Range: this response is the whole file.
           whole = true;
-          const written = await writeBodyToFile(
-            res.body,
-            tmp,
-            constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_TRUNC,
-            0,
-            total,
-            count(chunk),
-            job.artifactPath,
-          );
+          const written = await writeBodyToFile(res.body, {
+            path: tmp,
+            flags: constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_TRUNC,
+            start: 0,
+            maxBytes: total,
+            onChunk: count(chunk),
+            label: job.artifactPath,
+          });
           chunk.done = written.bytes;
           if (written.error !== undefined) throw written.error;
           return;
@@ -115,15 +114,14 @@ export async function downloadFileRanged(
           etag = tag !== undefined && !tag.startsWith("W/") ? tag : undefined;
         }
         const want = chunk.end - from + 1;
-        const written = await writeBodyToFile(
-          res.body,
-          tmp,
-          constants.O_WRONLY | constants.O_NOFOLLOW,
-          from,
-          want,
-          count(chunk),
-          job.artifactPath,
-        );
+        const written = await writeBodyToFile(res.body, {
+          path: tmp,
+          flags: constants.O_WRONLY | constants.O_NOFOLLOW,
+          start: from,
+          maxBytes: want,
+          onChunk: count(chunk),
+          label: job.artifactPath,
+        });
         chunk.done += written.bytes;
         if (written.error !== undefined) throw written.error;
         if (written.bytes !== want) {

@@ -20,14 +20,14 @@ afterEach(async () => {
   fx = undefined;
 });
 
-// Bodies up to syncWriteMaxBytes are written with synchronous calls, larger ones through a write
+// Bodies up to syncIoMaxBytes are written with synchronous calls, larger ones through a write
 // stream: every interruption and size rule is checked on both paths.
 describe.each([
-  { path: "write stream", syncWriteMaxBytes: 0 },
-  { path: "synchronous writes", syncWriteMaxBytes: 1024 * 1024 },
-])("downloads through $path", ({ syncWriteMaxBytes }) => {
+  { path: "write stream", syncIoMaxBytes: 0 },
+  { path: "synchronous writes", syncIoMaxBytes: 1024 * 1024 },
+])("downloads through $path", ({ syncIoMaxBytes }) => {
   const setupMode = (handlers: Parameters<typeof setup>[0], options: Parameters<typeof setup>[1] = {}) =>
-    setup(handlers, { syncWriteMaxBytes, ...options });
+    setup(handlers, { syncIoMaxBytes, ...options });
   /** The tree download fails with ValidationError and leaves nothing in its destination. */
   const expectRefusedLeavingNothing = async (f: Fixture): Promise<void> => {
     const dest = join(f.dir, "t");

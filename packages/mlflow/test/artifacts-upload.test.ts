@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { HttpResponse, http } from "msw";
@@ -22,10 +22,18 @@ function acceptPuts(store: Map<string, Buffer>) {
   });
 }
 
-describe("uploads", () => {
-  it("uploads a tree with relative paths, streamed, with progress", async () => {
+// Files up to syncIoMaxBytes are read whole with one synchronous call, larger ones streamed: the
+// upload rules are checked on both paths.
+describe.each([
+  { path: "streamed reads", syncIoMaxBytes: 0 },
+  { path: "whole-file reads", syncIoMaxBytes: 1024 * 1024 },
+])("uploads through $path", ({ syncIoMaxBytes }) => {
+  const setupMode = (handlers: Parameters<typeof setup>[0], options: Parameters<typeof setup>[1] = {}) =>
+    setup(handlers, { syncIoMaxBytes, ...options });
+
+  it("uploads a tree with relative paths, with progress", async () => {
     const store = new Map<string, Buffer>();
-    fx = await setup([acceptPuts(store)], { concurrency: 2, progressIntervalMs: 0 });
+    fx = await setupMode([acceptPuts(store)], { concurrency: 2, progressIntervalMs: 0 });
     const src = join(fx.dir, "src");
     await mkdir(join(src, "model", "deep"), { recursive: true });
     await writeFile(join(src, "MLmodel"), "m");
@@ -59,10 +67,10 @@ describe("uploads", () => {
     });
   });
 
-  it("re-opens the file when a PUT is retried after a 503", async () => {
+  it("sends the whole file again when a PUT is retried after a 503", async () => {
     const store = new Map<string, Buffer>();
     let calls = 0;
-    fx = await setup([
+    fx = await setupMode([
       http.put(`*${ROUTE}/*`, async ({ request }) => {
         calls++;
         const body = Buffer.from(await request.arrayBuffer());
@@ -80,6 +88,60 @@ describe("uploads", () => {
     expect(events.at(-1)?.bytesDone).toBe(10_000);
   });
 
+  it("uploads file symlinks' content and does not descend into directory symlinks", async () => {
+    const store = new Map<string, Buffer>();
+    fx = await setupMode([acceptPuts(store)]);
+    const src = join(fx.dir, "src");
+    const elsewhere = join(fx.dir, "elsewhere");
+    await mkdir(src);
+    await mkdir(elsewhere);
+    await writeFile(join(elsewhere, "secret.txt"), "outside");
+    await writeFile(join(fx.dir, "target.txt"), "linked");
+    await symlink(join(fx.dir, "target.txt"), join(src, "link.txt"));
+    await symlink(elsewhere, join(src, "dirlink"));
+    await fx.artifacts.uploadTree(src, `mlflow-artifacts:/${ROOT}`);
+    expect([...store.keys()]).toEqual([`${ROUTE}/${ROOT}/link.txt`]);
+    expect(store.get(`${ROUTE}/${ROOT}/link.txt`)?.toString()).toBe("linked");
+  });
+});
+
+describe("uploads", () => {
+  // Small files are read when their turn comes: one that changes or vanishes after the listing
+  // fails with a ValidationError naming it, and is not sent.
+  for (const [what, change, expected] of [
+    [
+      "grew",
+      (f: string) => appendFile(f, "more"),
+      /changed while it was being uploaded: it was 5 bytes, it is 9/,
+    ],
+    ["vanished", (f: string) => rm(f), /Cannot read .*b\.txt.*ENOENT/],
+  ] as const) {
+    it(`refuses a small file that ${what} after the listing`, async () => {
+      let src = "";
+      fx = await setup(
+        [
+          http.put(`*${ROUTE}/*`, async ({ request }) => {
+            // while a.txt is being received, b.txt changes on disk
+            if (request.url.endsWith("a.txt")) await change(join(src, "b.txt"));
+            await request.arrayBuffer();
+            return new HttpResponse(null, { status: 200 });
+          }),
+        ],
+        { concurrency: 1 },
+      );
+      src = join(fx.dir, "src");
+      await mkdir(src);
+      await writeFile(join(src, "a.txt"), "first");
+      await writeFile(join(src, "b.txt"), "later");
+      const err = await fx.artifacts.uploadTree(src, `mlflow-artifacts:/${ROOT}`).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "VALIDATION_ERROR" });
+      expect(String((err as Error).message)).toMatch(expected);
+      expect(fx.server.requests.filter((r) => r.method === "PUT").map((r) => r.path)).toEqual([
+        `${ROUTE}/${ROOT}/a.txt`,
+      ]);
+    });
+  }
+
   it("refuses local names that cannot be artifact paths before sending anything", async () => {
     fx = await setup([acceptPuts(new Map())]);
     const src = join(fx.dir, "src");
@@ -96,22 +158,6 @@ describe("uploads", () => {
         path: "../escape",
       }),
     ).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
-  });
-
-  it("uploads file symlinks' content and does not descend into directory symlinks", async () => {
-    const store = new Map<string, Buffer>();
-    fx = await setup([acceptPuts(store)]);
-    const src = join(fx.dir, "src");
-    const elsewhere = join(fx.dir, "elsewhere");
-    await mkdir(src);
-    await mkdir(elsewhere);
-    await writeFile(join(elsewhere, "secret.txt"), "outside");
-    await writeFile(join(fx.dir, "target.txt"), "linked");
-    await symlink(join(fx.dir, "target.txt"), join(src, "link.txt"));
-    await symlink(elsewhere, join(src, "dirlink"));
-    await fx.artifacts.uploadTree(src, `mlflow-artifacts:/${ROOT}`);
-    expect([...store.keys()]).toEqual([`${ROUTE}/${ROOT}/link.txt`]);
-    expect(store.get(`${ROUTE}/${ROOT}/link.txt`)?.toString()).toBe("linked");
   });
 
   it("deletes through the proxy and refuses the store root", async () => {

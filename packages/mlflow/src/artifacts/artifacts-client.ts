@@ -18,7 +18,7 @@ import {
   joinArtifactPath,
   normalizeArtifactPath,
 } from "./artifact-path.js";
-import { DEFAULT_SYNC_WRITE_MAX_BYTES, downloadFile } from "./download-file.js";
+import { DEFAULT_SYNC_IO_MAX_BYTES, downloadFile } from "./download-file.js";
 import { type DownloadSettings, downloadTree, fileRequest } from "./download-tree.js";
 import { listArtifacts, listDirectory } from "./list.js";
 import { DEFAULT_MULTIPART, type MultipartOptions } from "./multipart-upload.js";
@@ -54,12 +54,12 @@ export interface MlflowArtifactsOptions {
   /** Base of the backoff between download attempts in ms (default 200). */
   retryBaseMs?: number;
   /**
-   * Downloaded files of at most this many bytes are written with synchronous file-system calls on
-   * the event loop instead of a write stream: far less CPU per file for trees of many small files,
-   * at the price of blocking the event loop for the duration of each small write (default 1 MiB;
-   * 0 streams every file).
+   * Files of at most this many bytes are written (downloads) or read (uploads) with synchronous
+   * file-system calls on the event loop instead of streams: far less CPU per file for trees of many
+   * small files, at the price of blocking the event loop for each small read or write (default
+   * 1 MiB; 0 streams every file).
    */
-  syncWriteMaxBytes?: number;
+  syncIoMaxBytes?: number;
   /** Clock of the progress throttle; injectable for tests. */
   now?: () => number;
 }
@@ -117,12 +117,13 @@ export class MlflowArtifacts {
       intervalMs: options.progressIntervalMs ?? 100,
       ...(options.now ? { now: options.now } : {}),
     };
+    const syncIoMaxBytes = Math.max(0, options.syncIoMaxBytes ?? DEFAULT_SYNC_IO_MAX_BYTES);
     this.settings = {
       concurrency,
       maxAttempts: Math.max(1, options.maxAttempts ?? 5),
       sleep: options.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal })),
       retryBaseMs: options.retryBaseMs ?? 200,
-      syncWriteMaxBytes: Math.max(0, options.syncWriteMaxBytes ?? DEFAULT_SYNC_WRITE_MAX_BYTES),
+      syncIoMaxBytes,
       progress,
       ranged: options.rangedDownload === false ? false : { ...DEFAULT_RANGED, ...options.rangedDownload },
     };
@@ -130,6 +131,7 @@ export class MlflowArtifacts {
       concurrency,
       multipart: options.multipart === false ? false : { ...DEFAULT_MULTIPART, ...options.multipart },
       multipartState: { unsupported: false },
+      syncIoMaxBytes,
       progress,
     };
   }

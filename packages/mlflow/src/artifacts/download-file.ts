@@ -39,7 +39,7 @@ export interface FileDownloadContext {
   /** Base of the exponential backoff between attempts in ms (default 200). */
   retryBaseMs?: number;
   /** Files of at most this many bytes are written with synchronous calls (default 0: never). */
-  syncWriteMaxBytes?: number;
+  syncIoMaxBytes?: number;
 }
 
 /** Local file-system errors that another attempt would not fix. */
@@ -57,8 +57,8 @@ const FATAL_FS_CODES = new Set([
   "EMFILE",
 ]);
 
-/** Default of `syncWriteMaxBytes`: bodies up to 1 MiB are written synchronously. */
-export const DEFAULT_SYNC_WRITE_MAX_BYTES = 1024 * 1024;
+/** Default of `syncIoMaxBytes`: files up to 1 MiB are read or written with synchronous calls. */
+export const DEFAULT_SYNC_IO_MAX_BYTES = 1024 * 1024;
 
 /** The bytes received do not match the size announced; retried from scratch. */
 export class SizeMismatch extends ValidationError {}
@@ -273,7 +273,7 @@ export async function downloadFile(
           (created ? 0 : constants.O_CREAT | constants.O_EXCL) |
           (start === 0 ? constants.O_TRUNC : 0);
         created = true;
-        const sync = limit !== undefined && limit <= (ctx.syncWriteMaxBytes ?? 0);
+        const sync = limit !== undefined && limit <= (ctx.syncIoMaxBytes ?? 0);
         const written = await writeBodyToFile(
           res.body,
           { path: tmp, flags, start, maxBytes: limit, onChunk: report, label: job.artifactPath },
@@ -302,7 +302,7 @@ export async function downloadFile(
         });
       }
     }
-    if (offset <= (ctx.syncWriteMaxBytes ?? 0)) renameSync(tmp, job.destPath);
+    if (offset <= (ctx.syncIoMaxBytes ?? 0)) renameSync(tmp, job.destPath);
     else await rename(tmp, job.destPath);
     created = false;
     return offset;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { lstat, opendir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { HttpClient } from "@modeltrail/core";
@@ -23,6 +24,8 @@ export interface UploadSettings {
   multipart: MultipartOptions | false;
   /** Shared across uploads: set once the server said it has no multipart support. */
   multipartState: { unsupported: boolean };
+  /** Files of at most this many bytes are read into memory with one synchronous call (0: never). */
+  syncIoMaxBytes?: number;
   progress?: ProgressReporterOptions;
 }
 
@@ -73,10 +76,12 @@ export async function collectLocalTree(localDir: string): Promise<UploadItem[]> 
 
 /**
  * Uploads files to the artifact proxy below the proxy path `targetPath`, with bounded concurrency.
- * Each file is streamed from disk with a body factory (so a retried PUT re-opens the file); files
+ * Files up to `syncIoMaxBytes` are read whole with one synchronous call and checked against their
+ * listed size; larger ones stream from disk with a body factory (so a retried PUT re-opens the file); files
  * of at least `multipart.minFileSize` try MLflow's multipart protocol first and fall back to a
  * single PUT when the server does not support it. Throws ApiError, NetworkError, TimeoutError,
- * AbortError; ValidationError for unsafe paths (checked for every file before the first request).
+ * AbortError; ValidationError for unsafe paths (checked for every file before the first request)
+ * and for a small file that cannot be read or changed size since it was listed.
  */
 export async function uploadItems(
   http: HttpClient,
@@ -116,14 +121,17 @@ export async function uploadItems(
           else multipart = true;
         }
         if (!multipart) {
+          // Small files are read whole, once (a retried PUT resends the same bytes); others stream.
+          const whole = item.size <= (settings.syncIoMaxBytes ?? 0) ? readWholeFile(item) : undefined;
           const res = await http.request({
             method: "PUT",
             path: proxyUrlPath(PROXY_ARTIFACTS_ROUTE, full),
             headers: { "content-type": "application/octet-stream", "content-length": String(item.size) },
-            body: fileBodyFactory(item.localPath, item.size, undefined, onBytes),
+            body: whole ?? fileBodyFactory(item.localPath, item.size, undefined, onBytes),
             signal,
           });
           await res.dump();
+          if (whole) onBytes(whole.length);
         }
         done[i] = { localPath: item.localPath, path: item.path, size: item.size, multipart };
         progress.fileDone(item.path);
@@ -136,6 +144,37 @@ export async function uploadItems(
   }
   progress.finish();
   return { files: done, bytes: done.reduce((a, f) => a + f.size, 0) };
+}
+
+/**
+ * Reads a small file to upload in one synchronous call and checks it still has the size it was
+ * listed with. Throws ValidationError when it cannot be read or changed since.
+ */
+function readWholeFile(item: UploadItem): Buffer {
+  let data: Buffer;
+  try {
+    data = readFileSync(item.localPath);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new ValidationError(
+      `Cannot read ${item.localPath} to upload it as "${item.path}": ${String(code ?? err)}`,
+      {
+        cause: err,
+        issues: [{ path: item.path, message: String(code ?? "unreadable") }],
+        hint: "Check that the file exists and is readable, then upload again",
+      },
+    );
+  }
+  if (data.length !== item.size) {
+    throw new ValidationError(
+      `${item.localPath} changed while it was being uploaded: it was ${item.size} bytes, it is ${data.length}`,
+      {
+        issues: [{ path: item.path, message: "size changed" }],
+        hint: "Upload again once the file is no longer being written",
+      },
+    );
+  }
+  return data;
 }
 
 /** The upload item of a single local file stored as `<name>` (default: the file's own name). */

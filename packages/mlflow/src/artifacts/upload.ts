@@ -77,9 +77,9 @@ export async function collectLocalTree(localDir: string): Promise<UploadItem[]> 
 /**
  * Uploads files to the artifact proxy below the proxy path `targetPath`, with bounded concurrency.
  * Files up to `syncIoMaxBytes` are read whole with one synchronous call and checked against their
- * listed size; larger ones stream from disk with a body factory (so a retried PUT re-opens the file); files
- * of at least `multipart.minFileSize` try MLflow's multipart protocol first and fall back to a
- * single PUT when the server does not support it. Throws ApiError, NetworkError, TimeoutError,
+ * listed size; larger ones stream from disk with a body factory (so a retried PUT re-opens the
+ * file); files of at least `multipart.minFileSize` try MLflow's multipart protocol first and fall
+ * back to a single PUT when the server does not support it. Throws ApiError, NetworkError, TimeoutError,
  * AbortError; ValidationError for unsafe paths (checked for every file before the first request)
  * and for a small file that cannot be read or changed size since it was listed.
  */

@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ConfigError, NotFoundError, ValidationError } from "@modeltrail/core";
-import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MlflowClient } from "../src/index.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { MlflowClient } from "../src/index.js";
 import { fakeArtifactStore } from "./fake-mlflow.js";
+import { useFakeMlflowServer } from "./fake-mlflow-server.js";
 
 const ROUTE = "/api/2.0/mlflow-artifacts/artifacts";
 const RUN_ROOT = "mlflow-artifacts:/7/run1/artifacts";
@@ -17,34 +17,22 @@ const MODEL_FILES = {
   "env/conda.yaml": "deps: []\n",
 };
 
-let server: MswServer;
-let client: MlflowClient;
+const fixture = useFakeMlflowServer();
 let dest: string;
 
-beforeAll(async () => {
-  server = await startMswServer();
-});
 beforeEach(async () => {
   dest = await mkdtemp(join(tmpdir(), "mt-lmdl-"));
 });
 afterEach(async () => {
-  server.resetHandlers();
-  await client?.close();
   await rm(dest, { recursive: true, force: true });
 });
-afterAll(async () => {
-  await server.close();
-});
 
-function makeClient(): MlflowClient {
-  client = new MlflowClient({
-    trackingUri: server.url,
-    env: {},
-    retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 },
-    sleep: async () => {},
-  });
+/** The client of the running test (some tests keep using the one `makeClient` made). */
+let client: MlflowClient;
+const makeClient = (): MlflowClient => {
+  client = fixture.client();
   return client;
-}
+};
 
 /**
  * A tracking server with run1 (experiment 7, proxied root) whose own artifacts are `runFiles`
@@ -87,9 +75,12 @@ function fakeServer(options: { runFiles: string[]; model?: boolean; modelRoot?: 
 }
 
 const requestsTo = (fragment: string, method?: string) =>
-  server.requests.filter((r) => r.path.includes(fragment) && (method === undefined || r.method === method));
+  fixture.server.requests.filter(
+    (r) => r.path.includes(fragment) && (method === undefined || r.method === method),
+  );
 const searches = () => requestsTo("/logged-models/search");
-const proxyLists = () => server.requests.filter((r) => r.method === "GET" && r.path.startsWith(`${ROUTE}?`));
+const proxyLists = () =>
+  fixture.server.requests.filter((r) => r.method === "GET" && r.path.startsWith(`${ROUTE}?`));
 
 /** Every file below `dir` (relative, `/`-separated) with its text. */
 async function localTree(dir: string): Promise<Record<string, string>> {
@@ -107,7 +98,7 @@ const modelTree = (prefix: string) =>
 
 describe("client.download of runs:/ URIs: the local name comes from the requested path", () => {
   it("puts a logged model's files into destDir/model, not destDir/artifacts", async () => {
-    server.use(...fakeServer({ runFiles: ["metrics.json"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["metrics.json"] }));
     const result = await makeClient().download("runs:/run1/model", dest);
     expect(result.localPath).toBe(join(dest, "model"));
     expect(await localTree(dest)).toEqual(modelTree("model/"));
@@ -115,7 +106,7 @@ describe("client.download of runs:/ URIs: the local name comes from the requeste
   });
 
   it("puts a run-stored model into destDir/model too (unchanged)", async () => {
-    server.use(...fakeServer({ runFiles: ["model/MLmodel", "model/model.pkl"], model: false }));
+    fixture.server.use(...fakeServer({ runFiles: ["model/MLmodel", "model/model.pkl"], model: false }));
     const result = await makeClient().download("runs:/run1/model", dest);
     expect(result.localPath).toBe(join(dest, "model"));
     expect(await localTree(dest)).toEqual({
@@ -126,7 +117,7 @@ describe("client.download of runs:/ URIs: the local name comes from the requeste
   });
 
   it("puts one file of either kind into destDir/<file name>", async () => {
-    server.use(...fakeServer({ runFiles: ["notes/readme.txt"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["notes/readme.txt"] }));
     await makeClient().download("runs:/run1/model/MLmodel", join(dest, "a"));
     expect(await localTree(join(dest, "a"))).toEqual({ MLmodel: MODEL_FILES.MLmodel });
     await client.download("runs:/run1/model/env", join(dest, "b"));
@@ -136,7 +127,7 @@ describe("client.download of runs:/ URIs: the local name comes from the requeste
   });
 
   it("puts a run's whole root into destDir itself, and honours an explicit name", async () => {
-    server.use(...fakeServer({ runFiles: ["metrics.json"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["metrics.json"] }));
     // as MLflow's download_artifacts(run_id=...) (it used to land in destDir/artifacts)
     await makeClient().download("runs:/run1", join(dest, "root"));
     expect(await localTree(join(dest, "root"))).toEqual({ "metrics.json": "run:metrics.json" });
@@ -151,7 +142,7 @@ describe("client.download of runs:/ URIs: the local name comes from the requeste
 
 describe("client.download of models:/ URIs", () => {
   it("puts the model's files into destDir itself, as MLflow does (not destDir/artifacts)", async () => {
-    server.use(...fakeServer({ runFiles: [] }));
+    fixture.server.use(...fakeServer({ runFiles: [] }));
     await makeClient().download("models:/m-1", join(dest, "by-id"));
     expect(await localTree(join(dest, "by-id"))).toEqual(modelTree(""));
     await client.download("models:/churn@champion", join(dest, "by-alias"));
@@ -161,13 +152,13 @@ describe("client.download of models:/ URIs", () => {
 
 describe("client.artifacts reads of run paths fall back to the run's logged model", () => {
   it("download(runs:/<run>/model) lands in destDir/model with one parent listing and one search", async () => {
-    server.use(...fakeServer({ runFiles: ["metrics.json"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["metrics.json"] }));
     const result = await makeClient().artifacts.download("runs:/run1/model", dest);
     expect(result.localPath).toBe(join(dest, "model"));
     expect(await localTree(dest)).toEqual(modelTree("model/"));
     expect(searches()).toHaveLength(1);
     // the parent (run root) listed once to look for "model", then the model's own listings
-    const listed = proxyLists().map((r) => new URL(r.path, server.url).searchParams.get("path"));
+    const listed = proxyLists().map((r) => new URL(r.path, fixture.server.url).searchParams.get("path"));
     expect(listed.filter((p) => p === "7/run1/artifacts")).toHaveLength(1);
     expect(listed.every((p) => p === "7/run1/artifacts" || p?.startsWith("7/models/m-1/artifacts"))).toBe(
       true,
@@ -176,7 +167,7 @@ describe("client.artifacts reads of run paths fall back to the run's logged mode
   });
 
   it("list, downloadFile and downloadTree of { runId, path } read the logged model; runs/get is cached", async () => {
-    server.use(...fakeServer({ runFiles: ["metrics.json"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["metrics.json"] }));
     const artifacts = makeClient().artifacts;
     const listed: string[] = [];
     for await (const f of artifacts.list({ runId: "run1", path: "model" })) listed.push(f.path);
@@ -199,7 +190,7 @@ describe("client.artifacts reads of run paths fall back to the run's logged mode
   });
 
   it("reads the run's own artifacts without searching logged models when they hold the path", async () => {
-    server.use(...fakeServer({ runFiles: ["model/MLmodel", "model/weights.bin"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["model/MLmodel", "model/weights.bin"] }));
     const listed: string[] = [];
     for await (const f of makeClient().artifacts.list({ runId: "run1", path: "model" })) listed.push(f.path);
     expect(listed.sort()).toEqual(["MLmodel", "weights.bin"]);
@@ -212,28 +203,28 @@ describe("client.artifacts reads of run paths fall back to the run's logged mode
   });
 
   it("keeps the run location (NotFoundError) when neither the run nor a logged model has the path", async () => {
-    server.use(...fakeServer({ runFiles: ["metrics.json"], model: false }));
+    fixture.server.use(...fakeServer({ runFiles: ["metrics.json"], model: false }));
     await expect(makeClient().artifacts.download("runs:/run1/model", dest)).rejects.toThrow(NotFoundError);
     expect(searches()).toHaveLength(1);
     expect(await localTree(dest)).toEqual({});
   });
 
   it("reads the whole run root without any lookup", async () => {
-    server.use(...fakeServer({ runFiles: ["metrics.json"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["metrics.json"] }));
     await makeClient().artifacts.download({ runId: "run1" }, dest);
     expect(await localTree(dest)).toEqual({ "metrics.json": "run:metrics.json" });
     expect(searches()).toHaveLength(0);
   });
 
   it("refuses a logged model whose root the server does not proxy with a ConfigError", async () => {
-    server.use(...fakeServer({ runFiles: [], modelRoot: "s3://bucket/7/models/m-1/artifacts" }));
+    fixture.server.use(...fakeServer({ runFiles: [], modelRoot: "s3://bucket/7/models/m-1/artifacts" }));
     await expect(makeClient().artifacts.download("runs:/run1/model", dest)).rejects.toThrow(ConfigError);
   });
 });
 
 describe("client.artifacts writes always address the run", () => {
   it("uploadFile, uploadTree and delete of runs:/<run>/model go to the run's own artifacts", async () => {
-    server.use(...fakeServer({ runFiles: [] }));
+    fixture.server.use(...fakeServer({ runFiles: [] }));
     const local = join(dest, "in");
     await writeFile(join(dest, "w.bin"), "w");
     await mkdir(local);
@@ -242,7 +233,7 @@ describe("client.artifacts writes always address the run", () => {
     await artifacts.uploadFile(join(dest, "w.bin"), { runId: "run1", path: "model" });
     await artifacts.uploadTree(local, "runs:/run1/model");
     await artifacts.delete({ runId: "run1", path: "model" });
-    const writes = server.requests
+    const writes = fixture.server.requests
       .filter((r) => r.method === "PUT" || r.method === "DELETE")
       .map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
     expect(writes).toEqual([

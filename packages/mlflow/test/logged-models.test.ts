@@ -2,39 +2,24 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NotFoundError, ServerError } from "@modeltrail/core";
-import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findLoggedModelOfRun, MlflowClient } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { findLoggedModelOfRun, type MlflowClient } from "../src/index.js";
 import { fakeArtifactStore } from "./fake-mlflow.js";
+import { useFakeMlflowServer } from "./fake-mlflow-server.js";
 
 const RUN_ROOT = "mlflow-artifacts:/7/run1/artifacts";
 const MODEL_ROOT = "mlflow-artifacts:/7/models/m-new/artifacts";
 const run = { info: { run_id: "run1", experiment_id: "7", artifact_uri: RUN_ROOT } };
 
-let server: MswServer;
+const fixture = useFakeMlflowServer();
+
+/** The client of the running test (some tests keep using the one `makeClient` made). */
 let client: MlflowClient;
-
-beforeAll(async () => {
-  server = await startMswServer();
-});
-afterEach(async () => {
-  server.resetHandlers();
-  await client?.close();
-});
-afterAll(async () => {
-  await server.close();
-});
-
-function makeClient() {
-  client = new MlflowClient({
-    trackingUri: server.url,
-    env: {},
-    retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 },
-    sleep: async () => {},
-  });
+const makeClient = (): MlflowClient => {
+  client = fixture.client();
   return client;
-}
+};
 
 type Model = { model_id: string; name: string; artifact_uri: string; source_run_id?: string; ts: number };
 
@@ -89,12 +74,12 @@ function fakeServer(options: { runFiles: string[]; models?: Model[] | "unsupport
   ];
 }
 
-const searches = () => server.requests.filter((r) => r.path.includes("/logged-models/search"));
-const lists = () => server.requests.filter((r) => r.path.includes("/mlflow/artifacts/list"));
+const searches = () => fixture.server.requests.filter((r) => r.path.includes("/logged-models/search"));
+const lists = () => fixture.server.requests.filter((r) => r.path.includes("/mlflow/artifacts/list"));
 
 describe("findLoggedModelOfRun", () => {
   it("searches the run's experiment by name across pages and keeps the newest model of that run", async () => {
-    server.use(...fakeServer({ runFiles: [] }));
+    fixture.server.use(...fakeServer({ runFiles: [] }));
     const found = await findLoggedModelOfRun(makeClient().http, run, "model");
     expect(found).toMatchObject({ model_id: "m-new", artifact_uri: MODEL_ROOT, source_run_id: "run1" });
     expect(searches()).toHaveLength(2);
@@ -103,7 +88,7 @@ describe("findLoggedModelOfRun", () => {
   });
 
   it("returns undefined when only other runs logged a model of that name", async () => {
-    server.use(...fakeServer({ runFiles: [], models: [loggedModels[0]!] }));
+    fixture.server.use(...fakeServer({ runFiles: [], models: [loggedModels[0]!] }));
     expect(await findLoggedModelOfRun(makeClient().http, run, "model")).toBeUndefined();
     expect(await findLoggedModelOfRun(client.http, run, "other")).toBeUndefined();
   });
@@ -111,7 +96,7 @@ describe("findLoggedModelOfRun", () => {
 
 describe("runs:/ URIs of MLflow 3 logged models", () => {
   it("keeps the run's own artifacts when they hold the path, without searching logged models", async () => {
-    server.use(...fakeServer({ runFiles: ["model/MLmodel", "model/model.pkl"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["model/MLmodel", "model/model.pkl"] }));
     const loc = await makeClient().resolveUri("runs:/run1/model");
     expect(loc).toMatchObject({
       runId: "run1",
@@ -122,17 +107,17 @@ describe("runs:/ URIs of MLflow 3 logged models", () => {
     });
     expect(loc.loggedModelId).toBeUndefined();
     expect(lists()).toHaveLength(1);
-    expect(new URL(lists()[0]!.path, server.url).searchParams.get("path")).toBeNull();
+    expect(new URL(lists()[0]!.path, fixture.server.url).searchParams.get("path")).toBeNull();
     expect(searches()).toHaveLength(0);
 
     const file = await client.resolveUri("runs:/run1/model/MLmodel");
     expect(file).toMatchObject({ artifactUri: `${RUN_ROOT}/model/MLmodel`, path: "model/MLmodel" });
-    expect(new URL(lists()[1]!.path, server.url).searchParams.get("path")).toBe("model");
+    expect(new URL(lists()[1]!.path, fixture.server.url).searchParams.get("path")).toBe("model");
     expect(searches()).toHaveLength(0);
   });
 
   it("resolves to the logged model named by the first segment when the run has nothing there", async () => {
-    server.use(...fakeServer({ runFiles: ["metrics.json"] }));
+    fixture.server.use(...fakeServer({ runFiles: ["metrics.json"] }));
     const loc = await makeClient().resolveUri("runs:/run1/model");
     expect(loc).toMatchObject({
       uri: "runs:/run1/model",
@@ -166,7 +151,7 @@ describe("runs:/ URIs of MLflow 3 logged models", () => {
   });
 
   it("keeps the run location when neither the run nor a logged model has the path", async () => {
-    server.use(...fakeServer({ runFiles: ["metrics.json"], models: [loggedModels[0]!] }));
+    fixture.server.use(...fakeServer({ runFiles: ["metrics.json"], models: [loggedModels[0]!] }));
     const loc = await makeClient().resolveUri("runs:/run1/model");
     expect(loc).toMatchObject({ runId: "run1", artifactUri: `${RUN_ROOT}/model`, path: "model" });
     expect(loc.loggedModelId).toBeUndefined();
@@ -179,19 +164,19 @@ describe("runs:/ URIs of MLflow 3 logged models", () => {
   });
 
   it("keeps the run location on servers without the logged-models API, and the run root as is", async () => {
-    server.use(...fakeServer({ runFiles: [], models: "unsupported" }));
+    fixture.server.use(...fakeServer({ runFiles: [], models: "unsupported" }));
     const loc = await makeClient().resolveUri("runs:/run1/model");
     expect(loc).toMatchObject({ runId: "run1", artifactUri: `${RUN_ROOT}/model`, path: "model" });
     expect(searches()).toHaveLength(1);
-    server.resetHandlers();
-    server.use(...fakeServer({ runFiles: [] }));
+    fixture.server.resetHandlers();
+    fixture.server.use(...fakeServer({ runFiles: [] }));
     expect(await client.resolveUri("runs:/run1")).toMatchObject({ artifactUri: RUN_ROOT, path: "" });
     expect(lists()).toHaveLength(0);
     expect(searches()).toHaveLength(0);
   });
 
   it("reports server failures of the lookup instead of guessing", async () => {
-    server.use(
+    fixture.server.use(
       http.post("*/api/2.0/mlflow/logged-models/search", () =>
         HttpResponse.json({ error_code: "INTERNAL_ERROR", message: "boom" }, { status: 500 }),
       ),

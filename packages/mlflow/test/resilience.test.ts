@@ -1,12 +1,11 @@
 import { NetworkError, RateLimitError, ServerError, ValidationError } from "@modeltrail/core";
-import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MlflowClient } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { MlflowClient } from "../src/index.js";
+import { useFakeMlflowServer } from "./fake-mlflow-server.js";
 
-let server: MswServer;
+const fixture = useFakeMlflowServer();
 let delays: number[];
-let client: MlflowClient;
 
 const run = {
   info: {
@@ -18,22 +17,11 @@ const run = {
   data: {},
 };
 
-beforeAll(async () => {
-  server = await startMswServer();
-});
-afterEach(async () => {
-  server.resetHandlers();
-  await client?.close();
-});
-afterAll(async () => {
-  await server.close();
-});
-
+/** The client of the running test (one test keeps using the one `makeClient` made). */
+let client: MlflowClient;
 function makeClient(maxRetries = 5) {
   delays = [];
-  client = new MlflowClient({
-    trackingUri: server.url,
-    env: {},
+  client = fixture.client({
     retry: { maxRetries, baseDelayMs: 1, maxDelayMs: 5 },
     // recorded instead of waited: Retry-After values are asserted, not slept
     sleep: async (ms) => {
@@ -61,7 +49,7 @@ function storm(count: number, status: number, body: Record<string, string>, retr
 describe("transient failures", () => {
   it("rides out a 429 storm honouring Retry-After", async () => {
     const s = storm(4, 429, { error_code: "REQUEST_LIMIT_EXCEEDED", message: "slow down" }, "3");
-    server.use(http.get("*/api/2.0/mlflow/runs/get", s.respond));
+    fixture.server.use(http.get("*/api/2.0/mlflow/runs/get", s.respond));
     const got = await makeClient().runs.get("r1");
     expect(got.info.run_id).toBe("r1");
     expect(s.calls).toBe(5);
@@ -71,7 +59,7 @@ describe("transient failures", () => {
   it("rides out a 503 storm with TEMPORARILY_UNAVAILABLE and an HTTP-date Retry-After", async () => {
     const date = new Date(Date.now() + 2000).toUTCString();
     const s = storm(3, 503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" }, date);
-    server.use(http.get("*/api/2.0/mlflow/runs/get", s.respond));
+    fixture.server.use(http.get("*/api/2.0/mlflow/runs/get", s.respond));
     await makeClient().runs.get("r1");
     expect(s.calls).toBe(4);
     expect(delays).toHaveLength(3);
@@ -83,7 +71,7 @@ describe("transient failures", () => {
 
   it("gives up after the retry budget with a RateLimitError carrying Retry-After", async () => {
     const s = storm(100, 429, { error_code: "REQUEST_LIMIT_EXCEEDED", message: "slow down" }, "1");
-    server.use(http.get("*/api/2.0/mlflow/runs/get", s.respond));
+    fixture.server.use(http.get("*/api/2.0/mlflow/runs/get", s.respond));
     const err = await makeClient(3)
       .runs.get("r1")
       .catch((e: unknown) => e);
@@ -94,7 +82,7 @@ describe("transient failures", () => {
 
   it("retries searches and log-batch (safe to repeat) but never runs/create", async () => {
     const search = storm(2, 503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" }, "0");
-    server.use(
+    fixture.server.use(
       http.post("*/api/2.0/mlflow/runs/search", () => {
         const r = search.respond();
         return r.status === 200 ? HttpResponse.json({ runs: [run] }) : r;
@@ -106,7 +94,7 @@ describe("transient failures", () => {
     expect(search.calls).toBe(3);
 
     const batch = storm(2, 500, { error_code: "INTERNAL_ERROR", message: "db" });
-    server.use(
+    fixture.server.use(
       http.post("*/api/2.0/mlflow/runs/log-batch", () => {
         const r = batch.respond();
         return r.status === 200 ? HttpResponse.json({}) : r;
@@ -116,7 +104,7 @@ describe("transient failures", () => {
     expect(batch.calls).toBe(3);
 
     const create = storm(5, 503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" }, "0");
-    server.use(http.post("*/api/2.0/mlflow/runs/create", create.respond));
+    fixture.server.use(http.post("*/api/2.0/mlflow/runs/create", create.respond));
     await expect(client.runs.create({ experimentId: "1" })).rejects.toBeInstanceOf(ServerError);
     expect(create.calls).toBe(1);
   });
@@ -124,7 +112,7 @@ describe("transient failures", () => {
 
 describe("malformed responses", () => {
   it("a non-JSON 200 is a ValidationError that says so", async () => {
-    server.use(
+    fixture.server.use(
       http.get(
         "*/api/2.0/mlflow/runs/get",
         () =>
@@ -143,7 +131,7 @@ describe("malformed responses", () => {
   });
 
   it("truncated JSON is a ValidationError", async () => {
-    server.use(
+    fixture.server.use(
       http.get(
         "*/api/2.0/mlflow/runs/get",
         () => new HttpResponse('{"run": {"info": {"run_id": "r1"', { status: 200 }),
@@ -153,7 +141,7 @@ describe("malformed responses", () => {
   });
 
   it("JSON of the wrong shape is a ValidationError naming the field", async () => {
-    server.use(
+    fixture.server.use(
       http.get("*/api/2.0/mlflow/runs/get", () => HttpResponse.json({ run: { info: { run_id: 42 } } })),
     );
     const err = await makeClient()
@@ -164,7 +152,7 @@ describe("malformed responses", () => {
   });
 
   it("unknown fields and values from a newer server are accepted", async () => {
-    server.use(
+    fixture.server.use(
       http.get("*/api/2.0/mlflow/runs/get", () =>
         HttpResponse.json({
           run: { ...run, info: { ...run.info, status: "PAUSED_NEW", shiny: 1 }, outputs: { x: 1 } },
@@ -178,7 +166,7 @@ describe("malformed responses", () => {
 
   it("a connection dropped before the answer of a GET is retried", async () => {
     let calls = 0;
-    server.use(
+    fixture.server.use(
       http.get("*/api/2.0/mlflow/runs/get", () => {
         calls++;
         if (calls === 1)
@@ -198,7 +186,7 @@ describe("malformed responses", () => {
   });
 
   it("a dropped connection on a non-retryable POST surfaces as NetworkError", async () => {
-    server.use(
+    fixture.server.use(
       http.post(
         "*/api/2.0/mlflow/runs/create",
         () =>

@@ -1,9 +1,9 @@
 import { createTraceContext, NetworkError, NotFoundError } from "@modeltrail/core";
-import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse } from "msw";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MlflowClient, modelVersionFilter, tagsToRecord } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { modelVersionFilter, tagsToRecord } from "../src/index.js";
 import { droppedConnection, fakeRegistry } from "./fake-mlflow.js";
+import { useFakeMlflowServer } from "./fake-mlflow-server.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const ctx = createTraceContext({
@@ -11,35 +11,17 @@ const ctx = createTraceContext({
   job: { platform: "databricks", jobId: "11", runId: "22" },
 });
 
-let server: MswServer;
-let client: MlflowClient;
-
-beforeAll(async () => {
-  server = await startMswServer();
-});
-afterEach(async () => {
-  server.resetHandlers();
-  await client?.close();
-});
-afterAll(async () => {
-  await server.close();
+const fixture = useFakeMlflowServer({
+  registerRetryDelayMs: 0,
+  retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 },
 });
 
-function makeClient() {
-  client = new MlflowClient({
-    trackingUri: server.url,
-    env: {},
-    registerRetryDelayMs: 0,
-    retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 },
-    sleep: async () => {},
-  });
-  return client;
-}
+const makeClient = () => fixture.client();
 
 describe("registerModel", () => {
   it("creates the model and a version with trace tags, source and run link", async () => {
     const fake = fakeRegistry();
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     const res = await makeClient().registerModel(ctx, {
       runId: "run1",
       artifactPath: "model/",
@@ -51,7 +33,7 @@ describe("registerModel", () => {
     const stored = fake.versions[0]!;
     expect(stored.source).toBe(res.source);
     expect(stored.run_id).toBe("run1");
-    expect(stored.run_link).toBe(`${server.url}/#/experiments/7/runs/run1`);
+    expect(stored.run_link).toBe(`${fixture.server.url}/#/experiments/7/runs/run1`);
     const tags = tagsToRecord(stored.tags);
     expect(tags).toMatchObject({
       GIT_SHA: SHA,
@@ -71,7 +53,7 @@ describe("registerModel", () => {
 
   it("does not carry a version inherited from another model onto the new version's tags", async () => {
     const fake = fakeRegistry();
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     const stale = ctx.with({ model: { name: "old", version: "9", uri: "models:/old/9" } });
     const res = await makeClient().registerModel(stale, {
       runId: "run1",
@@ -91,7 +73,7 @@ describe("registerModel", () => {
 
   it("is idempotent: a second call returns the existing version", async () => {
     const fake = fakeRegistry();
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     const c = makeClient();
     const first = await c.registerModel(ctx, { runId: "run1", artifactPath: "model", name: "fraud" });
     const second = await c.registerModel(ctx, { runId: "run1", artifactPath: "model", name: "fraud" });
@@ -107,7 +89,7 @@ describe("registerModel", () => {
 
   it("after a lost create response it finds the version the server created: exactly one exists", async () => {
     const fake = fakeRegistry({ createHook: (attempt) => (attempt === 1 ? droppedConnection() : undefined) });
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     const res = await makeClient().registerModel(ctx, {
       runId: "run1",
       artifactPath: "model",
@@ -118,7 +100,7 @@ describe("registerModel", () => {
     expect(fake.createCalls).toBe(1);
     expect(fake.versions).toHaveLength(1);
     // the lookup before creating, and the one after the lost response
-    const calls = server.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`);
+    const calls = fixture.server.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`);
     expect(calls.filter((c) => c.endsWith("/model-versions/search"))).toHaveLength(2);
     expect(calls.indexOf("POST /api/2.0/mlflow/model-versions/create")).toBeLessThan(
       calls.lastIndexOf("GET /api/2.0/mlflow/model-versions/search"),
@@ -136,7 +118,7 @@ describe("registerModel", () => {
         );
       },
     });
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     const res = await makeClient().registerModel(ctx, {
       runId: "run1",
       artifactPath: "model",
@@ -154,7 +136,7 @@ describe("registerModel", () => {
         return droppedConnection();
       },
     });
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     const err = await makeClient()
       .registerModel(ctx, { runId: "run1", artifactPath: "model", name: "fraud", maxAttempts: 3 })
       .catch((e: unknown) => e);
@@ -173,7 +155,7 @@ describe("registerModel", () => {
         );
       },
     });
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     await expect(
       makeClient().registerModel(ctx, { runId: "run1", artifactPath: "model", name: "fraud" }),
     ).rejects.toThrow("bad source");
@@ -182,7 +164,7 @@ describe("registerModel", () => {
 
   it("refuses artifact paths that leave the run", async () => {
     const fake = fakeRegistry();
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     const c = makeClient();
     for (const artifactPath of ["../other-run/model", "s3://bucket/model"]) {
       await expect(c.registerModel(ctx, { runId: "run1", artifactPath, name: "fraud" })).rejects.toThrow(
@@ -194,7 +176,7 @@ describe("registerModel", () => {
 
   it("a missing run is a NotFoundError and nothing is created", async () => {
     const fake = fakeRegistry();
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     await expect(
       makeClient().registerModel(ctx, { runId: "nope", artifactPath: "m", name: "fraud" }),
     ).rejects.toBeInstanceOf(NotFoundError);
@@ -218,7 +200,7 @@ describe("finding model versions and their trace", () => {
 
   it("finds versions by commit and reads the trace back", async () => {
     const fake = fakeRegistry();
-    server.use(...fake.handlers);
+    fixture.server.use(...fake.handlers);
     const c = makeClient();
     await c.registerModel(ctx, { runId: "run1", artifactPath: "model", name: "fraud" });
     const found = [];

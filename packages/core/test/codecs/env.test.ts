@@ -1,17 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it, vi } from "vitest";
 import { createTraceContext, fromEnv, toEnv, ValidationError } from "../../src/index.js";
-import { DIGEST, RUN, SHA, sampleContext } from "./sample.js";
-
-function issuesOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).issues;
-  }
-  throw new Error("expected a ValidationError");
-}
+import { DIGEST, issuesOf, RUN, SHA, sampleContext } from "./sample.js";
 
 describe("toEnv", () => {
   it("writes seeds, the namespaced set and JSON collections", () => {

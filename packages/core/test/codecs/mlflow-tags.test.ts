@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTraceContext, fromMlflowTags, toMlflowTags, ValidationError } from "../../src/index.js";
-import { DIGEST, RUN, SHA, sampleContext } from "./sample.js";
-
-function issuesOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).issues;
-  }
-  throw new Error("expected a ValidationError");
-}
+import { createTraceContext, fromMlflowTags, toMlflowTags } from "../../src/index.js";
+import { DIGEST, issuesOf, RUN, SHA, sampleContext } from "./sample.js";
 
 describe("toMlflowTags", () => {
   it("writes the reference pipeline tags, MLflow git tags and modeltrail.* for the rest", () => {

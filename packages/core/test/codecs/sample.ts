@@ -1,4 +1,5 @@
-import { createTraceContext, type TraceContext } from "../../src/index.js";
+import { expect } from "vitest";
+import { createTraceContext, type TraceContext, ValidationError } from "../../src/index.js";
 
 export const SHA = "0123456789abcdef0123456789abcdef01234567";
 export const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -36,4 +37,15 @@ export function sampleContext(): TraceContext {
     data: [{ name: "customers", uri: "dbfs:/data/customers", version: "12", digest: "a1b2c3d4" }],
     extra: { team: "risk" },
   });
+}
+
+/** The issues of the ValidationError that `fn` throws (fails the test when it throws nothing else). */
+export function issuesOf(fn: () => unknown): ValidationError["issues"] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).issues;
+  }
+  throw new Error("expected a ValidationError");
 }

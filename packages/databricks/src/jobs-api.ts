@@ -1,4 +1,4 @@
-import { type HttpClient, paginate } from "@modeltrail/core";
+import { type CallOptions, type HttpClient, paginate } from "@modeltrail/core";
 import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
 import {
   createJobResponseSchema,
@@ -14,11 +14,8 @@ const BASE = "/api/2.2/jobs";
 
 /** Guards against a server that keeps sending page tokens. */
 
-/** Per-call options every Jobs API method accepts. */
-export interface CallOptions {
-  /** Aborts the call. */
-  signal?: AbortSignal | undefined;
-}
+/** Per-call options every Jobs API method accepts: core's (signal, timeout, deadline, retry, headers). */
+export type { CallOptions };
 
 /** Options of `jobs.list`. */
 export interface ListJobsOptions extends CallOptions {

@@ -1,11 +1,10 @@
+import type { CallOptions } from "@modeltrail/core";
+
 /** Prefix of MLflow's tracking and registry REST API (2.0). */
 export const MLFLOW_API = "/api/2.0/mlflow";
 
-/** Options every call accepts. */
-export interface CallOptions {
-  /** Aborts the call. */
-  signal?: AbortSignal | undefined;
-}
+/** Options every call accepts: core's per-call options (signal, timeout, deadline, retry, headers). */
+export type { CallOptions };
 
 /** Options of the list calls that page through results. */
 export interface PageOptions extends CallOptions {

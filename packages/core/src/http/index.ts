@@ -1,3 +1,4 @@
+export type { CallOptions } from "./call-options.js";
 export {
   defaultApiError,
   HttpClient,

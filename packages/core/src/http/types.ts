@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { CredentialProvider } from "../auth/credential-provider.js";
 import type { ApiError } from "../errors/api-error.js";
+import type { CallOptions } from "./call-options.js";
 
 /** HTTP methods the transport sends. */
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
@@ -94,13 +95,16 @@ export interface HttpClientOptions {
   ca?: string | Buffer;
 }
 
-/** A request body: JSON (`json`), or raw bytes / a stream (`body`). */
-export interface RequestOptions {
+/**
+ * One request: path, query, body, plus the per-call options every service method passes through
+ * ({@link CallOptions}: signal, timeout, deadline, retry, headers). A body is JSON (`json`), or raw
+ * bytes / a stream (`body`).
+ */
+export interface RequestOptions extends CallOptions {
   method?: HttpMethod;
   /** Path relative to the base URL (`/api/2.0/mlflow/runs/get`), or an absolute URL on the same origin. */
   path: string;
   query?: Record<string, QueryValue>;
-  headers?: Record<string, string>;
   /** Serialised as JSON with `content-type: application/json`. */
   json?: unknown;
   /**
@@ -113,15 +117,8 @@ export interface RequestOptions {
     | Readable
     | AsyncIterable<Uint8Array>
     | (() => Readable | AsyncIterable<Uint8Array>);
-  signal?: AbortSignal;
-  /** Per-attempt timeout override in ms. */
-  timeoutMs?: number;
-  /** Overall deadline for all attempts together, in ms from now. */
-  deadlineMs?: number;
   /** Allows retrying a non-idempotent request (POST/PATCH) that is safe to repeat. */
   retrySafe?: boolean;
-  /** Per-request retry overrides. */
-  retry?: Partial<RetryOptions>;
   /** Do not throw for these statuses (e.g. `[404]` to test existence); the response is returned. */
   okStatuses?: ReadonlyArray<number>;
 }

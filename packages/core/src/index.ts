@@ -17,5 +17,6 @@ export {
   redactValue,
   registerSecret,
 } from "./redact.js";
+export * from "./resolvers/index.js";
 export * from "./trace/index.js";
 export { VERSION } from "./version.js";

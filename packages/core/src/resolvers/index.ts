@@ -1,0 +1,1 @@
+export type { RunImage, RunImageResolver } from "./run-image-resolver.js";

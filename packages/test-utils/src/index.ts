@@ -7,3 +7,4 @@ export {
   startMlflowServer,
 } from "./mlflow-server.js";
 export { type MswServer, type RecordedRequest, startMswServer } from "./msw-server.js";
+export { createTestCa, type TestCa, type TestCert, type TestCertRequest } from "./test-pki.js";

@@ -84,6 +84,7 @@ export class HttpClient {
   private dispatcher: Dispatcher | undefined;
   private dispatcherPromise: Promise<Dispatcher> | undefined;
   private readonly ownsDispatcher: boolean;
+  private readonly proxy: URL | undefined;
   private readonly retry: RetryOptions;
   private readonly timeoutMs: number;
   private readonly ua: string;
@@ -116,16 +117,43 @@ export class HttpClient {
     this.random = options.random ?? Math.random;
     this.dispatcher = options.dispatcher;
     this.ownsDispatcher = options.dispatcher === undefined;
+    this.proxy =
+      options.proxyUrl === undefined ? undefined : parseProxyUrl(options.proxyUrl, options.service);
+    if (options.clientKey !== undefined) registerSecret(String(options.clientKey).trim());
+    if ((options.clientCert === undefined) !== (options.clientKey === undefined)) {
+      throw new ConfigError(
+        `The ${options.service} client was given a TLS client ${options.clientCert === undefined ? "key without a certificate" : "certificate without a key"}`,
+        { hint: "Pass both clientCert and clientKey (PEM), or neither" },
+      );
+    }
   }
 
-  /** The dispatcher given in the options, or a keep-alive Agent created on first use. */
+  /**
+   * The dispatcher given in the options, or one created on first use: a keep-alive Agent with the
+   * TLS settings, or a proxy agent (`proxyUrl`) that applies them to the target connection.
+   */
   private getDispatcher(): Promise<Dispatcher> {
     if (this.dispatcher) return Promise.resolve(this.dispatcher);
-    this.dispatcherPromise ??= loadUndici().then(({ Agent }) => {
-      const { insecureTls, ca } = this.options;
-      const tls =
-        insecureTls || ca ? { connect: { rejectUnauthorized: !insecureTls, ...(ca ? { ca } : {}) } } : {};
-      this.dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64, ...tls });
+    this.dispatcherPromise ??= loadUndici().then(({ Agent, ProxyAgent, Socks5ProxyAgent }) => {
+      const tls = tlsConnectOptions(this.options);
+      const pool = { keepAliveTimeout: 10_000, connections: 64 };
+      const proxy = this.proxy;
+      if (proxy === undefined) {
+        this.dispatcher = new Agent({ ...pool, ...(tls ? { connect: tls } : {}) });
+      } else if (proxy.protocol === "socks5:") {
+        const { username, password } = proxy;
+        const bare = new URL(proxy);
+        bare.username = "";
+        bare.password = "";
+        this.dispatcher = new Socks5ProxyAgent(bare, {
+          ...pool,
+          ...(username ? { username: decodeURIComponent(username) } : {}),
+          ...(password ? { password: decodeURIComponent(password) } : {}),
+          ...(tls ? { requestTls: tls } : {}),
+        });
+      } else {
+        this.dispatcher = new ProxyAgent({ ...pool, uri: proxy.href, ...(tls ? { requestTls: tls } : {}) });
+      }
       return this.dispatcher;
     });
     return this.dispatcherPromise;
@@ -204,7 +232,7 @@ export class HttpClient {
           dispatcher,
           signal,
           headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
+          bodyTimeout: options.bodyTimeoutMs ?? timeoutMs,
         });
         const resHeaders = normalizeHeaders(res.headers as Record<string, string | string[] | undefined>);
         this.log(() => ({
@@ -411,6 +439,40 @@ export class HttpClient {
       // a failing logger must not fail the request
     }
   }
+}
+
+/** Node TLS connect options from the client's TLS settings, or undefined when there are none. */
+function tlsConnectOptions(options: HttpClientOptions): Record<string, unknown> | undefined {
+  const { insecureTls, ca, clientCert, clientKey, servername } = options;
+  if (!insecureTls && !ca && !clientCert && !servername) return undefined;
+  return {
+    rejectUnauthorized: !insecureTls,
+    ...(ca ? { ca } : {}),
+    ...(clientCert ? { cert: clientCert, key: clientKey } : {}),
+    ...(servername ? { servername } : {}),
+  };
+}
+
+/** Parses and checks a proxy URL; its password is registered for redaction. Throws ConfigError. */
+function parseProxyUrl(raw: string, service: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`Invalid ${service} proxy URL "${redactUrl(raw)}"`, {
+      hint: "Use http://host:port, https://host:port or socks5://host:port",
+    });
+  }
+  if (!["http:", "https:", "socks5:"].includes(url.protocol)) {
+    throw new ConfigError(`Unsupported ${service} proxy URL scheme "${url.protocol}"`, {
+      hint: "Use an http://, https:// or socks5:// proxy URL",
+    });
+  }
+  if (url.password) {
+    registerSecret(url.password);
+    registerSecret(decodeURIComponent(url.password));
+  }
+  return url;
 }
 
 /** The default mapping of an error response: common JSON error shapes, then the status class. */

@@ -93,6 +93,20 @@ export interface HttpClientOptions {
   insecureTls?: boolean;
   /** TLS: PEM CA bundle to trust (e.g. MLFLOW_TRACKING_SERVER_CERT_PATH contents). */
   ca?: string | Buffer;
+  /** TLS: PEM client certificate (chain) presented to the server (mutual TLS); needs `clientKey`. */
+  clientCert?: string | Buffer;
+  /** TLS: PEM private key of `clientCert`. Registered for redaction. */
+  clientKey?: string | Buffer;
+  /**
+   * TLS: the name the server certificate is verified against (and sent as SNI) instead of the URL's
+   * host, e.g. Kubernetes' `tls-server-name`.
+   */
+  servername?: string;
+  /**
+   * Sends every request through this proxy: `http://` or `https://` (HTTPS targets are tunnelled with
+   * CONNECT) or `socks5://`. Credentials in the URL are used for the proxy and redacted everywhere.
+   */
+  proxyUrl?: string;
 }
 
 /**
@@ -121,6 +135,12 @@ export interface RequestOptions extends CallOptions {
   retrySafe?: boolean;
   /** Do not throw for these statuses (e.g. `[404]` to test existence); the response is returned. */
   okStatuses?: ReadonlyArray<number>;
+  /**
+   * Longest wait in ms between two chunks of the response body (default: `timeoutMs`). `0` disables
+   * it, for long-lived streams such as watches that stay quiet while nothing changes; bound those
+   * with `signal` or a server-side timeout instead.
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** A response whose body has not been read yet. Read it with `json()`/`text()` or consume `body`. */

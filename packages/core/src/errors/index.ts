@@ -22,6 +22,7 @@ export {
   type ModelTrailErrorOptions,
 } from "./model-trail-error.js";
 export { NetworkError } from "./network-error.js";
+export { ResponseTooLargeError, type ResponseTooLargeErrorInit } from "./response-too-large-error.js";
 export { TimeoutError } from "./timeout-error.js";
 export {
   formatIssuePath,

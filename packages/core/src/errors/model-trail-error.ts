@@ -15,7 +15,8 @@ export type ErrorCode =
   | "SERVER_ERROR"
   | "TIMEOUT"
   | "ABORTED"
-  | "NETWORK_ERROR";
+  | "NETWORK_ERROR"
+  | "RESPONSE_TOO_LARGE";
 
 /** Brand used by `isModelTrailError()` so that checks work across realms and duplicated installs. */
 export const MODELTRAIL_ERROR_BRAND: unique symbol = Symbol.for("modeltrail.error") as never;

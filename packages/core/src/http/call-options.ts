@@ -4,8 +4,8 @@ import type { RetryOptions } from "./types.js";
  * Per-call options that every service method of every modeltrail client accepts as its last
  * argument, and that reach the HTTP transport unchanged: cancel with `signal`, bound one attempt
  * with `timeoutMs` and all attempts together with `deadlineMs`, tune or disable retries with
- * `retry`, and add `headers` (secret header values are redacted from errors and logs like the
- * client's own credentials).
+ * `retry`, add `headers` (secret header values are redacted from errors and logs like the
+ * client's own credentials), and bound a response read into memory with `maxResponseBytes`.
  */
 export interface CallOptions {
   /** Aborts the call (and any retry wait); the call rejects with an AbortError. */
@@ -18,4 +18,9 @@ export interface CallOptions {
   retry?: Partial<RetryOptions> | undefined;
   /** Extra request headers for this call. */
   headers?: Record<string, string> | undefined;
+  /**
+   * Largest response body read into memory (JSON, text) for this call, in bytes; a larger one fails
+   * with ResponseTooLargeError before it is buffered. Default: the client's (64 MiB unless set).
+   */
+  maxResponseBytes?: number | undefined;
 }

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer";
 import { Readable } from "node:stream";
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import type { Dispatcher } from "undici";
@@ -6,6 +7,7 @@ import type { AuthRequestContext, CredentialProvider } from "../auth/credential-
 import { type ApiError, createApiError } from "../errors/api-error.js";
 import { ConfigError } from "../errors/config-error.js";
 import { ModelTrailError } from "../errors/model-trail-error.js";
+import { ResponseTooLargeError } from "../errors/response-too-large-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import { redactHeaders, redactText, redactUrl, registerSecret } from "../redact.js";
 import { createHttpResponse, normalizeHeaders, readBody } from "./http-response.js";
@@ -48,6 +50,15 @@ const REQUEST_ID_HEADERS = [
 
 const MAX_ERROR_BODY = 64 * 1024;
 
+/** Default of `maxResponseBytes`: response bodies read into memory (JSON, text) may hold 64 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Highest `maxResponseBytes` accepted: the longest string V8 can hold (about 512 MiB), since a body
+ * read into memory is decoded into one string; stream larger bodies from `HttpResponse.body`.
+ */
+export const MAX_RESPONSE_BYTES_LIMIT: number = bufferConstants.MAX_STRING_LENGTH;
+
 /** Options of `HttpClient.json`: a request plus an optional zod schema for the response. */
 export type JsonRequestOptions<T> = RequestOptions & { schema?: z.ZodType<T> };
 
@@ -87,11 +98,15 @@ export class HttpClient {
   private readonly proxy: URL | undefined;
   private readonly retry: RetryOptions;
   private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly ua: string;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
 
-  /** Creates a client. Throws ConfigError when `baseUrl` is not an http(s) URL. */
+  /**
+   * Creates a client. Throws ConfigError when `baseUrl` is not an http(s) URL or `maxResponseBytes`
+   * is not a whole number from 1 to MAX_RESPONSE_BYTES_LIMIT.
+   */
   constructor(options: HttpClientOptions & HttpClientTestHooks) {
     let base: URL;
     try {
@@ -112,6 +127,14 @@ export class HttpClient {
     this.options = options;
     this.retry = resolveRetryOptions(options.retry);
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const problem = maxResponseBytesProblem(maxResponseBytes);
+    if (problem !== undefined) {
+      throw new ConfigError(`Invalid maxResponseBytes for ${options.service}: ${problem}`, {
+        hint: `Pass a whole number of bytes from 1 to ${MAX_RESPONSE_BYTES_LIMIT} (default ${DEFAULT_MAX_RESPONSE_BYTES})`,
+      });
+    }
+    this.maxResponseBytes = maxResponseBytes;
     this.ua = userAgent(options.userAgent);
     this.sleep = options.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal }));
     this.random = options.random ?? Math.random;
@@ -175,13 +198,23 @@ export class HttpClient {
   }
 
   /**
-   * Sends a request and returns the response with its body unread. Throws an ApiError subclass for
-   * an error status (unless listed in `okStatuses`), TimeoutError, AbortError or NetworkError.
+   * Sends a request and returns the response with its body unread; its `json()`, `text()` and
+   * `arrayBuffer()` read at most `maxResponseBytes` (the call's, else the client's). Throws an
+   * ApiError subclass for an error status (unless listed in `okStatuses`), TimeoutError, AbortError
+   * or NetworkError; ValidationError for an invalid `maxResponseBytes`.
    */
   async request(options: RequestOptions): Promise<HttpResponse> {
     const method: HttpMethod =
       options.method ?? (options.json !== undefined || options.body ? "POST" : "GET");
     const url = this.url(options.path, options.query);
+    const maxResponseBytes = options.maxResponseBytes ?? this.maxResponseBytes;
+    const problem = maxResponseBytesProblem(maxResponseBytes);
+    if (problem !== undefined) {
+      throw new ValidationError(`Invalid maxResponseBytes for ${this.service} ${method} ${redactUrl(url)}`, {
+        issues: [{ path: "maxResponseBytes", message: problem }],
+        hint: `Pass a whole number of bytes from 1 to ${MAX_RESPONSE_BYTES_LIMIT}`,
+      });
+    }
     const policy = options.retry ? resolveRetryOptions(this.options.retry, options.retry) : this.retry;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const replayable =
@@ -252,6 +285,17 @@ export class HttpClient {
             url.toString(),
             res.body as unknown as Readable,
             (err) => toTransportError(err, describe, stopReason()),
+            {
+              maxBytes: maxResponseBytes,
+              tooLarge: (announcedBytes) =>
+                new ResponseTooLargeError({
+                  service: this.service,
+                  method,
+                  url: url.toString(),
+                  limitBytes: maxResponseBytes,
+                  announcedBytes,
+                }),
+            },
           );
         }
         failure = await this.errorFailure(
@@ -315,8 +359,10 @@ export class HttpClient {
   }
 
   /**
-   * Sends a request and parses the JSON response, validating it with `schema` when given.
-   * Throws ValidationError when the body is not JSON or does not match the schema, plus everything
+   * Sends a request and parses the JSON response, validating it with `schema` when given. The body
+   * is read incrementally and refused past `maxResponseBytes` (the call's, else the client's,
+   * default 64 MiB) before it is all buffered. Throws ResponseTooLargeError for a larger body,
+   * ValidationError when the body is not JSON or does not match the schema, plus everything
    * `request` throws.
    */
   async json<T = unknown>(options: JsonRequestOptions<T>): Promise<T> {
@@ -504,6 +550,15 @@ export function defaultApiError(info: ErrorResponseInfo): ApiError {
     requestId: info.requestId,
     retryAfterSeconds: info.retryAfterSeconds,
   });
+}
+
+/** Why a `maxResponseBytes` value is unusable, or undefined when it is fine. */
+function maxResponseBytesProblem(value: unknown): string | undefined {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+    return `expected a whole number of bytes of at least 1, got ${String(value)}`;
+  if (value > MAX_RESPONSE_BYTES_LIMIT)
+    return `${value} is over ${MAX_RESPONSE_BYTES_LIMIT}, the longest string a body read into memory can become; stream the body instead`;
+  return undefined;
 }
 
 function pickString(...values: unknown[]): string | undefined {

@@ -11,7 +11,7 @@ export function normalizeHeaders(raw: Record<string, string | string[] | undefin
   return out;
 }
 
-/** Reads a whole stream into a Buffer, stopping with an error past `limit` bytes. */
+/** Reads a stream into a Buffer, keeping at most `limit` bytes: the rest is cut off (for error bodies, which are informative only). */
 export async function readBody(body: Readable, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -27,17 +27,65 @@ export async function readBody(body: Readable, limit = Number.POSITIVE_INFINITY)
   return Buffer.concat(chunks);
 }
 
-/** Wraps a status, headers and a body stream into an HttpResponse. */
+/** How a response body read into memory is bounded, and the error that refuses a larger one. */
+export interface BodyLimit {
+  /** Most bytes read into memory. */
+  maxBytes: number;
+  /** The error for a body over the limit; `announced` is its Content-Length when it sent one. */
+  tooLarge: (announced: number | undefined) => unknown;
+}
+
+/**
+ * Reads a whole body into one Buffer within `limit`: a Content-Length over the limit is refused
+ * before anything is read, and a body without one is refused as soon as the bytes read pass the
+ * limit. The stream is destroyed when refused, so nothing more is buffered.
+ */
+export async function readBodyWithin(
+  body: Readable,
+  contentLength: string | undefined,
+  limit: BodyLimit,
+): Promise<Buffer> {
+  const announced =
+    contentLength !== undefined && /^\s*\d+\s*$/.test(contentLength) ? Number(contentLength) : undefined;
+  if (announced !== undefined && announced > limit.maxBytes) {
+    discard(body);
+    throw limit.tooLarge(announced);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > limit.maxBytes) {
+      discard(body);
+      throw limit.tooLarge(undefined);
+    }
+    chunks.push(buf);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+}
+
+/** Destroys a body that will not be read; the error a destroyed undici body emits is expected. */
+function discard(body: Readable): void {
+  body.on("error", () => {});
+  body.destroy();
+}
+
+/**
+ * Wraps a status, headers and a body stream into an HttpResponse. `json()`, `text()` and
+ * `arrayBuffer()` read the body within `limit`; `mapError` turns stream errors into modeltrail errors.
+ */
 export function createHttpResponse(
   status: number,
   headers: Record<string, string>,
   url: string,
   body: Readable,
   mapError: (err: unknown) => unknown,
+  limit: BodyLimit,
 ): HttpResponse {
   const read = async (): Promise<Buffer> => {
     try {
-      return await readBody(body);
+      return await readBodyWithin(body, headers["content-length"], limit);
     } catch (err) {
       throw mapError(err);
     }

@@ -1,9 +1,11 @@
 export type { CallOptions } from "./call-options.js";
 export {
+  DEFAULT_MAX_RESPONSE_BYTES,
   defaultApiError,
   HttpClient,
   type HttpClientTestHooks,
   type JsonRequestOptions,
+  MAX_RESPONSE_BYTES_LIMIT,
 } from "./http-client.js";
 export { type Page, type PaginateOptions, paginate } from "./paginate.js";
 export { parseRetryAfter } from "./retry-after.js";

@@ -78,6 +78,12 @@ export interface HttpClientOptions {
   dispatcher?: Dispatcher;
   /** Timeout of one attempt in ms, until response headers and between body chunks (default 30 000). */
   timeoutMs?: number;
+  /**
+   * Largest response body read into memory (JSON, text) in bytes (default 64 MiB, at most
+   * MAX_RESPONSE_BYTES_LIMIT); a larger one fails with ResponseTooLargeError before it is buffered.
+   * Streamed bodies (`HttpResponse.body`, artifact downloads) are not limited by it.
+   */
+  maxResponseBytes?: number;
   /** Retry policy overrides. */
   retry?: Partial<RetryOptions>;
   /** Product token appended to the user agent, e.g. `my-tool/1.2`. */
@@ -150,8 +156,11 @@ export interface HttpResponse {
   url: string;
   /** The body as a Node stream; consume it or call `dump()`. */
   body: Readable;
+  /** Reads the body (within the request's `maxResponseBytes`, else ResponseTooLargeError) and parses it. */
   json<T = unknown>(): Promise<T>;
+  /** Reads the body as UTF-8 text, within the request's `maxResponseBytes`. */
   text(): Promise<string>;
+  /** Reads the body as bytes, within the request's `maxResponseBytes`. */
   arrayBuffer(): Promise<ArrayBuffer>;
   /** Discards the body so the connection can be reused. */
   dump(): Promise<void>;

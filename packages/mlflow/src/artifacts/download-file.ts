@@ -106,12 +106,15 @@ export async function writeBodyToFile(
   let received = 0;
   const error = await new Promise<unknown>((resolve) => {
     let settled = false;
-    const fail = (err: unknown): void => {
+    // `keep`: the bytes received so far are good (the connection broke), so they are flushed to
+    // the file and a resumed attempt starts after them; otherwise they are thrown away.
+    const fail = (err: unknown, keep = false): void => {
       if (settled) return;
       settled = true;
       body.unpipe(out);
       body.destroy();
-      out.destroy();
+      if (keep && !out.destroyed) out.end();
+      else out.destroy();
       resolve(err ?? new Error("stream failed"));
     };
     body.on("data", (chunk: Buffer) => {
@@ -122,11 +125,11 @@ export async function writeBodyToFile(
       }
       onChunk(chunk.length);
     });
-    body.once("error", fail);
+    body.once("error", (err) => fail(err, true));
     body.once("close", () => {
-      if (!body.readableEnded) fail(new Error(`the response body of "${label}" closed before its end`));
+      if (!body.readableEnded) fail(new Error(`the response body of "${label}" closed before its end`), true);
     });
-    out.once("error", fail);
+    out.once("error", (err) => fail(err));
     out.once("finish", () => {
       if (settled) return;
       settled = true;

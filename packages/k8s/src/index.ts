@@ -1,5 +1,65 @@
 /**
- * Placeholder: this package is filled by its own issue. It exports nothing yet.
+ * @modeltrail/k8s: kubeconfig loading as kubectl does it, a typed Kubernetes API client (get, list,
+ * watch, server-side apply, patch, delete), traceable Deployments, rollout waiting like kubectl,
+ * revision history with run ids, rollback by run id, and the live trace of a Deployment.
  * @packageDocumentation
  */
-export {};
+export { type ExecCredentialsOptions, ExecPluginError, execCredentials } from "./auth/exec-credentials.js";
+export { impersonationHeaders, kubeCredentials } from "./auth/kube-credentials.js";
+export { tokenFileCredentials } from "./auth/token-file-credentials.js";
+export { KubeClient, type KubeClientOptions } from "./client/kube-client.js";
+export {
+  type ApplyConflict,
+  ApplyConflictError,
+  isKubeStatus,
+  KUBE_REASON_KINDS,
+  type KubeStatus,
+  type KubeStatusCause,
+  mapKubeError,
+  statusCauses,
+} from "./client/kube-errors.js";
+export {
+  type ApplyOptions,
+  type DeleteOptions,
+  type KubeList,
+  type ListOptions,
+  type NamespacedOptions,
+  type PatchOptions,
+  type PatchType,
+  ResourceApi,
+} from "./client/resource-api.js";
+export {
+  apiVersionOf,
+  CONFIG_MAP,
+  DEPLOYMENT,
+  EVENT,
+  type KubeObject,
+  POD,
+  REPLICA_SET,
+  type ResourceKind,
+  SERVICE,
+} from "./client/resource-kinds.js";
+export { type FieldSelector, type LabelSelector, selectorString } from "./client/selectors.js";
+export type { WatchEvent, WatchOptions } from "./client/watch.js";
+export {
+  type InClusterOptions,
+  inClusterConfig,
+  isInCluster,
+  SERVICE_ACCOUNT_DIR,
+} from "./config/in-cluster-config.js";
+export type {
+  KubeAuth,
+  KubeCluster,
+  KubeConfig,
+  KubeExecConfig,
+  KubeImpersonation,
+  KubeUser,
+} from "./config/kube-config.js";
+export {
+  type KubeconfigFile,
+  kubeconfigPaths,
+  readKubeconfigFile,
+  type Sourced,
+} from "./config/kubeconfig-files.js";
+export { type MergedKubeconfig, mergeKubeconfigs } from "./config/kubeconfig-merge.js";
+export { type LoadKubeConfigOptions, loadKubeConfig } from "./config/load-kube-config.js";

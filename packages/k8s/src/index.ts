@@ -19,6 +19,7 @@ export {
   statusCauses,
 } from "./client/kube-errors.js";
 export {
+  type ApplyConfiguration,
   type ApplyOptions,
   type DeleteOptions,
   type KubeList,

@@ -4,7 +4,14 @@ import { AbortError } from "@modeltrail/core";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ExecPluginError, execCredentials, KubeClient, type KubeCluster, type KubeExecConfig, loadKubeConfig } from "../src/index.js";
+import {
+  ExecPluginError,
+  execCredentials,
+  KubeClient,
+  type KubeCluster,
+  type KubeExecConfig,
+  loadKubeConfig,
+} from "../src/index.js";
 import { type FixtureDir, fixtureDir, simpleKubeconfig } from "./kubeconfig-fixtures.js";
 
 /**
@@ -50,7 +57,8 @@ function execConfig(overrides: Partial<KubeExecConfig> = {}): KubeExecConfig {
   };
 }
 const runs = () => Number(readFileSync(`${fx.dir}/count`, "utf8").trim());
-const execInfo = () => JSON.parse(readFileSync(`${fx.dir}/exec-info.json`, "utf8")) as Record<string, unknown>;
+const execInfo = () =>
+  JSON.parse(readFileSync(`${fx.dir}/exec-info.json`, "utf8")) as Record<string, unknown>;
 
 beforeEach(() => {
   fx = fixtureDir("modeltrail-exec-");
@@ -100,7 +108,9 @@ describe("exec credential plugins", () => {
     expect(await provider.getAuthHeaders()).toEqual({ authorization: "Bearer tok-1-s3cr3tvalue" });
     now += 30 * 60_000 - 5_000; // inside the 10 s refresh skew
     expect(await provider.getAuthHeaders()).toEqual({ authorization: "Bearer tok-2-s3cr3tvalue" });
-    expect(await provider.getAuthHeaders({ forceRefresh: true })).toEqual({ authorization: "Bearer tok-3-s3cr3tvalue" });
+    expect(await provider.getAuthHeaders({ forceRefresh: true })).toEqual({
+      authorization: "Bearer tok-3-s3cr3tvalue",
+    });
     expect(runs()).toBe(3);
   });
 
@@ -113,7 +123,10 @@ describe("exec credential plugins", () => {
 
   it("names a missing plugin and shows its installHint", async () => {
     const provider = execCredentials(
-      execConfig({ command: "kubelogin-not-installed-here", installHint: "Install kubelogin: az aks install-cli" }),
+      execConfig({
+        command: "kubelogin-not-installed-here",
+        installHint: "Install kubelogin: az aks install-cli",
+      }),
       cluster,
       { stdinIsTerminal: false },
     );
@@ -125,29 +138,48 @@ describe("exec credential plugins", () => {
   });
 
   it("reports a failing plugin with its exit code and stderr, redacting secrets it prints", async () => {
-    writeFileSync(`${fx.dir}/fail`, "error: AADSTS70043: refresh token expired; old token was tok-0-s3cr3tvalue\n");
+    writeFileSync(
+      `${fx.dir}/fail`,
+      "error: AADSTS70043: refresh token expired; old token was tok-0-s3cr3tvalue\n",
+    );
     // the token is only known as a secret once seen; register it through a first successful run
     const ok = execCredentials(execConfig(), cluster, { stdinIsTerminal: false });
     rmSync(`${fx.dir}/fail`);
     writeFileSync(`${fx.dir}/count`, "-1");
     await ok.getAuthHeaders(); // tok-0-s3cr3tvalue
-    writeFileSync(`${fx.dir}/fail`, "error: AADSTS70043: refresh token expired; old token was tok-0-s3cr3tvalue\n");
+    writeFileSync(
+      `${fx.dir}/fail`,
+      "error: AADSTS70043: refresh token expired; old token was tok-0-s3cr3tvalue\n",
+    );
     const provider = execCredentials(execConfig(), cluster, { stdinIsTerminal: false, userName: "aks-user" });
     const err = (await provider.getAuthHeaders().catch((e: unknown) => e)) as ExecPluginError;
     expect(err).toBeInstanceOf(ExecPluginError);
     expect(err.exitCode).toBe(3);
     expect(err.message).toContain('of kubeconfig user "aks-user" failed with exit code 3');
     expect(err.message).toContain("AADSTS70043");
-    for (const shown of [err.message, JSON.stringify(err), inspect(err)]) expect(shown).not.toContain("tok-0-s3cr3tvalue");
+    for (const shown of [err.message, JSON.stringify(err), inspect(err)])
+      expect(shown).not.toContain("tok-0-s3cr3tvalue");
   });
 
   it.each([
     ["not json", /not JSON/],
-    ['{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"x"}}', /apiVersion "client.authentication.k8s.io\/v1beta1", but the kubeconfig asks for "client.authentication.k8s.io\/v1"/],
+    [
+      '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"x"}}',
+      /apiVersion "client.authentication.k8s.io\/v1beta1", but the kubeconfig asks for "client.authentication.k8s.io\/v1"/,
+    ],
     ['{"apiVersion":"client.authentication.k8s.io/v1","kind":"Other"}', /kind "Other"/],
-    ['{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{}}', /without status.token/],
-    ['{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t","expirationTimestamp":"soon"}}', /invalid status.expirationTimestamp/],
-    ['{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"c","clientKeyData":"k"}}', /returned a client certificate/],
+    [
+      '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{}}',
+      /without status.token/,
+    ],
+    [
+      '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t","expirationTimestamp":"soon"}}',
+      /invalid status.expirationTimestamp/,
+    ],
+    [
+      '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"c","clientKeyData":"k"}}',
+      /returned a client certificate/,
+    ],
   ])("refuses unusable plugin output %#", async (stdout, message) => {
     writeFileSync(`${fx.dir}/stdout`, stdout);
     const provider = execCredentials(execConfig(), cluster, { stdinIsTerminal: false });
@@ -157,13 +189,19 @@ describe("exec credential plugins", () => {
   });
 
   it("refuses interactiveMode Always without a terminal, and passes interactive when there is one", async () => {
-    const always = execCredentials(execConfig({ interactiveMode: "Always" }), cluster, { stdinIsTerminal: false });
+    const always = execCredentials(execConfig({ interactiveMode: "Always" }), cluster, {
+      stdinIsTerminal: false,
+    });
     await expect(always.getAuthHeaders()).rejects.toThrow(/needs an interactive terminal/);
     expect(existsSync(`${fx.dir}/count`)).toBe(false);
-    const ifAvailable = execCredentials(execConfig({ interactiveMode: "IfAvailable" }), cluster, { stdinIsTerminal: true });
+    const ifAvailable = execCredentials(execConfig({ interactiveMode: "IfAvailable" }), cluster, {
+      stdinIsTerminal: true,
+    });
     await ifAvailable.getAuthHeaders();
     expect(execInfo()).toMatchObject({ spec: { interactive: true } });
-    const never = execCredentials(execConfig({ interactiveMode: "Never" }), cluster, { stdinIsTerminal: true });
+    const never = execCredentials(execConfig({ interactiveMode: "Never" }), cluster, {
+      stdinIsTerminal: true,
+    });
     await never.getAuthHeaders({ forceRefresh: true });
     expect(execInfo()).toMatchObject({ spec: { interactive: false } });
   });
@@ -171,10 +209,15 @@ describe("exec credential plugins", () => {
   it("kills a plugin that hangs past its timeout, and one whose request is aborted", async () => {
     const hang = fx.write("hang.sh", "#!/bin/sh\nsleep 30\n");
     chmodSync(hang, 0o755);
-    const slow = execCredentials(execConfig({ command: hang }), cluster, { stdinIsTerminal: false, timeoutMs: 200 });
+    const slow = execCredentials(execConfig({ command: hang }), cluster, {
+      stdinIsTerminal: false,
+      timeoutMs: 200,
+    });
     await expect(slow.getAuthHeaders()).rejects.toThrow(/did not finish within 200 ms/);
     const aborted = execCredentials(execConfig({ command: hang }), cluster, { stdinIsTerminal: false });
-    await expect(aborted.getAuthHeaders({ signal: AbortSignal.timeout(100) })).rejects.toBeInstanceOf(AbortError);
+    await expect(aborted.getAuthHeaders({ signal: AbortSignal.timeout(100) })).rejects.toBeInstanceOf(
+      AbortError,
+    );
   });
 });
 
@@ -192,7 +235,10 @@ describe("exec plugin through the client", () => {
         const auth = request.headers.get("authorization") ?? "";
         seen.push(auth);
         if (auth === "Bearer tok-1-s3cr3tvalue") {
-          return HttpResponse.json({ kind: "Status", status: "Failure", reason: "Unauthorized", code: 401 }, { status: 401 });
+          return HttpResponse.json(
+            { kind: "Status", status: "Failure", reason: "Unauthorized", code: 401 },
+            { status: 401 },
+          );
         }
         return HttpResponse.json({ kind: "ConfigMap", metadata: { name: "cm" } });
       }),
@@ -202,11 +248,19 @@ describe("exec plugin through the client", () => {
       simpleKubeconfig({
         server: server.url,
         user: {
-          exec: { command: "./plugin.sh", apiVersion: V1, interactiveMode: "Never", env: [{ name: "API_VERSION", value: V1 }] },
+          exec: {
+            command: "./plugin.sh",
+            apiVersion: V1,
+            interactiveMode: "Never",
+            env: [{ name: "API_VERSION", value: V1 }],
+          },
         },
       }),
     );
-    const kube = new KubeClient({ config: loadKubeConfig({ kubeconfig: path }), exec: { stdinIsTerminal: false } });
+    const kube = new KubeClient({
+      config: loadKubeConfig({ kubeconfig: path }),
+      exec: { stdinIsTerminal: false },
+    });
     expect((await kube.configMaps.get("cm")).metadata?.name).toBe("cm");
     expect(seen).toEqual(["Bearer tok-1-s3cr3tvalue", "Bearer tok-2-s3cr3tvalue"]);
     await kube.close();

@@ -42,7 +42,14 @@ export function simpleKubeconfig(options: {
     clusters: [{ name, cluster: { server: options.server, ...options.cluster } }],
     users: [{ name, user: options.user ?? {} }],
     contexts: [
-      { name, context: { cluster: name, user: name, ...(options.namespace ? { namespace: options.namespace } : {}) } },
+      {
+        name,
+        context: {
+          cluster: name,
+          user: name,
+          ...(options.namespace ? { namespace: options.namespace } : {}),
+        },
+      },
     ],
   };
 }

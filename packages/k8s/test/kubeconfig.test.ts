@@ -62,7 +62,9 @@ describe("which files", () => {
   it("falls back to ~/.kube/config, and an explicit path must exist", () => {
     fx.write(".kube/config", simpleKubeconfig({ server: "https://home.example" }));
     expect(loadKubeConfig({ env: { HOME: fx.dir } }).cluster.server).toBe("https://home.example");
-    expect(loadKubeConfig({ env: { HOME: fx.dir, KUBECONFIG: "" } }).cluster.server).toBe("https://home.example");
+    expect(loadKubeConfig({ env: { HOME: fx.dir, KUBECONFIG: "" } }).cluster.server).toBe(
+      "https://home.example",
+    );
     const err = configError(() => loadKubeConfig({ kubeconfig: `${fx.dir}/nope.yaml` }));
     expect(err.message).toContain(`${fx.dir}/nope.yaml does not exist`);
   });
@@ -80,12 +82,23 @@ describe("which files", () => {
     fx.write("certs/token", "file-token\n");
     const path = fx.write("conf/kubeconfig", {
       "current-context": "c",
-      clusters: [{ name: "c", cluster: { server: "https://x:6443", "certificate-authority": "../certs/ca.crt" } }],
+      clusters: [
+        { name: "c", cluster: { server: "https://x:6443", "certificate-authority": "../certs/ca.crt" } },
+      ],
       users: [
-        { name: "cert", user: { "client-certificate": "../certs/client.crt", "client-key": "../certs/client.key" } },
+        {
+          name: "cert",
+          user: { "client-certificate": "../certs/client.crt", "client-key": "../certs/client.key" },
+        },
         { name: "tf", user: { tokenFile: "../certs/token" } },
-        { name: "ex", user: { exec: { command: "./bin/plugin", apiVersion: "client.authentication.k8s.io/v1beta1" } } },
-        { name: "ex2", user: { exec: { command: "kubelogin", apiVersion: "client.authentication.k8s.io/v1beta1" } } },
+        {
+          name: "ex",
+          user: { exec: { command: "./bin/plugin", apiVersion: "client.authentication.k8s.io/v1beta1" } },
+        },
+        {
+          name: "ex2",
+          user: { exec: { command: "kubelogin", apiVersion: "client.authentication.k8s.io/v1beta1" } },
+        },
       ],
       contexts: [
         { name: "c", context: { cluster: "c", user: "cert" } },
@@ -137,11 +150,17 @@ describe("clusters", () => {
   it("skips TLS verification only when insecure-skip-tls-verify is set, and never together with a CA", () => {
     const plain = fx.write("plain", simpleKubeconfig({ server: "https://x" }));
     expect(loadKubeConfig({ kubeconfig: plain }).cluster.insecureSkipTlsVerify).toBe(false);
-    const insecure = fx.write("insecure", simpleKubeconfig({ server: "https://x", cluster: { "insecure-skip-tls-verify": true } }));
+    const insecure = fx.write(
+      "insecure",
+      simpleKubeconfig({ server: "https://x", cluster: { "insecure-skip-tls-verify": true } }),
+    );
     expect(loadKubeConfig({ kubeconfig: insecure }).cluster.insecureSkipTlsVerify).toBe(true);
     const both = fx.write(
       "both",
-      simpleKubeconfig({ server: "https://x", cluster: { "insecure-skip-tls-verify": true, "certificate-authority-data": b64(PEM) } }),
+      simpleKubeconfig({
+        server: "https://x",
+        cluster: { "insecure-skip-tls-verify": true, "certificate-authority-data": b64(PEM) },
+      }),
     );
     expect(configError(() => loadKubeConfig({ kubeconfig: both })).message).toContain(
       `cluster "test" in ${both} sets both insecure-skip-tls-verify and a certificate authority`,
@@ -152,9 +171,15 @@ describe("clusters", () => {
     [{ server: "" }, /has no server/],
     [{ server: "not a url" }, /malformed server URL/],
     [{ server: "ftp://x" }, /unsupported server URL scheme "ftp:"/],
-    [{ server: "https://x", "certificate-authority-data": "%%%" }, /certificate-authority-data is not valid base64/],
+    [
+      { server: "https://x", "certificate-authority-data": "%%%" },
+      /certificate-authority-data is not valid base64/,
+    ],
     [{ server: "https://x", "certificate-authority-data": b64("not pem") }, /does not decode to PEM/],
-    [{ server: "https://x", "certificate-authority": "/no/such/ca.crt" }, /Cannot read \/no\/such\/ca.crt, the cluster "test" in .*: certificate-authority/],
+    [
+      { server: "https://x", "certificate-authority": "/no/such/ca.crt" },
+      /Cannot read \/no\/such\/ca.crt, the cluster "test" in .*: certificate-authority/,
+    ],
     [{ server: "https://x", "proxy-url": "ftp://proxy" }, /proxy-url with unsupported scheme "ftp:"/],
   ])("refuses a broken cluster %#, naming the file and field", (cluster, message) => {
     const path = fx.write("k", {
@@ -198,13 +223,19 @@ describe("contexts", () => {
 
   it("reports invalid YAML with its line and wrong field types with their path", () => {
     const yamlPath = fx.write("bad.yaml", "clusters:\n  - name: a\n    cluster: {server: [\n");
-    expect(configError(() => loadKubeConfig({ kubeconfig: yamlPath })).message).toMatch(/is not valid YAML \(line \d+/);
-    const typed = fx.write("typed.yaml", { clusters: [{ name: "a", cluster: { "insecure-skip-tls-verify": "yes" } }] });
+    expect(configError(() => loadKubeConfig({ kubeconfig: yamlPath })).message).toMatch(
+      /is not valid YAML \(line \d+/,
+    );
+    const typed = fx.write("typed.yaml", {
+      clusters: [{ name: "a", cluster: { "insecure-skip-tls-verify": "yes" } }],
+    });
     expect(configError(() => loadKubeConfig({ kubeconfig: typed })).message).toContain(
       "clusters[0].cluster.insecure-skip-tls-verify",
     );
     const kind = fx.write("kind.yaml", { kind: "Deployment" });
-    expect(configError(() => loadKubeConfig({ kubeconfig: kind })).message).toContain('has kind "Deployment"');
+    expect(configError(() => loadKubeConfig({ kubeconfig: kind })).message).toContain(
+      'has kind "Deployment"',
+    );
   });
 });
 
@@ -257,14 +288,26 @@ describe("users", () => {
 
   it.each([
     [{ token: "t", username: "u", password: "p" }, /more than one authentication method \(token, basic\)/],
-    [{ tokenFile: "/x", exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1beta1" } }, /token, exec/],
+    [
+      { tokenFile: "/x", exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1beta1" } },
+      /token, exec/,
+    ],
     [{ "client-certificate-data": b64(PEM) }, /client certificate without a key/],
     [{ "client-key-data": b64(KEY) }, /client key without a certificate/],
     [{ "auth-provider": { name: "azure" } }, /auth-provider "azure", which modeltrail does not support/],
     [{ exec: { command: "c" } }, /exec plugin without apiVersion/],
-    [{ exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1alpha1" } }, /v1alpha1", which is not supported/],
-    [{ exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1" } }, /v1 exec plugin without interactiveMode/],
-    [{ exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "Sometimes" } }, /invalid interactiveMode/],
+    [
+      { exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1alpha1" } },
+      /v1alpha1", which is not supported/,
+    ],
+    [
+      { exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1" } },
+      /v1 exec plugin without interactiveMode/,
+    ],
+    [
+      { exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "Sometimes" } },
+      /invalid interactiveMode/,
+    ],
     [{ exec: { apiVersion: "client.authentication.k8s.io/v1beta1" } }, /exec plugin without command/],
     [{ password: "p" }, /password but no username/],
     [{ "as-groups": ["g"] }, /without "as"/],
@@ -275,12 +318,17 @@ describe("users", () => {
   });
 
   it("defaults a v1beta1 exec plugin's interactiveMode to IfAvailable", () => {
-    const auth = load({ exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1beta1" } }).user.auth;
+    const auth = load({ exec: { command: "c", apiVersion: "client.authentication.k8s.io/v1beta1" } }).user
+      .auth;
     expect(auth.method === "exec" && auth.exec.interactiveMode).toBe("IfAvailable");
   });
 
   it("keeps tokens, passwords and keys out of JSON and inspect output", () => {
-    const cfg = load({ token: "super-secret-token-value", "client-certificate-data": b64(PEM), "client-key-data": b64(KEY) });
+    const cfg = load({
+      token: "super-secret-token-value",
+      "client-certificate-data": b64(PEM),
+      "client-key-data": b64(KEY),
+    });
     expect(JSON.stringify(cfg)).not.toContain("super-secret-token-value");
     expect(JSON.stringify(cfg)).not.toContain("secretkeymaterial");
     expect(inspect(cfg, { depth: 10 })).not.toContain("super-secret-token-value");
@@ -303,7 +351,10 @@ describe("in-cluster", () => {
     });
     expect(cfg.user.auth).toEqual({ method: "token-file", tokenFile: `${fx.dir}/sa/token` });
     expect(
-      inClusterConfig({ env: { ...env, KUBERNETES_SERVICE_HOST: "fd00::1" }, serviceAccountDir: `${fx.dir}/sa` }).cluster.server,
+      inClusterConfig({
+        env: { ...env, KUBERNETES_SERVICE_HOST: "fd00::1" },
+        serviceAccountDir: `${fx.dir}/sa`,
+      }).cluster.server,
     ).toBe("https://[fd00::1]:443");
   });
 

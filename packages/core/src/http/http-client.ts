@@ -472,7 +472,10 @@ export class HttpClient {
       status,
       message: error.message,
     }));
-    return { error, retryable, retryAfterMs, unauthorized: status === 401 };
+    // A service may say how long to wait in its error body (Kubernetes: details.retryAfterSeconds).
+    const waitMs =
+      retryAfterMs ?? (error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000);
+    return { error, retryable, retryAfterMs: waitMs, unauthorized: status === 401 };
   }
 
   /** Emits a debug event; the event is only built when a logger is configured. */

@@ -4,6 +4,14 @@ import { apiVersionOf, type KubeObject, type ResourceKind } from "./resource-kin
 import { type FieldSelector, type LabelSelector, selectorString } from "./selectors.js";
 import { type WatchEvent, type WatchOptions, watchResource } from "./watch.js";
 
+/** An object with every field optional, as server-side apply takes it (only the fields you manage). */
+export type ApplyConfiguration<T> =
+  T extends ReadonlyArray<infer U>
+    ? ReadonlyArray<ApplyConfiguration<U>>
+    : T extends object
+      ? { [K in keyof T]?: ApplyConfiguration<T[K]> }
+      : T;
+
 /** Per-call options of a namespaced operation: the namespace (default: the client's) plus CallOptions. */
 export interface NamespacedOptions extends CallOptions {
   /** Namespace (default: the context's namespace). */
@@ -185,7 +193,7 @@ export class ResourceApi<T extends KubeObject> {
    * by another manager (unless `force`), BadRequestError for an invalid object, ValidationError when
    * the object has no name or the wrong kind.
    */
-  apply(object: T, options: ApplyOptions): Promise<T> {
+  apply(object: ApplyConfiguration<T>, options: ApplyOptions): Promise<T> {
     const name = object.metadata?.name;
     if (!name) throw new ValidationError(`Cannot apply a ${this.kind.kind} without metadata.name`);
     if (object.kind !== undefined && object.kind !== this.kind.kind) {

@@ -31,10 +31,12 @@ export interface WatchOptions extends Omit<ListOptions, "limit"> {
   resourceVersion?: string | undefined;
   /** How long the server keeps one watch request open, in seconds, before it is resumed (default 290). */
   timeoutSeconds?: number | undefined;
-  /** Consecutive failed reconnects before giving up (default 5). */
+  /** Consecutive failed reconnects before giving up (default 5). `retry` applies to the lists only. */
   maxReconnects?: number | undefined;
   /** Ask for BOOKMARK events (default true). */
   allowBookmarks?: boolean | undefined;
+  /** Largest accepted event, in bytes (default 16 MiB); a longer line is refused with ValidationError. */
+  maxEventBytes?: number | undefined;
   /** Receives the watch's own progress: reconnects and relists (for logging). */
   onProgress?: ((event: { type: "reconnect" | "relist"; reason: string }) => void) | undefined;
 }
@@ -79,7 +81,8 @@ export async function* watchResource<T extends KubeObject>(
         signal,
         timeoutMs: options.timeoutMs,
         deadlineMs: options.deadlineMs,
-        retry: options.retry,
+        // This loop reconnects (maxReconnects) from the last version; the transport must not retry as well.
+        retry: { ...options.retry, maxRetries: 0 },
         headers: { accept: "application/json", ...options.headers },
         query: {
           watch: 1,
@@ -92,7 +95,7 @@ export async function* watchResource<T extends KubeObject>(
         // The server ends the request after timeoutSeconds; silence much longer than that is a dead connection.
         bodyTimeoutMs: (timeoutSeconds + 60) * 1000,
       });
-      for await (const line of jsonLines(res.body, MAX_EVENT_BYTES)) {
+      for await (const line of jsonLines(res.body, options.maxEventBytes ?? MAX_EVENT_BYTES)) {
         const event = parseEvent<T>(line, path);
         if (event.type === "ERROR") {
           const status = event.object;

@@ -26,7 +26,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/test/**/*.test.ts"],
-          exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.int.test.ts", "**/*.dist.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
         },
       },
@@ -39,6 +39,18 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // What users install: each package's built dist (ESM and CJS), loaded with plain Node.
+          // The global setup rebuilds a missing or stale dist first (CI has just run `pnpm build`).
+          name: "dist",
+          include: ["packages/*/test/**/*.dist.test.ts"],
+          globalSetup: ["packages/test-utils/src/built-packages.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
         },
       },
     ],

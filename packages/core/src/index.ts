@@ -10,13 +10,17 @@ export * from "./detect/index.js";
 export * from "./errors/index.js";
 export * from "./http/index.js";
 export {
+  isSecretHeader,
   REDACTION_MARKER,
+  redactedExcerpt,
   redactHeaders,
   redactText,
   redactUrl,
   redactValue,
   registerSecret,
+  registerSecretHeaderValue,
 } from "./redact.js";
 export * from "./resolvers/index.js";
+export { assertSupportedNode, isNodeVersionAtLeast, REQUIRED_NODE_VERSION } from "./runtime/node-version.js";
 export * from "./trace/index.js";
 export { VERSION } from "./version.js";

@@ -5,8 +5,14 @@
 
 const REDACTED = "[REDACTED]";
 
-/** Secret values registered at run time (tokens fetched by credential providers, passwords read from config). */
+/**
+ * Secret values registered at run time (tokens fetched by credential providers, passwords read from
+ * config, values of secret headers), each with the other spellings it can take in a response body.
+ */
 const knownSecrets = new Set<string>();
+
+/** Every spelling of every known secret, longest first (so that no secret is left half-replaced). */
+let spellings: readonly string[] = [];
 
 /** Header names whose values are always secret. */
 const SECRET_HEADERS = new Set([
@@ -18,6 +24,20 @@ const SECRET_HEADERS = new Set([
   "x-databricks-azure-sp-management-token",
   "x-ms-authorization-auxiliary",
 ]);
+
+/**
+ * Header names that are secret by their shape: anything about auth, tokens, keys, passwords, cookies,
+ * sessions, signatures and credentials (`x-auth-token`, `private-token`, `api-key`,
+ * `ocp-apim-subscription-key`, `x-vault-token`, `x-csrf-token`, ...).
+ */
+const SECRET_HEADER_SHAPE =
+  /auth|token|secret|passw|api[-_]?key|apikey|access[-_]?key|private[-_]?key|subscription[-_]?key|functions[-_]?key|cookie|session|credential|signature/i;
+
+/** True when a header's value must be treated as a secret, judged by the header's name. Never throws. */
+export function isSecretHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SECRET_HEADERS.has(lower) || SECRET_HEADER_SHAPE.test(lower);
+}
 
 /** Query or form parameter names whose values are secret. */
 const SECRET_PARAM =
@@ -46,22 +66,60 @@ const TOKEN_SHAPES = [
 
 /**
  * Registers a secret value so that every later redaction removes it wherever it appears, whatever
- * its shape. Credential providers call this for each token or password they hold. Values shorter
- * than 4 characters are ignored (they would mangle ordinary text).
+ * its shape, and also in the spellings a server may echo it in: percent-encoded (`%2F`, `+` for a
+ * space) and JSON-escaped (`\"`, `\u00e9`). Credential providers call this for each token or
+ * password they hold; the HTTP transport for every value of a secret header ({@link isSecretHeader}).
+ * Values shorter than 4 characters are ignored (they would mangle ordinary text). Never throws.
  */
 export function registerSecret(value: string | undefined | null): void {
-  if (typeof value === "string" && value.length >= 4) knownSecrets.add(value);
+  if (typeof value !== "string" || value.length < 4 || knownSecrets.has(value)) return;
+  knownSecrets.add(value);
+  const forms = new Set<string>([value]);
+  try {
+    forms.add(encodeURIComponent(value));
+    forms.add(new URLSearchParams([["v", value]]).toString().slice(2));
+  } catch {
+    // a lone surrogate cannot be percent-encoded: it cannot appear percent-encoded either
+  }
+  // JSON as JavaScript writes it, as Python writes it (ASCII only), as Go writes it (HTML-safe), with `\/`
+  const json = JSON.stringify(value).slice(1, -1);
+  const unicodeEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  forms.add(json);
+  forms.add(json.replace(/[\u0080-\uffff]/g, unicodeEscape));
+  forms.add(json.replace(/[<>&\u2028\u2029]/g, unicodeEscape));
+  forms.add(json.replace(/\//g, "\\/"));
+  const all = new Set(spellings);
+  for (const form of forms) if (form.length >= 4) all.add(form);
+  spellings = [...all].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Registers the secret parts of a header value given for a secret header ({@link isSecretHeader}):
+ * the whole value, the credential after an auth scheme (`Bearer <token>`, `token <token>`), and for
+ * `Basic` the base64 credentials and the password inside them. Never throws.
+ */
+export function registerSecretHeaderValue(value: string | undefined | null): void {
+  if (typeof value !== "string") return;
+  registerSecret(value);
+  const scheme = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s+(\S.*)$/.exec(value);
+  if (!scheme) return;
+  const credential = (scheme[2] as string).trim();
+  registerSecret(credential);
+  if ((scheme[1] as string).toLowerCase() === "basic") {
+    const decoded = Buffer.from(credential, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon !== -1) {
+      registerSecret(decoded);
+      registerSecret(decoded.slice(colon + 1));
+    }
+  }
 }
 
 /** Removes every secret this module can recognise from a piece of text. */
 export function redactText(text: string): string {
   let out = text;
-  if (knownSecrets.size > 0) {
-    for (const secret of knownSecrets) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join(REDACTED);
-    }
+  for (const spelling of spellings) {
+    if (out.includes(spelling)) out = out.split(spelling).join(REDACTED);
   }
   out = out.replace(URL_USERINFO, (_m, scheme: string, user: string, pass: string | undefined) =>
     pass === undefined ? `${scheme}${REDACTED}@` : `${scheme}${user}:${REDACTED}@`,
@@ -77,18 +135,51 @@ export function redactText(text: string): string {
   return out;
 }
 
-/** Returns a URL string with user info and secret query parameters redacted. */
-export function redactUrl(url: string | URL): string {
-  return redactText(String(url));
+/**
+ * Redacts `text`, then cuts it to at most `maxChars` characters (plus a note of how much was left
+ * out). Always in this order: a secret that straddles the cut is still whole when it is redacted,
+ * so no part of it survives. Use it for every excerpt of untrusted text (response bodies, server
+ * messages) that goes into a message. Never throws.
+ */
+export function redactedExcerpt(text: string, maxChars: number): string {
+  const safe = redactText(text);
+  if (safe.length <= maxChars) return safe;
+  let end = Math.max(0, maxChars);
+  // do not split a surrogate pair
+  const code = safe.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return `${safe.slice(0, end)}… (${safe.length - end} more characters)`;
 }
 
-/** Returns a copy of a header map with secret header values replaced by `[REDACTED]`. */
+/** `scheme://userinfo@` at the start of a URL; the user info runs to the last `@` before the path, as WHATWG URL reads it. */
+const LEADING_USERINFO = /^(\s*[a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i;
+
+/**
+ * Returns a URL string with user info and secret query parameters redacted. Unlike {@link redactText}
+ * on free text, the whole user info of a URL is recognised even when it holds characters no URL
+ * allows (spaces, a second `@`, a broken `%`): `http://u:pa ss@h x` gives `http://u:[REDACTED]@h x`.
+ * Never throws.
+ */
+export function redactUrl(url: string | URL): string {
+  const text = String(url);
+  const m = LEADING_USERINFO.exec(text);
+  if (!m) return redactText(text);
+  const userinfo = m[2] as string;
+  const colon = userinfo.indexOf(":");
+  const kept = colon === -1 ? REDACTED : `${userinfo.slice(0, colon)}:${REDACTED}`;
+  return redactText(`${m[1]}${kept}@${text.slice(m[0].length)}`);
+}
+
+/**
+ * Returns a copy of a header map with the values of secret headers ({@link isSecretHeader}) replaced
+ * by `[REDACTED]` and every other value redacted as text. Never throws.
+ */
 export function redactHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[] | undefined> {
   const out: Record<string, string | string[] | undefined> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (SECRET_HEADERS.has(name.toLowerCase())) out[name] = REDACTED;
+    if (isSecretHeader(name)) out[name] = REDACTED;
     else if (Array.isArray(value)) out[name] = value.map(redactText);
     else out[name] = value === undefined ? undefined : redactText(value);
   }

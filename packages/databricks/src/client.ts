@@ -7,6 +7,7 @@ import {
   HttpClient,
   type HttpClientTestHooks,
   type RetryOptions,
+  redactUrl,
   resolveDatabricksAuth,
 } from "@modeltrail/core";
 import type { Dispatcher } from "undici";
@@ -135,7 +136,7 @@ export function normalizeDatabricksHost(host: string | undefined): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError(`Invalid Databricks workspace URL "${raw}"`, {
+    throw new ConfigError(`Invalid Databricks workspace URL "${redactUrl(raw)}"`, {
       hint: "Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net",
     });
   }

@@ -1,4 +1,4 @@
-import { type ApiErrorKind, createApiError, type ErrorResponseInfo } from "@modeltrail/core";
+import { type ApiErrorKind, createApiError, type ErrorResponseInfo, redactedExcerpt } from "@modeltrail/core";
 
 /**
  * Messages the official Databricks SDKs (Go, Python, Java) treat as transient: the request reached
@@ -79,7 +79,7 @@ export function parseDatabricksErrorBody(bodyJson: unknown, bodyText: string): D
   const match = /^([A-Z_]+): (.*)$/s.exec(bodyText.trim());
   if (match) return { errorCode: match[1], message: match[2] };
   const text = bodyText.trim();
-  return { errorCode: undefined, message: text.length > 0 ? text.slice(0, 300) : undefined };
+  return { errorCode: undefined, message: text.length > 0 ? redactedExcerpt(text, 300) : undefined };
 }
 
 /** True when a Databricks error message is one the official SDKs retry (see `DATABRICKS_TRANSIENT_MESSAGES`). */

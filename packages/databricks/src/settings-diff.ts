@@ -1,3 +1,5 @@
+import { redactText } from "@modeltrail/core";
+
 /** Arrays whose elements Databricks identifies by a key field; they are compared element by element. */
 const KEYED_ARRAYS: Readonly<Record<string, string>> = {
   tasks: "task_key",
@@ -90,7 +92,8 @@ function isEmpty(value: unknown): boolean {
   return (Array.isArray(value) && value.length === 0) || (isObject(value) && Object.keys(value).length === 0);
 }
 
+/** A value quoted in a change description: redacted first, then cut to about 60 characters. */
 function short(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = redactText(JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -78,6 +78,17 @@ export function resolveHttpConnection(options: MlflowConnectionOptions = {}): Re
       { hint: "Use `await MlflowClient.create()` (or resolveMlflowConnection) instead of the constructor" },
     );
   }
+  // The URL parser silently drops tabs, newlines and trailing control characters: refuse, don't repair.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+  if (/[\u0000-\u001f\u007f]/.test(raw)) {
+    throw new ConfigError(
+      `${options.trackingUri !== undefined ? "The trackingUri option" : URI_VAR} ("${displayUri(raw)}") contains control characters (tab, newline, NUL, ...)`,
+      {
+        sources: options.trackingUri !== undefined ? [] : [URI_VAR],
+        hint: "Remove them; a URL never holds them",
+      },
+    );
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -91,8 +102,9 @@ export function resolveHttpConnection(options: MlflowConnectionOptions = {}): Re
   let uriUser: string | undefined;
   let uriPassword: string | undefined;
   if (url.username || url.password) {
-    uriUser = decodeURIComponent(url.username);
-    uriPassword = decodeURIComponent(url.password);
+    registerSecret(url.password);
+    uriUser = decodeUserinfo(url.username, "user name", raw, options.trackingUri !== undefined);
+    uriPassword = decodeUserinfo(url.password, "password", raw, options.trackingUri !== undefined);
     registerSecret(uriPassword);
     url.username = "";
     url.password = "";
@@ -143,7 +155,7 @@ export function resolveHttpConnection(options: MlflowConnectionOptions = {}): Re
   return {
     kind: "http",
     baseUrl: url.toString().replace(/\/+$/, ""),
-    trackingUri: redactUrl(raw),
+    trackingUri: displayUri(raw),
     credentials,
     insecureTls,
     ca,
@@ -181,12 +193,36 @@ export async function resolveMlflowConnection(
 
 function notHttp(raw: string): ConfigError {
   return new ConfigError(
-    `MLFLOW_TRACKING_URI "${redactUrl(raw)}" is not an http(s) tracking server, "databricks" or "databricks://PROFILE"`,
+    `MLFLOW_TRACKING_URI "${displayUri(raw)}" is not an http(s) tracking server, "databricks" or "databricks://PROFILE"`,
     {
       sources: [URI_VAR],
       hint: "modeltrail talks to a tracking server over REST; start `mlflow server` and set MLFLOW_TRACKING_URI=http://host:port",
     },
   );
+}
+
+/**
+ * Percent-decodes the user name or password of a tracking URI. Throws ConfigError naming the setting
+ * (never the value) when it is not valid percent-encoding, e.g. a `%` that is not followed by two hex digits.
+ */
+function decodeUserinfo(value: string, part: string, raw: string, explicit: boolean): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    const where = explicit ? "The trackingUri option" : URI_VAR;
+    throw new ConfigError(
+      `${where} ("${displayUri(raw)}") has a ${part} that is not valid percent-encoding`,
+      {
+        sources: explicit ? [] : [URI_VAR],
+        hint: "Write a % in the user name or password as %25 (percent-encode it), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD instead of putting them in the URI",
+      },
+    );
+  }
+}
+
+/** A tracking URI as shown in messages: its password (whatever characters it holds) redacted. */
+function displayUri(raw: string): string {
+  return redactUrl(raw);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,4 +1,11 @@
-import { type ApiError, type ApiErrorKind, createApiError, type ErrorResponseInfo } from "@modeltrail/core";
+import {
+  type ApiError,
+  type ApiErrorKind,
+  createApiError,
+  type ErrorResponseInfo,
+  redactedExcerpt,
+  redactText,
+} from "@modeltrail/core";
 
 /**
  * How MLflow's `error_code` values map onto the modeltrail error kinds. MLflow sends some codes
@@ -66,9 +73,9 @@ export function mapMlflowError(
   return RETRYABLE_CODES.has(code) ? { error, retryable: true } : { error };
 }
 
-/** MLflow messages can carry whole SQL statements; keep the first useful part. */
+/** MLflow messages can carry whole SQL statements; keep the first useful part (redacted before it is cut). */
 function trimMessage(message: string): string {
-  const cut = message.indexOf("\n[SQL:");
-  const short = cut > 0 ? message.slice(0, cut) : message;
-  return short.length > 2000 ? `${short.slice(0, 2000)}…` : short;
+  const safe = redactText(message);
+  const cut = safe.indexOf("\n[SQL:");
+  return redactedExcerpt(cut > 0 ? safe.slice(0, cut) : safe, 2000);
 }

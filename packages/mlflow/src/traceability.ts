@@ -1,4 +1,5 @@
 import {
+  abortErrorFor,
   ConflictError,
   DEFAULT_CONVENTIONS,
   fromMlflowTags,
@@ -8,6 +9,7 @@ import {
   TimeoutError,
   type TraceContext,
   type TraceConventions,
+  throwIfAborted,
   toMlflowTags,
   ValidationError,
 } from "@modeltrail/core";
@@ -187,7 +189,7 @@ export async function registerModel(
     } catch (err) {
       if (!isLostResponse(err)) throw err;
       lastError = err;
-      signal?.throwIfAborted();
+      throwIfAborted(signal, `Registering a version of model "${name}"`);
       const found = await findVersionFromRun(client, name, runId, source, signal).catch(() => undefined);
       if (found) return finish(found, true);
       if (attempt < maxAttempts && delayMs > 0) await sleep(delayMs * attempt, signal);
@@ -277,6 +279,10 @@ async function awaitReady(
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortErrorFor(signal, "Waiting for the model version"));
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done() {
       signal?.removeEventListener("abort", abort);
@@ -284,7 +290,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }
     function abort() {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(abortErrorFor(signal, "Waiting for the model version"));
     }
     signal?.addEventListener("abort", abort, { once: true });
   });

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { ConfigError } from "@modeltrail/core";
 import { describe, expect, it } from "vitest";
 import {
@@ -83,6 +84,44 @@ describe("MLflow connection settings", () => {
     expect((await conn.credentials!.getAuthHeaders()).authorization).toBe(
       `Basic ${Buffer.from("bob:s3cr3t-pass").toString("base64")}`,
     );
+  });
+
+  it("a URI whose credentials are not valid percent-encoding is a ConfigError naming the variable, not the password", () => {
+    const cases = [
+      { uri: "http://u:s3cr%t@h", secret: "s3cr%t", part: "password" },
+      { uri: "http://u:pw%E0%A4%A-secret@h:5000/", secret: "pw%E0%A4%A-secret", part: "password" },
+      { uri: "https://bad%zzuser:fine-pass-123@h", secret: "fine-pass-123", part: "user name" },
+    ];
+    for (const { uri, secret, part } of cases) {
+      const err = configError(() => resolveHttpConnection({ env: { MLFLOW_TRACKING_URI: uri } }));
+      expect(err.message).toContain("MLFLOW_TRACKING_URI");
+      expect(err.message).toContain(`${part} that is not valid percent-encoding`);
+      expect(err.sources).toEqual(["MLFLOW_TRACKING_URI"]);
+      expect(err.hint).toMatch(/%25/);
+      for (const text of [err.message, JSON.stringify(err), inspect(err, { depth: 10 }), String(err.stack)]) {
+        expect(text).not.toContain(secret);
+        expect(text).not.toContain(secret.slice(0, 5));
+      }
+      const viaOption = configError(() => resolveHttpConnection({ trackingUri: uri, env: {} }));
+      expect(viaOption.message).toContain("The trackingUri option");
+      expect(viaOption.message).not.toContain(secret);
+    }
+  });
+
+  it("a malformed URI with credentials is refused without echoing the password, whatever it holds", () => {
+    for (const uri of [
+      "http://u:pass word-secret@host name",
+      "ftp://u:ftp-secret-pw@h/x",
+      "http://u:two@at@sign-secret@h x",
+      "  http://u:lead-space-secret@h\x00",
+    ]) {
+      const err = configError(() => resolveHttpConnection({ env: { MLFLOW_TRACKING_URI: uri } }));
+      expect(err.sources).toEqual(["MLFLOW_TRACKING_URI"]);
+      for (const fragment of ["word-secret", "ftp-secret", "sign-secret", "lead-space"]) {
+        expect(err.message).not.toContain(fragment);
+        expect(JSON.stringify(err)).not.toContain(fragment);
+      }
+    }
   });
 
   it("names the missing half of basic auth", () => {

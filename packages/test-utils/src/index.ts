@@ -1,3 +1,4 @@
+export { type PublishedPackage, publishedPackages, REPO_ROOT, staleBuilds } from "./built-packages.js";
 export {
   freePort,
   MLFLOW_PYTHON,

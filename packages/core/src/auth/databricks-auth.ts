@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Dispatcher } from "undici";
 import { ConfigError } from "../errors/config-error.js";
 import type { RetryOptions } from "../http/types.js";
-import { registerSecret } from "../redact.js";
+import { redactUrl, registerSecret } from "../redact.js";
 import { AZURE_PUBLIC_AUTHORITY_HOST, azureClientSecretCredential } from "./azure-client-secret.js";
 import { bearerToken } from "./bearer-token.js";
 import type { CredentialProvider } from "./credential-provider.js";
@@ -341,12 +341,12 @@ export function normalizeDatabricksHost(host: string, source = "DATABRICKS_HOST"
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError(`The Databricks host "${host}" (from ${source}) is not a valid URL`, {
+    throw new ConfigError(`The Databricks host "${redactUrl(host)}" (from ${source}) is not a valid URL`, {
       sources: ["DATABRICKS_HOST"],
     });
   }
   if (url.protocol !== "https:" && url.protocol !== "http:")
-    throw new ConfigError(`The Databricks host "${host}" (from ${source}) must be an https URL`, {
+    throw new ConfigError(`The Databricks host "${redactUrl(host)}" (from ${source}) must be an https URL`, {
       sources: ["DATABRICKS_HOST"],
     });
   return url.origin;

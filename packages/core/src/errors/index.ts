@@ -1,4 +1,4 @@
-export { AbortError } from "./abort-error.js";
+export { AbortError, abortErrorFor, throwIfAborted } from "./abort-error.js";
 export {
   ApiError,
   type ApiErrorInit,

@@ -9,7 +9,16 @@ import { ConfigError } from "../errors/config-error.js";
 import { ModelTrailError } from "../errors/model-trail-error.js";
 import { ResponseTooLargeError } from "../errors/response-too-large-error.js";
 import { ValidationError } from "../errors/validation-error.js";
-import { redactHeaders, redactText, redactUrl, registerSecret } from "../redact.js";
+import {
+  isSecretHeader,
+  redactedExcerpt,
+  redactHeaders,
+  redactText,
+  redactUrl,
+  registerSecret,
+  registerSecretHeaderValue,
+} from "../redact.js";
+import { assertSupportedNode } from "../runtime/node-version.js";
 import { createHttpResponse, normalizeHeaders, readBody } from "./http-response.js";
 import { parseRetryAfter } from "./retry-after.js";
 import {
@@ -149,6 +158,9 @@ export class HttpClient {
         { hint: "Pass both clientCert and clientKey (PEM), or neither" },
       );
     }
+    for (const [k, v] of Object.entries(options.headers ?? {})) {
+      if (isSecretHeader(k)) registerSecretHeaderValue(v);
+    }
   }
 
   /**
@@ -201,9 +213,11 @@ export class HttpClient {
    * Sends a request and returns the response with its body unread; its `json()`, `text()` and
    * `arrayBuffer()` read at most `maxResponseBytes` (the call's, else the client's). Throws an
    * ApiError subclass for an error status (unless listed in `okStatuses`), TimeoutError, AbortError
-   * or NetworkError; ValidationError for an invalid `maxResponseBytes`.
+   * or NetworkError; ValidationError for an invalid `maxResponseBytes`; ConfigError on a Node.js
+   * older than `REQUIRED_NODE_VERSION`.
    */
   async request(options: RequestOptions): Promise<HttpResponse> {
+    assertSupportedNode();
     const method: HttpMethod =
       options.method ?? (options.json !== undefined || options.body ? "POST" : "GET");
     const url = this.url(options.path, options.query);
@@ -376,7 +390,7 @@ export class HttpClient {
       parsed = text.trim().length === 0 ? {} : JSON.parse(text);
     } catch {
       throw new ValidationError(
-        `${this.service} returned a response that is not valid JSON (HTTP ${res.status} from ${redactUrl(res.url)}): ${redactText(text.slice(0, 200))}`,
+        `${this.service} returned a response that is not valid JSON (HTTP ${res.status} from ${redactUrl(res.url)}): ${redactedExcerpt(text, 200)}`,
         { hint: "Check that the URL points at the service's API and not at a proxy or login page" },
       );
     }
@@ -406,14 +420,18 @@ export class HttpClient {
     const headers: Record<string, string> = { "user-agent": this.ua };
     for (const [k, v] of Object.entries(this.options.headers ?? {})) headers[k.toLowerCase()] = v;
     if (options.json !== undefined) headers["content-type"] = "application/json";
-    for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+    for (const [k, v] of Object.entries(options.headers ?? {})) {
+      // A secret given as a header (`x-api-key`, `authorization`, ...) is redacted like the client's own credentials.
+      if (isSecretHeader(k)) registerSecretHeaderValue(v);
+      headers[k.toLowerCase()] = v;
+    }
     // Credentials only go to the configured origin, never to a URL on another host.
     if (this.options.credentials && sameOrigin && headers.authorization === undefined) {
       const authHeaders = await (this.options.credentials as CredentialProvider).getAuthHeaders(auth);
       for (const [k, v] of Object.entries(authHeaders)) {
         headers[k.toLowerCase()] = v;
         // Whatever a provider sends is secret, even if a server echoes it back in an error body.
-        registerSecret(v.replace(/^(Bearer|Basic)\s+/i, ""));
+        registerSecretHeaderValue(v);
       }
     }
     return headers;
@@ -504,6 +522,12 @@ function tlsConnectOptions(options: HttpClientOptions): Record<string, unknown> 
 
 /** Parses and checks a proxy URL; its password is registered for redaction. Throws ConfigError. */
 function parseProxyUrl(raw: string, service: string): URL {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+  if (/[\u0000-\u001f\u007f]/.test(raw)) {
+    throw new ConfigError(`The ${service} proxy URL "${redactUrl(raw)}" contains control characters`, {
+      hint: "Remove them (tab, newline, NUL, ...); a URL never holds them",
+    });
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -517,9 +541,21 @@ function parseProxyUrl(raw: string, service: string): URL {
       hint: "Use an http://, https:// or socks5:// proxy URL",
     });
   }
-  if (url.password) {
-    registerSecret(url.password);
-    registerSecret(decodeURIComponent(url.password));
+  registerSecret(url.password);
+  for (const [part, value] of [
+    ["user name", url.username],
+    ["password", url.password],
+  ] as const) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(value);
+    } catch {
+      throw new ConfigError(
+        `The ${service} proxy URL "${redactUrl(raw)}" has a ${part} that is not valid percent-encoding`,
+        { hint: "Write a % in the user name or password as %25 (percent-encode it)" },
+      );
+    }
+    if (part === "password") registerSecret(decoded);
   }
   return url;
 }
@@ -542,7 +578,7 @@ export function defaultApiError(info: ErrorResponseInfo): ApiError {
       body.error_description,
       firstError?.message,
       (body.error as Record<string, unknown> | undefined)?.message,
-    ) ?? (info.bodyJson === undefined && info.bodyText ? info.bodyText.slice(0, 300) : undefined);
+    ) ?? (info.bodyJson === undefined && info.bodyText ? redactedExcerpt(info.bodyText, 300) : undefined);
   return createApiError({
     service: info.service,
     status: info.status,

@@ -1,0 +1,48 @@
+// Makes the first call of each client from the built dist, with whatever `node` runs this script, and
+// prints how each one failed, as JSON. The calls go to 127.0.0.1:9 (nothing listens there), so on a
+// supported Node they fail with a NetworkError, and on an older Node with the ConfigError that names
+// the versions. Usage: node first-call-probe.mjs <repo root> esm|cjs
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [root, format] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const load = async (name) => {
+  const file = join(root, "packages", name, "dist", format === "cjs" ? "index.cjs" : "index.js");
+  return format === "cjs" ? require(file) : import(pathToFileURL(file).href);
+};
+
+const core = await load("core");
+const mlflow = await load("mlflow");
+const databricks = await load("databricks");
+const url = "http://127.0.0.1:9";
+const noRetry = { maxRetries: 0 };
+
+const calls = {
+  "core HttpClient.request": () =>
+    new core.HttpClient({ baseUrl: url, service: "probe", retry: noRetry }).request({ path: "/" }),
+  "mlflow MlflowClient experiments.get": () =>
+    new mlflow.MlflowClient({ trackingUri: url, retry: noRetry }).experiments.get("1"),
+  "databricks DatabricksClient jobs.list": async () => {
+    const client = new databricks.DatabricksClient({ host: url, token: "dapi-probe", retry: noRetry });
+    for await (const _ of client.jobs.list()) break;
+  },
+};
+
+const results = {};
+for (const [name, call] of Object.entries(calls)) {
+  try {
+    await call();
+    results[name] = { ok: true };
+  } catch (err) {
+    results[name] = {
+      ok: false,
+      name: err?.name,
+      code: err?.code,
+      isModelTrailError: core.isModelTrailError(err),
+      message: err?.message,
+    };
+  }
+}
+process.stdout.write(JSON.stringify({ node: process.versions.node, results }));

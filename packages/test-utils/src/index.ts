@@ -1,4 +1,5 @@
 export { type PublishedPackage, publishedPackages, REPO_ROOT, staleBuilds } from "./built-packages.js";
+export { loopbackDispatcher } from "./loopback-dispatcher.js";
 export {
   freePort,
   MLFLOW_PYTHON,
@@ -8,4 +9,12 @@ export {
   startMlflowServer,
 } from "./mlflow-server.js";
 export { type MswServer, type RecordedRequest, startMswServer } from "./msw-server.js";
+export {
+  assertDatabricksSdkInstalled,
+  DATABRICKS_SDK_VERSION,
+  installedPythonPackageVersion,
+  type RunPythonJsonOptions,
+  runPythonJson,
+  TEST_PYTHON_DIR,
+} from "./python-runner.js";
 export { createTestCa, type TestCa, type TestCert, type TestCertRequest } from "./test-pki.js";

@@ -35,6 +35,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/test/**/*.int.test.ts"],
+          exclude: ["**/*.storage.int.test.ts", "**/node_modules/**"],
           globalSetup: ["packages/test-utils/src/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
@@ -51,6 +52,18 @@ export default defineConfig({
           globalSetup: ["packages/test-utils/src/built-packages.ts"],
           testTimeout: 60_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // Databricks-hosted MLflow against real storage emulators (Azurite, moto) on loopback ports
+          name: "dbx-storage-int",
+          include: ["packages/*/test/**/*.storage.int.test.ts"],
+          globalSetup: ["packages/test-utils/src/dbx-storage-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -15,6 +15,7 @@ import {
   resolveHttpConnection,
   resolveMlflowConnection,
 } from "./config.js";
+import { DatabricksArtifacts, type DatabricksArtifactsOptions } from "./databricks/databricks-artifacts.js";
 import { mapMlflowError } from "./errors.js";
 import { Experiments } from "./experiments.js";
 import { RegisteredModels } from "./model-registry.js";
@@ -48,8 +49,13 @@ export interface MlflowClientOptions extends MlflowConnectionOptions {
   userAgent?: string | undefined;
   /** Extra headers sent with every request. */
   headers?: Record<string, string> | undefined;
-  /** Artifact transfer settings (concurrency, attempts, progress interval). */
-  artifacts?: MlflowArtifactsOptions | undefined;
+  /**
+   * Artifact transfer settings (concurrency, attempts, progress interval); on Databricks also the
+   * cloud-storage transport and the renewal of signed URIs.
+   */
+  artifacts?:
+    | (MlflowArtifactsOptions & Pick<DatabricksArtifactsOptions, "storage" | "credentials">)
+    | undefined;
   /** Test hook: replaces the wait between retries. */
   sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   /**
@@ -112,7 +118,21 @@ export class MlflowClient {
     this.runs = new Runs(this.http);
     this.registeredModels = new RegisteredModels(this.http);
     this.modelVersions = new ModelVersions(this.http);
-    this.artifacts = new MlflowArtifacts(this.http, options.artifacts);
+    this.artifacts =
+      this.connection.kind === "databricks"
+        ? new DatabricksArtifacts(this.http, {
+            ...options.artifacts,
+            env: options.env,
+            storage: {
+              timeoutMs: options.timeoutMs,
+              retry: options.retry,
+              logger: options.logger,
+              userAgent: options.userAgent,
+              sleep: options.sleep,
+              ...options.artifacts?.storage,
+            },
+          })
+        : new MlflowArtifacts(this.http, options.artifacts);
   }
 
   /**
@@ -164,6 +184,15 @@ export class MlflowClient {
     // A model (models:/name/version, @alias, /latest, /Stage, models:/<model_id>) goes into destDir
     // itself, as MLflow's download_artifacts("models:/..."), whatever its storage path ends in.
     const isModel = parsed.kind !== "run" && parsed.kind !== "mlflow-artifacts";
+    // the workspace registry keeps its own copy of a version's files, read through signed URIs
+    if (
+      loc.modelVersion &&
+      this.artifacts instanceof DatabricksArtifacts &&
+      /^dbfs:(\/\/[^/]*)?\/databricks\/mlflow-registry\//i.test(loc.artifactUri)
+    ) {
+      const mv = loc.modelVersion;
+      return this.artifacts.downloadModelVersion(mv.name, mv.version, destDir, options);
+    }
     if (isModel && options.name === undefined) return this.artifacts.downloadTree(ref, destDir, options);
     return this.artifacts.download(ref, destDir, name === undefined ? options : { ...options, name });
   }
@@ -211,6 +240,7 @@ export class MlflowClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.artifacts instanceof DatabricksArtifacts) await this.artifacts.closeStorage();
     await this.http.close();
   }
 }

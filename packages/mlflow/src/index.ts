@@ -19,6 +19,7 @@ export {
   resolveHttpConnection,
   resolveMlflowConnection,
 } from "./config.js";
+export * from "./databricks/index.js";
 export { MLFLOW_ERROR_KINDS, mapMlflowError } from "./errors.js";
 export { type CreateExperimentOptions, Experiments, type SearchExperimentsOptions } from "./experiments.js";
 export {

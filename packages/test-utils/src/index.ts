@@ -1,4 +1,5 @@
 export { type PublishedPackage, publishedPackages, REPO_ROOT, staleBuilds } from "./built-packages.js";
+export { type LocalProcess, startLocalProcess, waitUntilReady } from "./local-process.js";
 export { loopbackDispatcher } from "./loopback-dispatcher.js";
 export {
   freePort,
@@ -17,4 +18,13 @@ export {
   runPythonJson,
   TEST_PYTHON_DIR,
 } from "./python-runner.js";
+
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  DBX_VENV,
+  type EmulatorServer,
+  startAzurite,
+  startMotoServer,
+} from "./storage-emulators.js";
+
 export { createTestCa, type TestCa, type TestCert, type TestCertRequest } from "./test-pki.js";

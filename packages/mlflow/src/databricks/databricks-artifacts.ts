@@ -1,0 +1,427 @@
+import { mkdir } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { setTimeout as sleepTimer } from "node:timers/promises";
+import { ConfigError, type HttpClient, NotFoundError, ValidationError } from "@modeltrail/core";
+import { z } from "zod";
+import { MLFLOW_API } from "../api-path.js";
+import { parseArtifactUri } from "../artifacts/artifact-location.js";
+import {
+  artifactBaseName,
+  artifactDirName,
+  assertSafeArtifactPath,
+  joinArtifactPath,
+  normalizeArtifactPath,
+} from "../artifacts/artifact-path.js";
+import { MlflowArtifacts, type MlflowArtifactsOptions } from "../artifacts/artifacts-client.js";
+import { DEFAULT_SYNC_IO_MAX_BYTES } from "../artifacts/download-file.js";
+import type {
+  ArtifactFileInfo,
+  ArtifactRef,
+  DownloadOptions,
+  DownloadResult,
+  TransferOptions,
+  UploadResult,
+} from "../artifacts/types.js";
+import { collectLocalTree, singleFileItem } from "../artifacts/upload.js";
+import { loggedModelOfRunPath } from "../logged-models.js";
+import {
+  type DatabricksArtifactResource,
+  listResourceTree,
+  loggedModelArtifactResource,
+  modelVersionArtifactResource,
+  runArtifactResource,
+} from "./artifact-resources.js";
+import type { CredentialPoolOptions } from "./credential-pool.js";
+import { isDatabricksTrackingArtifactUri, parseDatabricksArtifactUri } from "./dbfs-artifact-uri.js";
+import { downloadResourceFiles, type ResourceDownloadSettings } from "./resource-download.js";
+import { uploadResourceFiles } from "./resource-upload.js";
+import { StorageTransport, type StorageTransportOptions } from "./storage-transport.js";
+import { type DatabricksTransferSettings, databricksTransferSettings } from "./transfer-settings.js";
+
+/** Options of DatabricksArtifacts: the artifact client's, plus the cloud-storage side. */
+export interface DatabricksArtifactsOptions extends MlflowArtifactsOptions {
+  /** Environment with MLflow's transfer variables (default `process.env`). */
+  env?: Record<string, string | undefined> | undefined;
+  /** Transport of the cloud-storage requests (timeouts, retries, dispatcher). */
+  storage?: StorageTransportOptions | undefined;
+  /** How signed URIs are fetched and renewed (batch size, expiry margin, clock). */
+  credentials?: CredentialPoolOptions | undefined;
+}
+
+/** A place inside a resource. */
+interface ResourceLocation {
+  resource: DatabricksArtifactResource;
+  /** Id the workspace keys uploads by (run id or logged model id). */
+  id: string;
+  /** Path relative to the resource root ("" for the root). */
+  path: string;
+  /** The path the caller asked for, relative to what they named (for local names). */
+  requested: string;
+}
+
+const runSchema = z.object({
+  run: z.object({
+    info: z.object({ artifact_uri: z.string().optional(), experiment_id: z.string().optional() }),
+  }),
+});
+
+/**
+ * MLflow artifacts of a Databricks workspace. Runs and MLflow 3 logged models whose artifacts are
+ * at `dbfs:/databricks/mlflow-tracking/...` are listed through the tracking API and transferred
+ * straight to and from the workspace's cloud store with signed URIs that the workspace hands out
+ * (`credentials-for-read` / `credentials-for-write`, `logged-models/<id>/artifacts/credentials-for-*`),
+ * as MLflow's DatabricksArtifactRepository does: Azure blob (Put Block / Put Block List), ADLS
+ * Gen2 (create, append, flush), AWS presigned URLs (multipart through the workspace for large
+ * files), GCS signed URLs. Every guarantee of the local client holds: streaming, bounded
+ * concurrency, parallel ranges for large downloads, temporary file then rename, size checks,
+ * resume, progress, refusal of unsafe paths. Signed URIs are secrets (redacted everywhere);
+ * credentials about to expire are renewed for the remaining files, and one the store refuses is
+ * replaced. References that are not in a Databricks store fall back to the artifact client.
+ */
+export class DatabricksArtifacts extends MlflowArtifacts {
+  private readonly storage: StorageTransport;
+  private readonly transfer: DatabricksTransferSettings;
+  private readonly downloadSettings: ResourceDownloadSettings;
+  private readonly runs = new Map<string, { root: string; experimentId: string | undefined }>();
+
+  constructor(
+    private readonly workspace: HttpClient,
+    options: DatabricksArtifactsOptions = {},
+  ) {
+    super(workspace, options);
+    this.storage = new StorageTransport(options.storage);
+    this.transfer = databricksTransferSettings(options.env ?? process.env, options.rangedDownload);
+    const progress = {
+      intervalMs: options.progressIntervalMs ?? 100,
+      ...(options.now ? { now: options.now } : {}),
+    };
+    this.downloadSettings = {
+      concurrency: options.concurrency ?? 8,
+      maxAttempts: Math.max(1, options.maxAttempts ?? 5),
+      sleep: options.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal })),
+      retryBaseMs: options.retryBaseMs ?? 200,
+      syncIoMaxBytes: Math.max(0, options.syncIoMaxBytes ?? DEFAULT_SYNC_IO_MAX_BYTES),
+      progress,
+      transfer: this.transfer,
+      pool: options.credentials,
+    };
+  }
+
+  /** The transfer settings in force (from MLflow's env vars). */
+  get transferSettings(): Readonly<DatabricksTransferSettings> {
+    return this.transfer;
+  }
+
+  override async *list(
+    ref: ArtifactRef,
+    options: { recursive?: boolean; signal?: AbortSignal; runArtifactsOnly?: boolean } = {},
+  ): AsyncGenerator<ArtifactFileInfo> {
+    const loc = await this.locate(ref, options.signal, !options.runArtifactsOnly);
+    if (!loc) {
+      yield* super.list(ref, options);
+      return;
+    }
+    for (const e of await this.listBelow(loc, options.recursive ?? true, options.signal)) yield e;
+  }
+
+  override async downloadFile(
+    ref: ArtifactRef,
+    destFile: string,
+    options: TransferOptions = {},
+  ): Promise<DownloadResult> {
+    const loc = await this.locate(ref, options.signal, true);
+    if (!loc) return super.downloadFile(ref, destFile, options);
+    if (loc.path === "")
+      throw new ValidationError("downloadFile needs the path of a file, not the artifact root");
+    const dest = resolve(destFile);
+    await mkdir(dirname(dest), { recursive: true });
+    const entry = await this.fileEntry(loc);
+    const name = artifactBaseName(loc.path);
+    const res = await downloadResourceFiles(
+      this.storage,
+      loc.resource,
+      "",
+      [{ ...entry, path: basename(dest), source: loc.path }],
+      dirname(dest),
+      this.downloadSettings,
+      options,
+    );
+    const size = res.files[0]?.size ?? 0;
+    return { localPath: dest, files: [{ path: name, localPath: dest, size }], bytes: size };
+  }
+
+  override async downloadTree(
+    ref: ArtifactRef,
+    destDir: string,
+    options: TransferOptions = {},
+  ): Promise<DownloadResult> {
+    const loc = await this.locate(ref, options.signal, true);
+    if (!loc) return super.downloadTree(ref, destDir, options);
+    const entries = await this.listBelow(loc, true, options.signal);
+    return downloadResourceFiles(
+      this.storage,
+      loc.resource,
+      loc.path,
+      entries,
+      destDir,
+      this.downloadSettings,
+      options,
+    );
+  }
+
+  override async download(
+    ref: ArtifactRef,
+    destDir: string,
+    options: DownloadOptions = {},
+  ): Promise<DownloadResult> {
+    const loc = await this.locate(ref, options.signal, true);
+    if (!loc) return super.download(ref, destDir, options);
+    const name = options.name === undefined ? undefined : oneSegment(options.name);
+    // A run's whole artifact root goes into destDir itself, as in MLflow; a named root into destDir/name.
+    if (loc.requested === "" && name === undefined) return this.downloadTree(ref, destDir, options);
+    if (loc.requested === "") return this.downloadTree(ref, join(resolve(destDir), name as string), options);
+    const entries = await this.listBelow(loc, true, options.signal);
+    const localName = name ?? (artifactBaseName(loc.requested) || artifactBaseName(loc.path));
+    if (entries.length > 0) {
+      return downloadResourceFiles(
+        this.storage,
+        loc.resource,
+        loc.path,
+        entries,
+        join(resolve(destDir), localName),
+        this.downloadSettings,
+        options,
+      );
+    }
+    return this.downloadFile(ref, join(resolve(destDir), localName), options);
+  }
+
+  /**
+   * Downloads the files of a version of the Databricks workspace model registry into `destDir`
+   * (`model-versions/list-artifacts` and `get-signed-download-uri`), for versions whose files the
+   * registry keeps under `dbfs:/databricks/mlflow-registry/`. Throws like `downloadTree`.
+   */
+  async downloadModelVersion(
+    name: string,
+    version: string,
+    destDir: string,
+    options: TransferOptions = {},
+  ): Promise<DownloadResult> {
+    const resource = modelVersionArtifactResource(this.workspace, name, version);
+    const entries = await listResourceTree(resource, "", { signal: options.signal });
+    return downloadResourceFiles(
+      this.storage,
+      resource,
+      "",
+      entries,
+      destDir,
+      this.downloadSettings,
+      options,
+    );
+  }
+
+  override async uploadFile(
+    localFile: string,
+    target: ArtifactRef,
+    options: TransferOptions & { name?: string } = {},
+  ): Promise<UploadResult> {
+    const loc = await this.locate(target, options.signal, false);
+    if (!loc) return super.uploadFile(localFile, target, options);
+    const item = await singleFileItem(localFile, options.name);
+    return uploadResourceFiles(
+      this.workspace,
+      this.storage,
+      loc.resource,
+      loc.id,
+      loc.path,
+      [item],
+      this.storageUploadSettings(),
+      options,
+    );
+  }
+
+  override async uploadTree(
+    localDir: string,
+    target: ArtifactRef,
+    options: TransferOptions = {},
+  ): Promise<UploadResult> {
+    const loc = await this.locate(target, options.signal, false);
+    if (!loc) return super.uploadTree(localDir, target, options);
+    const items = await collectLocalTree(localDir);
+    return uploadResourceFiles(
+      this.workspace,
+      this.storage,
+      loc.resource,
+      loc.id,
+      loc.path,
+      items,
+      this.storageUploadSettings(),
+      options,
+    );
+  }
+
+  override async delete(ref: ArtifactRef, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const loc = await this.locate(ref, options.signal, false);
+    if (!loc) return super.delete(ref, options);
+    throw new ConfigError(
+      `Artifacts of ${loc.resource.label} cannot be deleted through the Databricks MLflow API`,
+      {
+        hint: "Delete the run (or logged model) instead; MLflow's Databricks artifact repository has no delete either",
+      },
+    );
+  }
+
+  /** Closes the cloud-storage connection pool (the workspace pool is the client's). */
+  async closeStorage(): Promise<void> {
+    await this.storage.close();
+  }
+
+  private storageUploadSettings() {
+    return {
+      concurrency: this.downloadSettings.concurrency,
+      progress: this.downloadSettings.progress,
+      transfer: this.transfer,
+      pool: this.downloadSettings.pool,
+    };
+  }
+
+  /**
+   * The resource location a reference names when it is in a Databricks store, else undefined.
+   * With `read`, a run path the run's own artifacts do not hold is looked up in the run's MLflow 3
+   * logged model named by its first segment, as MLflow's runs:/ repository does.
+   */
+  private async locate(
+    ref: ArtifactRef,
+    signal: AbortSignal | undefined,
+    read: boolean,
+  ): Promise<ResourceLocation | undefined> {
+    if (typeof ref === "string") {
+      if (isDatabricksTrackingArtifactUri(ref)) return this.fromUri(ref, "");
+      if (/^runs:/i.test(ref)) {
+        const parsed = parseArtifactUri(ref);
+        if (parsed.kind === "run") return this.fromRun(parsed.runId, parsed.path, signal, read);
+      }
+      return undefined;
+    }
+    if ("runId" in ref) return this.fromRun(ref.runId, normalizeArtifactPath(ref.path), signal, read);
+    if (isDatabricksTrackingArtifactUri(ref.artifactUri)) {
+      return this.fromUri(ref.artifactUri, normalizeArtifactPath(ref.path));
+    }
+    return undefined;
+  }
+
+  private fromUri(uri: string, extra: string): ResourceLocation {
+    const parsed = parseDatabricksArtifactUri(uri);
+    const path = joinArtifactPath(parsed.path, extra);
+    const resource =
+      parsed.kind === "run"
+        ? runArtifactResource(this.workspace, parsed.runId)
+        : loggedModelArtifactResource(this.workspace, parsed.modelId);
+    return { resource, id: parsed.kind === "run" ? parsed.runId : parsed.modelId, path, requested: path };
+  }
+
+  private async fromRun(
+    runId: string,
+    path: string,
+    signal: AbortSignal | undefined,
+    read: boolean,
+  ): Promise<ResourceLocation | undefined> {
+    if (!/^[A-Za-z0-9_-]{1,256}$/.test(runId)) {
+      throw new ValidationError(`Invalid MLflow run id ${JSON.stringify(runId)}`, {
+        issues: [{ path: "runId", message: "must be letters, digits, '-' or '_'" }],
+      });
+    }
+    const run = await this.run(runId, signal);
+    if (!isDatabricksTrackingArtifactUri(run.root)) return undefined;
+    const rootLoc = this.fromUri(run.root, path);
+    if (!read || path === "" || run.experimentId === undefined) return rootLoc;
+    if (await this.resourceHasEntry(rootLoc, signal)) return rootLoc;
+    const found = await loggedModelOfRunPath(
+      this.workspace,
+      { info: { run_id: runId, experiment_id: run.experimentId } },
+      path,
+      { signal },
+    );
+    if (!found) return rootLoc;
+    if (!isDatabricksTrackingArtifactUri(found.model.artifact_uri)) {
+      throw new ConfigError(
+        `runs:/${runId}/${path} is in logged model ${found.model.model_id}, stored at ${JSON.stringify(found.model.artifact_uri)}, which is not a Databricks MLflow artifact location`,
+      );
+    }
+    const model = this.fromUri(found.model.artifact_uri, normalizeArtifactPath(found.rest));
+    return { ...model, requested: path };
+  }
+
+  private async run(
+    runId: string,
+    signal?: AbortSignal,
+  ): Promise<{ root: string; experimentId: string | undefined }> {
+    let entry = this.runs.get(runId);
+    if (!entry) {
+      const body = await this.workspace.json({
+        method: "GET",
+        path: `${MLFLOW_API}/runs/get`,
+        query: { run_id: runId },
+        schema: runSchema,
+        signal,
+      });
+      entry = { root: body.run.info.artifact_uri ?? "", experimentId: body.run.info.experiment_id };
+      this.runs.set(runId, entry);
+    }
+    return entry;
+  }
+
+  /** True when the parent directory of `loc` lists an entry named like its last segment. */
+  private async resourceHasEntry(loc: ResourceLocation, signal?: AbortSignal): Promise<boolean> {
+    try {
+      const entries = await loc.resource.listDirectory(artifactDirName(loc.path), { signal });
+      return entries.some((e) => e.path === loc.path);
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** Everything below `loc`, paths relative to it. */
+  private async listBelow(
+    loc: ResourceLocation,
+    recursive: boolean,
+    signal?: AbortSignal,
+  ): Promise<ArtifactFileInfo[]> {
+    const entries = await listResourceTree(loc.resource, loc.path, {
+      recursive,
+      ...(signal ? { signal } : {}),
+    });
+    const prefix = loc.path === "" ? "" : `${loc.path}/`;
+    return entries.map((e) => ({ ...e, path: e.path.slice(prefix.length) }));
+  }
+
+  /** The listing entry of a single file (its size), or NotFoundError. */
+  private async fileEntry(loc: ResourceLocation): Promise<ArtifactFileInfo> {
+    const entries = await loc.resource.listDirectory(artifactDirName(loc.path), {});
+    const entry = entries.find((e) => e.path === loc.path);
+    if (!entry || entry.isDir) {
+      throw new NotFoundError({
+        service: "mlflow",
+        status: 404,
+        method: "GET",
+        url: `${loc.resource.label}/${loc.path}`,
+        message: entry
+          ? `"${loc.path}" of ${loc.resource.label} is a directory, not a file`
+          : `No artifact found at "${loc.path}" of ${loc.resource.label}`,
+      });
+    }
+    return entry;
+  }
+}
+
+/** Checks a local name given as `name`: one safe path segment. */
+function oneSegment(name: string): string {
+  const safe = assertSafeArtifactPath(name, "download name");
+  if (safe.includes("/")) {
+    throw new ValidationError(`Invalid download name ${JSON.stringify(name)}`, {
+      issues: [{ path: "name", message: "must be one file or directory name, without '/'" }],
+    });
+  }
+  return safe;
+}

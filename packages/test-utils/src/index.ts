@@ -18,7 +18,7 @@ export {
   runPythonJson,
   TEST_PYTHON_DIR,
 } from "./python-runner.js";
-
+export {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
   DBX_VENV,
@@ -26,5 +26,4 @@ export {
   startAzurite,
   startMotoServer,
 } from "./storage-emulators.js";
-
 export { createTestCa, type TestCa, type TestCert, type TestCertRequest } from "./test-pki.js";

@@ -161,7 +161,7 @@ async function main(): Promise<void> {
       4,
       TOTAL_STEPS,
       "CD: model artifact, image and Deployment metadata",
-      "CD downloads the model by its MLflow run id and builds an image tagged with the run id; the container gets GIT_SHA and RUN_ID in its env, the image and Deployment the labels and annotations.",
+      "CD downloads the model by its MLflow run id and builds an image tagged with the run id (the Databricks job run id, DBR_RUN_ID); the container gets GIT_SHA and RUN_ID in its env, the image and Deployment the labels and annotations.",
     );
     const cdResult = await timed("4 CD", () => cd.cdStep(client, v1.trace, { signal }));
 
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
       6,
       TOTAL_STEPS,
       "Rollback preview: a second version, then back",
-      "The job runs again (another seed) and CD promotes the new version; rolling back moves models:/name@champion back to the previous version, whose run id names the image to redeploy.",
+      "The job runs again (another seed) and CD promotes the new version; rolling back moves models:/name@champion back to the previous version, whose run id (its job run id) names the image to redeploy.",
     );
     const { second, v2, back } = await timed("6 rollback", async () => {
       const second = await trainJob.runTrainingJob({
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
       ],
       [
         "champion",
-        `v${v2.modelVersion.version} after promotion, rolled back to v${back.version} (run ${short(back.runId)})`,
+        `v${v2.modelVersion.version} after promotion, rolled back to v${back.version} (run ${back.runId})`,
       ],
       ["MLflow", `${server.url}${server.started ? " (started here, stopped on exit)" : ""}`],
       [

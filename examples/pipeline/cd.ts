@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { relative } from "node:path";
-import { type TraceContext, toAnnotations, toEnv, toK8sLabels } from "@modeltrail/core";
+import { runIdOf, type TraceContext, toAnnotations, toEnv, toK8sLabels } from "@modeltrail/core";
 import type { MlflowClient } from "@modeltrail/mlflow";
 import { DEMO_DIR, REPO_ROOT } from "../lib/paths.ts";
 import { dim, heading, keyValues, say, table } from "../lib/print.ts";
@@ -30,8 +30,9 @@ export interface CdResult {
 /**
  * Step 4, CD: downloads the model by its MLflow run id into .tmp/demo/model with the artifacts API
  * (streamed, size-checked, atomic per file), hashes the files, and prints what the container image
- * and the Kubernetes Deployment would carry: env (GIT_SHA, RUN_ID, ...), annotations and labels.
- * Throws NotFoundError when the run has no `model` directory, and the artifact client's errors.
+ * and the Kubernetes Deployment would carry: the image tagged with "the run id" (the Databricks job
+ * run id, `runIdOf`), env (GIT_SHA, RUN_ID, ...), annotations and labels. Throws NotFoundError when
+ * the run has no `model` directory, and the artifact client's errors.
  */
 export async function cdStep(
   client: MlflowClient,
@@ -40,6 +41,11 @@ export async function cdStep(
 ): Promise<CdResult> {
   const runId = modelCtx.model?.mlflowRunId;
   if (!runId) throw new Error("The model's trace has no MLflow run id");
+  // The image is named with "the run id": the Databricks job run id (DBR_RUN_ID), or the MLflow run id
+  // for a model trained outside a job (reference pipeline, step 4; DESIGN.md, "Which id is which").
+  const theRunId = runIdOf(modelCtx);
+  if (!theRunId) throw new Error("The model's trace has no run id");
+  const imageRef = `${IMAGE_REPOSITORY}:${theRunId.runId}`;
   const modelDir = `${DEMO_DIR}/model`;
   await rm(modelDir, { recursive: true, force: true });
 
@@ -64,9 +70,8 @@ export async function cdStep(
     4,
   );
 
-  // The image is tagged with the MLflow run id (reference pipeline, step 4).
   const servingCtx = modelCtx.with({
-    image: { ref: `${IMAGE_REPOSITORY}:${runId}` },
+    image: { ref: imageRef },
     deployment: {
       platform: "kubernetes",
       cluster: "aks-demo-westeurope",
@@ -81,7 +86,7 @@ export async function cdStep(
   const labels = toK8sLabels(servingCtx);
 
   heading(
-    `the container's environment: toEnv(ctx)  ${dim("(GIT_SHA, RUN_ID, JOB_ID + the full namespaced set)")}`,
+    `the container's environment: toEnv(ctx)  ${dim("(GIT_SHA, RUN_ID = the job run id, JOB_ID + the full namespaced set)")}`,
   );
   keyValues(env);
   heading("the image's labels and the Deployment's annotations: toAnnotations(ctx)");
@@ -91,10 +96,15 @@ export async function cdStep(
   console.log("");
   say(
     dim(
-      `Building and pushing ${IMAGE_REPOSITORY}:${runId} and deploying it are the future @modeltrail/registry and @modeltrail/k8s packages.`,
+      `Building and pushing ${imageRef} and deploying it are the future @modeltrail/registry and @modeltrail/k8s packages.`,
     ),
   );
-  table([["image (would be)", `${IMAGE_REPOSITORY}:${runId}`]]);
+  table([
+    [
+      "image (would be)",
+      `${imageRef}  ${dim(theRunId.fallback ? "(MLflow run id: no job run)" : "(the job run id, DBR_RUN_ID)")}`,
+    ],
+  ]);
   return { modelDir, files, treeSha256, servingCtx, env, annotations, labels };
 }
 

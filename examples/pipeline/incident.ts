@@ -1,4 +1,4 @@
-import { fromAnnotations, type TraceContext } from "@modeltrail/core";
+import { fromAnnotations, runIdOf, type TraceContext } from "@modeltrail/core";
 import { findModelVersions, type MlflowClient, tagsToRecord, traceOfModelVersion } from "@modeltrail/mlflow";
 import { bold, dim, heading, say, short, table } from "../lib/print.ts";
 
@@ -12,12 +12,15 @@ export interface IncidentAnswers {
   serving: TraceContext;
   /** The model versions built from the same commit. */
   versionsOfCommit: string[];
+  /** The model versions built by the serving run id (the job run the image is named with). */
+  versionsOfRun: string[];
 }
 
 /**
  * Step 5, incident: "which model is serving, and where did it come from?" Starts from what the
  * Deployment carries (its annotations, as `kubectl get deployment -o yaml` shows them), finds the
- * model versions built from that commit with `findModelVersions({ gitSha })`, reads the serving
+ * model versions built from that commit with `findModelVersions({ gitSha })` and by the run the image
+ * is named with (`findModelVersions({ runId })`), reads the serving
  * version's trace from the registry with `traceOfModelVersion`, and answers the five questions.
  * Throws ValidationError for unreadable annotations or tags, NotFoundError when the version is gone.
  */
@@ -54,6 +57,17 @@ export async function incidentStep(
       `${mv.name} v${mv.version}  run ${mv.run_id}  DBR_JOB_ID=${tags.DBR_JOB_ID} DBR_RUN_ID=${tags.DBR_RUN_ID}${mv.aliases.length ? `  @${mv.aliases.join(" @")}` : ""}`,
       4,
     );
+  }
+
+  const run = runIdOf(serving);
+  if (!run) throw new Error("The Deployment's annotations name no run id");
+  heading(
+    `findModelVersions(client, { runId: "${run.runId}" }): the versions of the run the image is named with (${run.kind})`,
+  );
+  const versionsOfRun: string[] = [];
+  for await (const mv of findModelVersions(client, { runId: run.runId }, { signal: options.signal })) {
+    versionsOfRun.push(`${mv.name} v${mv.version}`);
+    say(`${mv.name} v${mv.version}  MLflow run ${mv.run_id}`, 4);
   }
 
   heading(`traceOfModelVersion(client, "${name}", "${version}"): the registry's record`);
@@ -106,5 +120,5 @@ export async function incidentStep(
     say(bold(question), 4);
     for (const line of lines.length ? lines : ["(not recorded)"]) say(line, 7);
   }
-  return { name, version, trace, serving, versionsOfCommit };
+  return { name, version, trace, serving, versionsOfCommit, versionsOfRun };
 }

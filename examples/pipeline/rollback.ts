@@ -1,4 +1,5 @@
-import { type MlflowClient, tagsToRecord } from "@modeltrail/mlflow";
+import { runIdOf } from "@modeltrail/core";
+import { type MlflowClient, tagsToRecord, traceOfModelVersion } from "@modeltrail/mlflow";
 import { dim, green, heading, say, short, table } from "../lib/print.ts";
 import { IMAGE_REPOSITORY } from "./cd.ts";
 
@@ -27,8 +28,9 @@ export async function printVersions(
 
 /**
  * Points `models:/<name>@champion` at `version` (what CD deploys) and prints where it now leads:
- * the version, its run, and the image that belongs to that run. Throws NotFoundError for an unknown
- * version, and the client's errors.
+ * the version, its artifacts, and the image that belongs to it, named with the version's run id (the
+ * Databricks job run id from its tags, `runIdOf`). Throws NotFoundError for an unknown version, and
+ * the client's errors.
  */
 export async function moveChampion(
   client: MlflowClient,
@@ -40,7 +42,8 @@ export async function moveChampion(
   await client.registeredModels.setAlias(name, CHAMPION, version, { signal });
   const mv = await client.registeredModels.getVersionByAlias(name, CHAMPION, { signal });
   const loc = await client.resolveUri(`models:/${name}@${CHAMPION}`, { signal });
-  const runId = loc.runId ?? mv.run_id ?? "";
+  const trace = await traceOfModelVersion(client, name, mv.version, { signal });
+  const runId = runIdOf(trace)?.runId ?? "";
   table([
     [
       `models:/${name}@${CHAMPION}`,

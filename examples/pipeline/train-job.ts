@@ -4,7 +4,7 @@ import { DEMO_DIR, REPO_ROOT, VENV_PYTHON } from "../lib/paths.ts";
 import { dim, heading, say, seconds, table } from "../lib/print.ts";
 
 /** The stdout line train.py prints with the MLflow run id. */
-const RUN_ID_LINE = /^MODELTRAIL_MLFLOW_RUN_ID=([0-9a-f]{32})$/m;
+const RUN_ID_LINE = /^MODELTRAIL_MODEL_MLFLOW_RUN_ID=([0-9a-f]{32})$/m;
 
 /** Options of {@link runTrainingJob}. */
 export interface TrainingJobOptions {
@@ -96,7 +96,7 @@ export async function runTrainingJob(options: TrainingJobOptions): Promise<Train
   const logs = train?.run_id === undefined ? "" : ((await runner.runs.getOutput(train.run_id)).logs ?? "");
   const mlflowRunId = RUN_ID_LINE.exec(logs)?.[1];
   if (!mlflowRunId)
-    throw new Error(`The train task did not print MODELTRAIL_MLFLOW_RUN_ID=<id>; its output:\n${logs}`);
+    throw new Error(`The train task did not print MODELTRAIL_MODEL_MLFLOW_RUN_ID=<id>; its output:\n${logs}`);
 
   heading("the run, in the shape of Databricks' jobs/runs/get");
   table([

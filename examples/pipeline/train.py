@@ -12,7 +12,7 @@ What it records on the MLflow run, so that the model can be traced later:
     mlflow.sklearn.save_model, then logged with mlflow.log_artifacts, so that it is reachable as
     runs:/<run id>/model; MLflow 3's log_model would store it under a separate "logged model").
 Hands the MLflow run id back: task value `mlflow_run_id`, and the stdout line
-`MODELTRAIL_MLFLOW_RUN_ID=<id>` (what the demo reads).
+`MODELTRAIL_MODEL_MLFLOW_RUN_ID=<id>` (what the demo reads).
 Tracking server: env MLFLOW_TRACKING_URI.
 """
 
@@ -38,7 +38,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 
 from _modeltrail import read_and_show_job_context  # noqa: E402
 
-RUN_ID_LINE = "MODELTRAIL_MLFLOW_RUN_ID="
+RUN_ID_LINE = "MODELTRAIL_MODEL_MLFLOW_RUN_ID="
 
 
 def trace_tags(ctx: dict, mt) -> dict:

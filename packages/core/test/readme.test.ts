@@ -49,10 +49,14 @@ describe("packages/core/README.md examples", () => {
   it("runs the TraceContext example", async () => {
     const out = await run(blocks[0]!, "trace");
     expect(out[0]).toMatch(/^[0-9a-f]{40} came from /);
-    expect(out.some((l) => l.includes('"GIT_SHA"') && l.includes('"DBR_RUN_ID":"5678"'))).toBe(true);
-    expect(
-      out.some((l) => l.includes('"msg":"prediction"') && l.includes('"run_id":"5f1c0d6e8a9b4c2d"')),
-    ).toBe(true);
+    expect(out.some((l) => l.includes('"GIT_SHA"') && l.includes('"DBR_RUN_ID":"1795788642450001"'))).toBe(
+      true,
+    );
+    expect(out.some((l) => l.includes('"RUN_ID":"1795788642450001"'))).toBe(true);
+    expect(out).toContain('{"runId":"1795788642450001","kind":"job-run","fallback":false}');
+    const prediction = out.find((l) => l.includes('"msg":"prediction"'));
+    expect(prediction).toContain('"run_id":"1795788642450001"');
+    expect(prediction).toContain('"mlflow_run_id":"0e65f4e6ffd84bbcaca05398f1d5dff3"');
     expect(out.at(-1)).toContain("VALIDATION_ERROR");
   });
 

@@ -16,9 +16,12 @@ describe("DEFAULT_CONVENTIONS", () => {
   it("uses the seed names of the reference pipeline", () => {
     const d = DEFAULT_CONVENTIONS;
     expect(d.env.fields["code.gitSha"]).toEqual(["GIT_SHA", "MODELTRAIL_CODE_GIT_SHA"]);
-    expect(d.env.fields["model.mlflowRunId"]).toEqual(["RUN_ID", "MODELTRAIL_MODEL_MLFLOW_RUN_ID"]);
+    expect(d.env.runId).toBe("RUN_ID");
+    expect(d.env.fields["model.mlflowRunId"]).toEqual(["MODELTRAIL_MODEL_MLFLOW_RUN_ID"]);
     expect(d.env.fields["job.jobId"]).toEqual(["JOB_ID", "MODELTRAIL_JOB_ID"]);
     expect(d.env.fields["job.runId"]).toEqual(["MODELTRAIL_JOB_RUN_ID"]);
+    expect(d.env.fields["job.taskRunId"]).toEqual(["MODELTRAIL_JOB_TASK_RUN_ID"]);
+    expect(d.env.fields["model.version"]).toEqual(["MODELTRAIL_MODEL_VERSION"]);
     expect(d.mlflowTags.fields["code.gitSha"]).toEqual(["GIT_SHA", "mlflow.source.git.commit"]);
     expect(d.mlflowTags.fields["code.repoUrl"]).toEqual(["mlflow.source.git.repoURL"]);
     expect(d.mlflowTags.fields["code.branch"]).toEqual(["mlflow.source.git.branch"]);
@@ -31,7 +34,12 @@ describe("DEFAULT_CONVENTIONS", () => {
     expect(d.labels.fields["code.gitSha"]).toEqual(["modeltrail.dev/code.git-sha"]);
     expect(d.labels.fields["code.repoUrl"]).toEqual([]);
     expect(d.otel.fields["ci.runUrl"]).toEqual(["cicd.pipeline.run.url.full"]);
-    expect(d.logFields.fields["model.mlflowRunId"]).toEqual(["run_id"]);
+    expect(d.logFields.runId).toBe("run_id");
+    expect(d.logFields.fields["model.mlflowRunId"]).toEqual(["mlflow_run_id"]);
+    expect(d.logFields.fields["job.runId"]).toEqual([]);
+    expect(d.logFields.fields["job.jobId"]).toEqual(["job_id"]);
+    expect(d.logFields.fields["job.taskRunId"]).toEqual(["task_run_id"]);
+    expect(d.logFields.fields["model.version"]).toEqual(["model_version"]);
     expect(d.baggage.maxMembers).toBe(64);
     expect(d.baggage.maxBytes).toBe(8192);
     for (const field of SCALAR_FIELDS) expect(d.env.fields[field].length).toBeGreaterThan(0);

@@ -211,7 +211,7 @@ export class MlflowClient {
     return registerModel(this, ctx, options);
   }
 
-  /** Iterates over the model versions of a commit, job run or MLflow run; see `findModelVersions`. */
+  /** Iterates over the model versions of a commit or a run (job run id or MLflow run id); see `findModelVersions`. */
   findModelVersions(
     query: ModelVersionQuery,
     options: FindModelVersionsOptions = {},

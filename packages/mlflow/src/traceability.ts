@@ -1,6 +1,7 @@
 import {
   abortErrorFor,
   ConflictError,
+  classifyRunId,
   DEFAULT_CONVENTIONS,
   fromMlflowTags,
   NetworkError,
@@ -296,8 +297,15 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** What to look model versions up by. */
-export type ModelVersionQuery = { gitSha: string } | { jobRunId: string } | { mlflowRunId: string };
+/**
+ * What to look model versions up by: a commit (`gitSha`, a prefix of 4+ characters works), "the run
+ * id" (`runId`: either kind, told apart by shape), or explicitly a job run id or an MLflow run id.
+ */
+export type ModelVersionQuery =
+  | { gitSha: string }
+  | { runId: string }
+  | { jobRunId: string }
+  | { mlflowRunId: string };
 
 /** Options of `findModelVersions`. */
 export interface FindModelVersionsOptions extends PageOptions, TraceCodecOptions {
@@ -307,8 +315,10 @@ export interface FindModelVersionsOptions extends PageOptions, TraceCodecOptions
 
 /**
  * Builds the MLflow filter for a query: `tags.GIT_SHA = '<sha>'` (a prefix shorter than 40
- * characters uses LIKE), `tags.DBR_RUN_ID = '<id>'` or `run_id = '<id>'`, plus `name = '<name>'`.
- * Throws ValidationError for an empty query.
+ * characters uses LIKE), `tags.DBR_RUN_ID = '<id>'` (a job run id) or `run_id = '<id>'` (an MLflow
+ * run id), plus `name = '<name>'`. A `runId` is either kind (DESIGN.md, "Which id is which"): 32 hex
+ * characters are an MLflow run id, anything else (decimal, `local-<uuid>`) a job run id; see core's
+ * `classifyRunId`. Throws ValidationError for an empty query.
  */
 export function modelVersionFilter(query: ModelVersionQuery, options: FindModelVersionsOptions = {}): string {
   const clauses: string[] = [];
@@ -322,6 +332,13 @@ export function modelVersionFilter(query: ModelVersionQuery, options: FindModelV
     clauses.push(
       sha.length === 40 ? `${key} = ${filterLiteral(sha)}` : `${key} LIKE ${filterLiteral(`${sha}%`)}`,
     );
+  } else if ("runId" in query && query.runId) {
+    const id = String(query.runId).trim();
+    clauses.push(
+      classifyRunId(id) === "mlflow-run"
+        ? `run_id = ${filterLiteral(id)}`
+        : `tags.${filterIdentifier(traceTagName("job.runId", options.conventions))} = ${filterLiteral(id)}`,
+    );
   } else if ("jobRunId" in query && query.jobRunId) {
     clauses.push(
       `tags.${filterIdentifier(traceTagName("job.runId", options.conventions))} = ${filterLiteral(String(query.jobRunId))}`,
@@ -329,15 +346,21 @@ export function modelVersionFilter(query: ModelVersionQuery, options: FindModelV
   } else if ("mlflowRunId" in query && query.mlflowRunId) {
     clauses.push(`run_id = ${filterLiteral(query.mlflowRunId)}`);
   } else {
-    throw new ValidationError("findModelVersions needs one of gitSha, jobRunId or mlflowRunId", {
-      issues: [{ path: "query", message: "expected { gitSha } | { jobRunId } | { mlflowRunId }" }],
+    throw new ValidationError("findModelVersions needs one of gitSha, runId, jobRunId or mlflowRunId", {
+      issues: [
+        { path: "query", message: "expected { gitSha } | { runId } | { jobRunId } | { mlflowRunId }" },
+      ],
     });
   }
   if (options.name) clauses.push(`name = ${filterLiteral(options.name)}`);
   return clauses.join(" AND ");
 }
 
-/** Iterates over the model versions built from a commit, a job run or an MLflow run. */
+/**
+ * Iterates over the model versions built from a commit, a run (`{ runId }`: the Databricks job run id
+ * the image is named with, or an MLflow run id; either works), a job run or an MLflow run. Throws
+ * ValidationError for an empty or malformed query, and the client's errors.
+ */
 export function findModelVersions(
   client: MlflowClient,
   query: ModelVersionQuery,

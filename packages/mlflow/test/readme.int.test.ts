@@ -56,21 +56,28 @@ describe("README examples run against the real server", () => {
         const file = join(work, `example-${i}.ts`);
         await writeFile(file, example.code);
         await import(/* @vite-ignore */ file);
-        const runLine = lines.find((l) => l.startsWith("MLFLOW_RUN_ID="));
-        if (runLine) process.env.MLFLOW_RUN_ID = runLine.slice("MLFLOW_RUN_ID=".length);
+        const runLine = lines.find((l) => l.startsWith("MODELTRAIL_MODEL_MLFLOW_RUN_ID="));
+        if (runLine)
+          process.env.MODELTRAIL_MODEL_MLFLOW_RUN_ID = runLine.slice(
+            "MODELTRAIL_MODEL_MLFLOW_RUN_ID=".length,
+          );
       }
     } finally {
       log.mockRestore();
     }
     const output = lines.join("\n");
     expect(output).toMatch(/using experiment \d+/);
-    expect(process.env.MLFLOW_RUN_ID).toMatch(/^[0-9a-f]{32}$/);
+    const mlflowRunId = process.env.MODELTRAIL_MODEL_MLFLOW_RUN_ID;
+    expect(mlflowRunId).toMatch(/^[0-9a-f]{32}$/);
+    // never MLFLOW_RUN_ID: MLflow itself would resume that run
+    expect(process.env.MLFLOW_RUN_ID).toBeUndefined();
     expect(output).toMatch(/fraud-detector version \d+ \((created|already registered)\)/);
     expect(output).toContain("2 files, ");
-    expect(output).toContain(`champion comes from run ${process.env.MLFLOW_RUN_ID}`);
+    expect(output).toContain(`champion comes from run ${mlflowRunId}`);
     expect(output).toContain(
-      `commit ${process.env.GIT_SHA}, job run ${process.env.RUN_ID}, MLflow run ${process.env.MLFLOW_RUN_ID}`,
+      `commit ${process.env.GIT_SHA}, job run ${process.env.RUN_ID}, MLflow run ${mlflowRunId}`,
     );
+    expect(output).toMatch(new RegExp(`run ${process.env.RUN_ID}: fraud-detector v\\d+`));
     const downloaded = await readFile(join(work, "downloaded", "model", "model.bin"));
     expect(downloaded).toEqual(await readFile(join(work, "model", "model.bin")));
   });

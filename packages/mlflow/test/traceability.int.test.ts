@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTraceContext, fromMlflowTags } from "@modeltrail/core";
+import { createTraceContext, fromMlflowTags, runIdOf } from "@modeltrail/core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MlflowClient, type ModelVersion, tagsToRecord } from "../src/index.js";
 import { runPython } from "./python-client.js";
@@ -64,7 +64,16 @@ describe("traceability against a real server, cross-checked with MLflow's Python
     for await (const v of client.modelVersions.listForModel(name)) all.push(v);
     expect(all).toHaveLength(1);
 
-    for (const query of [{ gitSha }, { gitSha: gitSha.slice(0, 10) }, { jobRunId }, { mlflowRunId: runId }]) {
+    // "the run id" is the job run id; a look-up by run id accepts either kind
+    expect(runIdOf(first.trace)).toEqual({ runId: jobRunId, kind: "job-run", fallback: false });
+    for (const query of [
+      { gitSha },
+      { gitSha: gitSha.slice(0, 10) },
+      { jobRunId },
+      { mlflowRunId: runId },
+      { runId: jobRunId },
+      { runId },
+    ]) {
       const found: string[] = [];
       for await (const v of client.findModelVersions(query, { name })) found.push(v.version);
       expect(found, JSON.stringify(query)).toEqual([first.modelVersion.version]);

@@ -191,6 +191,13 @@ describe("finding model versions and their trace", () => {
       "tags.GIT_SHA LIKE '0123abc%' AND name = 'fraud'",
     );
     expect(modelVersionFilter({ jobRunId: "22" })).toBe("tags.DBR_RUN_ID = '22'");
+    // "the run id", either kind, told apart by shape
+    expect(modelVersionFilter({ runId: "1795788642450001" })).toBe("tags.DBR_RUN_ID = '1795788642450001'");
+    expect(modelVersionFilter({ runId: "0e65f4e6ffd84bbcaca05398f1d5dff3" }, { name: "churn" })).toBe(
+      "run_id = '0e65f4e6ffd84bbcaca05398f1d5dff3' AND name = 'churn'",
+    );
+    expect(modelVersionFilter({ runId: " local-3f2a " })).toBe("tags.DBR_RUN_ID = 'local-3f2a'");
+    expect(() => modelVersionFilter({ runId: "" })).toThrow("needs one of gitSha, runId");
     expect(modelVersionFilter({ mlflowRunId: "run1" }, { name: "it's" })).toBe(
       `run_id = 'run1' AND name = "it's"`,
     );

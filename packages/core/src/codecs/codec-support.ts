@@ -10,6 +10,7 @@ import {
   type ScalarField,
   type TraceConventions,
 } from "../trace/conventions.js";
+import { classifyRunId, runIdOf } from "../trace/run-id.js";
 import { TRACE_SCHEMA_VERSION } from "../trace/schema.js";
 import { assertReadableVersion, createTraceContext, type TraceContext } from "../trace/trace-context.js";
 
@@ -54,6 +55,8 @@ export function encodeScalars(
 /** Names of a flat key/value codec whose collections are single JSON values (env vars, annotations). */
 export interface FlatJsonNames {
   readonly fields: FieldNames;
+  /** Name holding "the run id" (job run id, else MLflow run id; see `runIdOf`), when the codec has one. */
+  readonly runId?: string | null;
   readonly runtime: string | null;
   readonly data: string | null;
   readonly extra: string | null;
@@ -64,6 +67,8 @@ export interface FlatJsonNames {
 export function encodeFlatJson(ctx: TraceContext, names: FlatJsonNames): Record<string, string> {
   const out: Record<string, string> = {};
   encodeScalars(ctx, names, out);
+  const run = runIdOf(ctx);
+  if (names.runId && run) out[names.runId] = run.runId;
   const runtime = ctx.environment?.runtime;
   if (names.runtime && runtime) out[names.runtime] = JSON.stringify(runtime);
   if (names.data && ctx.data) out[names.data] = JSON.stringify(ctx.data);
@@ -84,6 +89,14 @@ export function decodeFlatJson(
   if (names.schemaVersion) collector.version(source[names.schemaVersion], names.schemaVersion);
   for (const field of SCALAR_FIELDS) {
     for (const name of names.fields[field]) collector.scalar(field, source[name], name);
+  }
+  if (names.runId) {
+    const first = (field: ScalarField) =>
+      names.fields[field].map((n) => source[n]?.trim()).find((v) => v !== undefined && v !== "");
+    collector.runId(source[names.runId], names.runId, {
+      jobRunId: first("job.runId"),
+      mlflowRunId: first("model.mlflowRunId"),
+    });
   }
   if (names.runtime) collector.mapJson("environment.runtime", source[names.runtime], names.runtime);
   if (names.data) collector.dataJson(source[names.data], names.data);
@@ -157,6 +170,32 @@ export class DecodeCollector {
     const target = this.child(this.input, section);
     target[name] = value;
     this.sources.set(field, source);
+  }
+
+  /**
+   * Reads "the run id" (`RUN_ID`) into the field it belongs to. With a job run id given by its own
+   * name (`MODELTRAIL_JOB_RUN_ID`), the run id must be that job run id. Without one, a value equal to
+   * the MLflow run id given by its own name is the MLflow run id standing in for the job run id (what
+   * `toEnv` writes for a model trained outside a job). Otherwise its shape decides
+   * ({@link classifyRunId}): 32 hex characters are an MLflow run id, anything else a job run id.
+   */
+  runId(raw: string | undefined, source: string, named: { jobRunId?: string; mlflowRunId?: string }): void {
+    if (raw === undefined || raw.trim() === "") return;
+    const value = raw.trim();
+    if (named.jobRunId !== undefined) {
+      if (value !== named.jobRunId && value === named.mlflowRunId) {
+        this.issue(
+          source,
+          "holds the MLflow run id, but there is a job run id: the run id is the job run id (job.runId); the MLflow run id stands in only when there is no job run",
+        );
+        return;
+      }
+      this.scalar("job.runId", raw, source);
+    } else if (named.mlflowRunId !== undefined && value === named.mlflowRunId) {
+      this.scalar("model.mlflowRunId", raw, source);
+    } else {
+      this.scalar(classifyRunId(value) === "mlflow-run" ? "model.mlflowRunId" : "job.runId", raw, source);
+    }
   }
 
   /** Sets one key of `extra` or `environment.runtime`. */

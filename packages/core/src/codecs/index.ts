@@ -8,13 +8,13 @@
  *
  * | boundary | encode / decode | rules | what is lost |
  * |---|---|---|---|
- * | process env | `toEnv` / `fromEnv` | seeds `GIT_SHA`, `RUN_ID` (MLflow run id of the served model), `JOB_ID` (Databricks job id) + `MODELTRAIL_<SECTION>_<FIELD>` for every field; runtime, data, extra as JSON in `MODELTRAIL_ENVIRONMENT_RUNTIME`, `MODELTRAIL_DATA`, `MODELTRAIL_EXTRA`; `MODELTRAIL_SCHEMA_VERSION` | nothing |
+ * | process env | `toEnv` / `fromEnv` | seeds `GIT_SHA`, `RUN_ID` (the run id: the Databricks job run id, else the MLflow run id; read back by the namespaced names, else by shape), `JOB_ID` (Databricks job id) + `MODELTRAIL_<SECTION>_<FIELD>` for every field (never `MLFLOW_RUN_ID`); runtime, data, extra as JSON in `MODELTRAIL_ENVIRONMENT_RUNTIME`, `MODELTRAIL_DATA`, `MODELTRAIL_EXTRA`; `MODELTRAIL_SCHEMA_VERSION` | nothing |
  * | MLflow tags | `toMlflowTags` / `fromMlflowTags` | `GIT_SHA`, `DBR_RUN_ID`, `DBR_JOB_ID`, `mlflow.source.git.commit/.repoURL/.branch` + `modeltrail.<section>.<field>`, `modeltrail.environment.runtime.<key>`, `modeltrail.extra.<key>`, `modeltrail.data.<i>` (JSON per data set); every value ≤ 5000 chars | nothing |
  * | OCI / Kubernetes annotations | `toAnnotations` / `fromAnnotations` | `org.opencontainers.image.revision` (SHA), `.source` (repo URL), `.created` (option) + `modeltrail.dev/<section>.<field>`, JSON in `modeltrail.dev/environment.runtime`, `/data`, `/extra` | nothing (`created` is not part of the context) |
  * | Kubernetes labels | `toK8sLabels` | chosen fields under `modeltrail.dev/<section>.<field>`; values ≤ 63 chars of `[A-Za-z0-9._-]`, alphanumeric at both ends; an invalid value is replaced, trimmed, cut and suffixed with 8 hex of its SHA-256 | one-way; full values are in the annotations under the same keys |
  * | HTTP | `toBaggage` / `fromBaggage` (`encodeBaggage` reports drops) | W3C baggage, `modeltrail.<section>.<field>` members, UTF-8 percent-encoded; ≤ 64 members, ≤ 8192 bytes, ≤ 4096 bytes a member | when too large, the lowest-priority members (data, then extra, runtime, then the least important fields) are dropped |
  * | telemetry | `toOtelAttributes` | OTel semantic conventions (`vcs.*`, `cicd.pipeline.*`, `deployment.environment.name`, `k8s.*`, `oci.manifest.digest`, `container.image.*`) + `modeltrail.*` | one-way |
- * | logs | `toLogFields` | flat snake_case: `git_sha`, `run_id`, `job_id`, `job_run_id`, `model_name`, `model_version`, `image_digest`, `environment`, ..., `runtime_<key>`, `extra_<key>` | one-way; data sets left out by default |
+ * | logs | `toLogFields` | flat snake_case: `git_sha`, `run_id` (as `RUN_ID`), `job_id`, `task_run_id`, `model_name`, `model_version`, `mlflow_run_id`, `image_digest`, `environment`, ..., `runtime_<key>`, `extra_<key>` | one-way; data sets left out by default |
  *
  * @module
  */

@@ -1,4 +1,5 @@
 import { SCALAR_FIELDS } from "../trace/conventions.js";
+import { runIdOf } from "../trace/run-id.js";
 import type { TraceContext } from "../trace/trace-context.js";
 import { type CodecOptions, conventionsOf, getField } from "./codec-support.js";
 
@@ -12,8 +13,9 @@ function snake(key: string): string {
 
 /**
  * Flat snake_case fields to stamp on every log line (e.g. every prediction a serving app logs):
- * `git_sha`, `run_id` (the MLflow run id, as the `RUN_ID` env var), `job_id`, `job_run_id`,
- * `model_name`, `model_version`, `image_digest`, `environment`, ... (see `DEFAULT_CONVENTIONS.logFields`),
+ * `git_sha`, `run_id` (the run id, as the `RUN_ID` env var: the Databricks job run id, or the MLflow
+ * run id when there is no job run; see `runIdOf`), `job_id`, `task_run_id`, `model_name`,
+ * `model_version`, `mlflow_run_id`, `image_digest`, `environment`, ... (see `DEFAULT_CONVENTIONS.logFields`),
  * plus `runtime_<key>` and `extra_<key>` with `.` and `-` in keys turned into `_`. When two keys
  * collapse to the same field name, the first in sorted key order wins. `git_dirty` is a boolean.
  * Data sets are left out by default (set `logFields.dataNames` to log their names).
@@ -27,6 +29,8 @@ export function toLogFields(ctx: TraceContext, options?: CodecOptions): Record<s
     if (value === undefined) continue;
     for (const name of c.fields[field]) out[name] = value;
   }
+  const run = runIdOf(ctx);
+  if (c.runId && run) out[c.runId] = run.runId;
   const addMap = (prefix: string | null, map: Readonly<Record<string, string>> | undefined) => {
     if (!prefix || !map) return;
     for (const key of Object.keys(map).sort()) {

@@ -7,9 +7,9 @@ import { ValidationError } from "../errors/validation-error.js";
  */
 export const SCALAR_FIELDS = [
   "code.gitSha",
+  "job.runId",
   "model.mlflowRunId",
   "job.jobId",
-  "job.runId",
   "model.name",
   "model.version",
   "image.digest",
@@ -48,6 +48,13 @@ export type FieldNames = { readonly [F in ScalarField]: readonly string[] };
 /** Names used by `toEnv` / `fromEnv`. */
 export interface EnvConventions {
   readonly fields: FieldNames;
+  /**
+   * Variable holding "the run id" (default `RUN_ID`): `job.runId`, or `model.mlflowRunId` when the
+   * context has no job run (see `runIdOf`). `fromEnv` reads it back as whichever field the
+   * namespaced variables say, else by its shape (`classifyRunId`: decimal = job run id, 32 hex =
+   * MLflow run id, anything else = job run id). `null`: not carried.
+   */
+  readonly runId: string | null;
   /** Variable holding `environment.runtime` as a JSON object. `null`: not carried. */
   readonly runtime: string | null;
   /** Variable holding `data` as a JSON array. `null`: not carried. */
@@ -124,6 +131,8 @@ export interface OtelConventions {
 /** Names used by `toLogFields`. */
 export interface LogFieldConventions {
   readonly fields: FieldNames;
+  /** Field holding "the run id" (default `run_id`): the job run id, else the MLflow run id (see `runIdOf`). `null`: not logged. */
+  readonly runId: string | null;
   /** Prefix of one field per runtime key (key with `.` and `-` turned into `_`). */
   readonly runtimePrefix: string | null;
   /** Prefix of one field per extra key (key with `.` and `-` turned into `_`). */
@@ -169,9 +178,9 @@ function build(fn: (field: ScalarField, p: Parts) => readonly string[]): FieldNa
 /** The annotation/label prefix: a DNS name modeltrail owns, in the Kubernetes `domain/name` style. */
 export const ANNOTATION_PREFIX = "modeltrail.dev/";
 
+/** Short env names that sit next to the namespaced ones (`RUN_ID` is `EnvConventions.runId`). */
 const ENV_SEEDS: Partial<Record<ScalarField, string>> = {
   "code.gitSha": "GIT_SHA",
-  "model.mlflowRunId": "RUN_ID",
   "job.jobId": "JOB_ID",
 };
 const ENV_NAMES: Partial<Record<ScalarField, string>> = { "job.jobId": "MODELTRAIL_JOB_ID" };
@@ -216,7 +225,8 @@ const OTEL_NAMES: Partial<Record<ScalarField, readonly string[]>> = {
   "image.digest": ["oci.manifest.digest"],
 };
 
-const LOG_NAMES: Record<ScalarField, string> = {
+/** Log field names; job.runId has none of its own: it is `run_id` (`LogFieldConventions.runId`). */
+const LOG_NAMES: Partial<Record<ScalarField, string>> = {
   "code.gitSha": "git_sha",
   "code.repoUrl": "repo_url",
   "code.branch": "git_branch",
@@ -228,13 +238,12 @@ const LOG_NAMES: Record<ScalarField, string> = {
   "ci.workflow": "ci_workflow",
   "job.platform": "job_platform",
   "job.jobId": "job_id",
-  "job.runId": "job_run_id",
   "job.taskRunId": "task_run_id",
   "job.taskKey": "task_key",
   "job.workspaceUrl": "workspace_url",
   "model.name": "model_name",
   "model.version": "model_version",
-  "model.mlflowRunId": "run_id",
+  "model.mlflowRunId": "mlflow_run_id",
   "model.uri": "model_uri",
   "image.ref": "image_ref",
   "image.digest": "image_digest",
@@ -249,11 +258,16 @@ const LOG_NAMES: Record<ScalarField, string> = {
 /**
  * The default names. In short (`<s>`/`<f>` = section and field, snake_case or kebab-case):
  *
- * - env: seeds `GIT_SHA` (code.gitSha), `RUN_ID` (model.mlflowRunId: the MLflow run id of the
- *   served model, which is also the image tag; not a Databricks job run id), `JOB_ID` (job.jobId:
- *   the Databricks job id), plus the complete namespaced set `MODELTRAIL_<S>_<F>` (e.g.
- *   `MODELTRAIL_CODE_GIT_SHA`, `MODELTRAIL_MODEL_MLFLOW_RUN_ID`, `MODELTRAIL_JOB_ID`,
- *   `MODELTRAIL_JOB_RUN_ID`) and, for the collections, JSON in `MODELTRAIL_ENVIRONMENT_RUNTIME`,
+ * Ids follow DESIGN.md's table "Which id is which": "the run id" is the Databricks job run id
+ * (`job.runId`), and the MLflow run id (`model.mlflowRunId`) has names of its own.
+ *
+ * - env: seeds `GIT_SHA` (code.gitSha), `RUN_ID` (the run id: job.runId, the Databricks job run id
+ *   the image is named with; `model.mlflowRunId` only when there is no job run, see `runIdOf`),
+ *   `JOB_ID` (job.jobId: the Databricks job id), plus the complete namespaced set
+ *   `MODELTRAIL_<S>_<F>` (e.g. `MODELTRAIL_CODE_GIT_SHA`, `MODELTRAIL_JOB_RUN_ID`,
+ *   `MODELTRAIL_JOB_TASK_RUN_ID`, `MODELTRAIL_MODEL_MLFLOW_RUN_ID`, `MODELTRAIL_MODEL_VERSION`,
+ *   `MODELTRAIL_JOB_ID`; never `MLFLOW_RUN_ID`, which MLflow itself reads to resume a run) and, for
+ *   the collections, JSON in `MODELTRAIL_ENVIRONMENT_RUNTIME`,
  *   `MODELTRAIL_DATA`, `MODELTRAIL_EXTRA`; `MODELTRAIL_SCHEMA_VERSION=1`. There is no single
  *   whole-context JSON variable: one variable per field can be set or overridden on its own
  *   (a Kubernetes manifest, a Databricks task) and shows up readably in `kubectl describe`.
@@ -277,9 +291,9 @@ const LOG_NAMES: Record<ScalarField, string> = {
  *   `container.image.name`, `container.image.tags`, `container.image.repo_digests`; the rest
  *   `modeltrail.<s>.<f>`, `modeltrail.environment.runtime.<key>`, `modeltrail.extra.<key>`, `modeltrail.data.names`.
  * - log fields: `git_sha`, `repo_url`, `git_branch`, `git_dirty`, `ci_provider`, `ci_run_id`,
- *   `ci_run_attempt`, `ci_run_url`, `ci_workflow`, `job_platform`, `job_id`, `job_run_id`, `task_run_id`,
- *   `task_key`, `workspace_url`, `model_name`, `model_version`, `run_id` (MLflow run id, as `RUN_ID`),
- *   `model_uri`, `image_ref`, `image_digest`, `deployment_platform`, `deployment_cluster`,
+ *   `ci_run_attempt`, `ci_run_url`, `ci_workflow`, `job_platform`, `job_id`, `run_id` (the run id, as
+ *   `RUN_ID`: job.runId, else model.mlflowRunId), `task_run_id`, `task_key`, `workspace_url`,
+ *   `model_name`, `model_version`, `mlflow_run_id`, `model_uri`, `image_ref`, `image_digest`, `deployment_platform`, `deployment_cluster`,
  *   `deployment_namespace`, `deployment_name`, `deployment_revision`, `environment`, `runtime_<key>`,
  *   `extra_<key>`.
  */
@@ -290,6 +304,7 @@ export const DEFAULT_CONVENTIONS: TraceConventions = deepFreeze({
       const seed = ENV_SEEDS[f];
       return seed ? [seed, namespaced] : [namespaced];
     }),
+    runId: "RUN_ID",
     runtime: "MODELTRAIL_ENVIRONMENT_RUNTIME",
     data: "MODELTRAIL_DATA",
     extra: "MODELTRAIL_EXTRA",
@@ -334,7 +349,11 @@ export const DEFAULT_CONVENTIONS: TraceConventions = deepFreeze({
     containerImageRepoDigests: "container.image.repo_digests",
   },
   logFields: {
-    fields: build((f) => [LOG_NAMES[f]]),
+    fields: build((f) => {
+      const name = LOG_NAMES[f];
+      return name ? [name] : [];
+    }),
+    runId: "run_id",
     runtimePrefix: "runtime_",
     extraPrefix: "extra_",
     dataNames: null,
@@ -409,12 +428,20 @@ export function defineConventions(
   return deepFreeze(merged) as unknown as TraceConventions;
 }
 
+/** Env names modeltrail never writes: MLflow reads `MLFLOW_RUN_ID` to resume that run in any process that logs. */
+const RESERVED_ENV_NAMES: Readonly<Record<string, string>> = {
+  MLFLOW_RUN_ID:
+    "MLflow itself reads MLFLOW_RUN_ID and resumes that run in any process that logs to MLflow; use MODELTRAIL_MODEL_MLFLOW_RUN_ID",
+};
+
 function checkCodec(codec: keyof TraceConventions, conv: Record<string, unknown>): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const rule = NAME_RULES[codec];
   const owner = new Map<string, string>();
   const prefixes: Array<[string, string]> = [];
   const claim = (name: string, path: string) => {
+    const reserved = codec === "env" ? RESERVED_ENV_NAMES[name] : undefined;
+    if (reserved) issues.push({ path, message: `"${name}" is not allowed: ${reserved}` });
     const previous = owner.get(name);
     if (previous !== undefined && previous !== path) {
       issues.push({ path, message: `name "${name}" is also used by ${previous}` });

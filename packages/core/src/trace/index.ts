@@ -17,6 +17,7 @@ export {
   type TraceConventions,
   type TraceConventionsOverride,
 } from "./conventions.js";
+export { classifyRunId, type RunIdKind, type RunIdOfContext, runIdOf } from "./run-id.js";
 export * from "./schema.js";
 export { stripUrlCredentials } from "./strip-url-credentials.js";
 export {

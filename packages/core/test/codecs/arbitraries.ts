@@ -42,6 +42,15 @@ export const textArb = (maxLength = 24): fc.Arbitrary<string> =>
     .filter((s) => s.trim() === s && s.length > 0 && !/[\p{Cc}\p{Cs}]/u.test(s));
 
 const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
+/** Decimal ids shaped like Databricks' (job, job run, task run). */
+export const decimalIdArb: fc.Arbitrary<string> = fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }).map(String);
+/** 32 lowercase hex characters, the shape of an MLflow run id. */
+export const mlflowRunIdArb: fc.Arbitrary<string> = hex(32);
+/**
+ * Any run id: decimal, MLflow-shaped (also as a job run id, the case shape alone gets wrong), or any
+ * other text (`local-<uuid>`, odd characters).
+ */
+export const anyRunIdArb: fc.Arbitrary<string> = fc.oneof(decimalIdArb, mlflowRunIdArb, textArb());
 const key = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,15}$/);
 const map = fc.dictionary(key, textArb(), { maxKeys: 4 });
 
@@ -67,16 +76,16 @@ export const traceInputArb: fc.Arbitrary<TraceContextInput> = fc.record(
     job: fc.record(
       {
         platform: fc.constantFrom("databricks" as const, "local" as const),
-        jobId: textArb(),
-        runId: textArb(),
-        taskRunId: textArb(),
+        jobId: fc.oneof(decimalIdArb, textArb()),
+        runId: anyRunIdArb,
+        taskRunId: fc.oneof(decimalIdArb, textArb()),
         taskKey: textArb(),
         workspaceUrl: textArb(),
       },
       { requiredKeys: [] },
     ),
     model: fc.record(
-      { name: textArb(), version: textArb(4), mlflowRunId: hex(32), uri: textArb() },
+      { name: textArb(), version: textArb(4), mlflowRunId: anyRunIdArb, uri: textArb() },
       { requiredKeys: [] },
     ),
     image: fc.record({ ref: textArb(), digest: hex(64).map((h) => `sha256:${h}`) }, { requiredKeys: [] }),

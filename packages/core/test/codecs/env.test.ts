@@ -9,7 +9,7 @@ describe("toEnv", () => {
       MODELTRAIL_SCHEMA_VERSION: "1",
       GIT_SHA: SHA,
       MODELTRAIL_CODE_GIT_SHA: SHA,
-      RUN_ID: RUN,
+      RUN_ID: "456",
       MODELTRAIL_MODEL_MLFLOW_RUN_ID: RUN,
       JOB_ID: "123",
       MODELTRAIL_JOB_ID: "123",
@@ -51,12 +51,17 @@ describe("toEnv", () => {
 
 describe("fromEnv", () => {
   it("reads the seed variables of a serving container", () => {
-    const ctx = fromEnv({ GIT_SHA: SHA, RUN_ID: RUN, JOB_ID: "123", HOME: "/root" });
+    const ctx = fromEnv({ GIT_SHA: SHA, RUN_ID: "456", JOB_ID: "123", HOME: "/root" });
     expect(ctx.toJSON()).toEqual({
       schemaVersion: 1,
       code: { gitSha: SHA },
+      job: { jobId: "123", runId: "456" },
+    });
+    // a model trained outside a job: the MLflow run id stands in, recognised by its shape
+    expect(fromEnv({ GIT_SHA: SHA, RUN_ID: RUN }).toJSON()).toEqual({
+      schemaVersion: 1,
+      code: { gitSha: SHA },
       model: { mlflowRunId: RUN },
-      job: { jobId: "123" },
     });
   });
 

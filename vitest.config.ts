@@ -1,10 +1,15 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const pkg = (name: string, entry = "index") =>
+  fileURLToPath(new URL(`./packages/${name}/src/${entry}.ts`, import.meta.url));
 
-/** Workspace packages resolve to their sources, so tests never depend on a stale build. */
+/**
+ * Workspace packages resolve to their sources, so tests never depend on a stale build. A subpath
+ * entry comes before its package: the first alias whose key prefixes the import wins.
+ */
 const alias = {
+  "@modeltrail/core/internal": pkg("core", "internal"),
   "@modeltrail/core": pkg("core"),
   "@modeltrail/mlflow": pkg("mlflow"),
   "@modeltrail/databricks": pkg("databricks"),

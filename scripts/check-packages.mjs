@@ -62,15 +62,29 @@ for (const dir of readdirSync(join(root, "packages"))) {
   for (const f of files)
     if (!allowed.some((re) => re.test(f))) fail(name, `npm pack would publish ${f}, which users do not need`);
   for (const f of required) if (!files.includes(f)) fail(name, `npm pack is missing ${f}`);
-  // The built entry points load in both module systems.
-  for (const [kind, args] of [
-    ["ESM", ["--input-type=module", "-e", `await import(${JSON.stringify(join(pkgDir, "dist/index.js"))})`]],
-    ["CJS", ["-e", `require(${JSON.stringify(join(pkgDir, "dist/index.cjs"))})`]],
-  ]) {
-    try {
-      execFileSync(process.execPath, args, { stdio: "pipe" });
-    } catch (err) {
-      fail(name, `the ${kind} build does not load:\n${err.stderr}`);
+  // Every entry point of the exports map is packed and loads in both module systems.
+  for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+    if (typeof target === "string") continue; // ./package.json
+    for (const [kind, condition] of [
+      ["ESM", "import"],
+      ["CJS", "require"],
+    ]) {
+      const { types, default: entry } = target[condition] ?? {};
+      if (!entry || !types) {
+        fail(name, `exports["${subpath}"] lacks ${condition}.types or ${condition}.default`);
+        continue;
+      }
+      for (const f of [entry, types])
+        if (!files.includes(f.replace(/^\.\//, "")))
+          fail(name, `npm pack is missing ${f} (exports["${subpath}"])`);
+      const file = JSON.stringify(join(pkgDir, entry));
+      const args =
+        kind === "ESM" ? ["--input-type=module", "-e", `await import(${file})`] : ["-e", `require(${file})`];
+      try {
+        execFileSync(process.execPath, args, { stdio: "pipe" });
+      } catch (err) {
+        fail(name, `the ${kind} build of "${subpath}" does not load:\n${err.stderr}`);
+      }
     }
   }
   // core keeps its import cheap: undici is loaded by the first HTTP request, not by `import`.
@@ -84,6 +98,25 @@ if (seen.has("undici")) { console.error("importing @modeltrail/core loaded undic
       execFileSync(process.execPath, ["--input-type=module", "-e", probe], { stdio: "pipe" });
     } catch (err) {
       fail(name, `cold import is no longer lazy:\n${err.stderr}`);
+    }
+    // The public and the internal entry share one copy of each class (chunks, not two bundles), so an
+    // ApiError built by the transport is an instance of the ApiError users import; and no name is in both.
+    const identity = (load, ext) => `const pub = ${load(`dist/index.${ext}`)};
+const int = ${load(`dist/internal.${ext}`)};
+const err = int.createApiError({ service: "s", status: 404, method: "GET", url: "http://127.0.0.1/" });
+if (!(err instanceof pub.NotFoundError) || !(err instanceof pub.ModelTrailError)) throw new Error("two copies of the error classes");
+const both = Object.keys(pub).filter((k) => k in int);
+if (both.length > 0) throw new Error("exported by both entries: " + both.join(", "));`;
+    const path = (f) => JSON.stringify(join(pkgDir, f));
+    for (const [kind, args] of [
+      ["ESM", ["--input-type=module", "-e", identity((f) => `await import(${path(f)})`, "js")]],
+      ["CJS", ["-e", identity((f) => `require(${path(f)})`, "cjs")]],
+    ]) {
+      try {
+        execFileSync(process.execPath, args, { stdio: "pipe" });
+      } catch (err) {
+        fail(name, `${kind}: @modeltrail/core and @modeltrail/core/internal disagree:\n${err.stderr}`);
+      }
     }
   }
   if (failures === 0) console.log(`✓ ${name}: publint, attw, ${files.length} packed files`);

@@ -17,7 +17,7 @@ export async function bundleArtifacts(outDir) {
     stdin: {
       contents: [
         `export { MlflowArtifacts } from ${JSON.stringify(join(root, "packages/mlflow/src/artifacts/index.ts"))};`,
-        `export { HttpClient } from "@modeltrail/core";`,
+        `export { HttpClient } from "@modeltrail/core/internal";`,
       ].join("\n"),
       resolveDir: root,
       loader: "ts",
@@ -30,7 +30,10 @@ export async function bundleArtifacts(outDir) {
     target: "node22",
     sourcemap: false,
     logLevel: "warning",
-    alias: { "@modeltrail/core": join(root, "packages", "core", "src", "index.ts") },
+    alias: {
+      "@modeltrail/core/internal": join(root, "packages", "core", "src", "internal.ts"),
+      "@modeltrail/core": join(root, "packages", "core", "src", "index.ts"),
+    },
     // undici and zod are CommonJS/ESM mixes; a require shim keeps node: built-ins working in ESM.
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

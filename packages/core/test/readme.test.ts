@@ -60,7 +60,7 @@ describe("packages/core/README.md examples", () => {
     expect(out.at(-1)).toContain("VALIDATION_ERROR");
   });
 
-  it("runs the HttpClient example against a fake MLflow", async () => {
+  it("runs the transport example (internal entry) against a fake MLflow", async () => {
     const out = await run(blocks[1]!.replace("http://127.0.0.1:5000", server.url), "http");
     expect(out).toEqual(["no such experiment"]);
   });

@@ -7,7 +7,7 @@ import {
   redactUrl,
   registerSecret,
   registerSecretHeaderValue,
-} from "../src/index.js";
+} from "../src/internal.js";
 
 describe("redaction", () => {
   it("redacts auth schemes even after the word token", () => {

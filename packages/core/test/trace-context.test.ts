@@ -4,11 +4,10 @@ import {
   createTraceContext,
   isTraceContext,
   parseTraceContext,
-  redactText,
-  stripUrlCredentials,
   TraceContext,
   ValidationError,
 } from "../src/index.js";
+import { redactText, stripUrlCredentials } from "../src/internal.js";
 import { SHA, sampleContext } from "./codecs/sample.js";
 
 function validationError(fn: () => unknown): ValidationError {

@@ -4,11 +4,11 @@ import {
   DEFAULT_CONVENTIONS,
   defineConventions,
   fromEnv,
-  SCALAR_FIELDS,
   toEnv,
   toMlflowTags,
   ValidationError,
 } from "../src/index.js";
+import { SCALAR_FIELDS } from "../src/internal.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 

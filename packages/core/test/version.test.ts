@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { userAgent, VERSION } from "../src/index.js";
+import { VERSION } from "../src/index.js";
+import { userAgent } from "../src/internal.js";
 
 describe("VERSION", () => {
   it("matches package.json, so the user agent names the released version", () => {

@@ -1,4 +1,4 @@
-import { paginate } from "@modeltrail/core";
+import { paginate } from "@modeltrail/core/internal";
 
 /** Stops following page tokens after this many pages (a guard against servers that loop). */
 export const MAX_PAGES = 10_000;

@@ -4,12 +4,10 @@ import {
   type CredentialProvider,
   type DatabricksAuthOptions,
   type DebugLogger,
-  HttpClient,
-  type HttpClientTestHooks,
   type RetryOptions,
-  redactUrl,
   resolveDatabricksAuth,
 } from "@modeltrail/core";
+import { HttpClient, type HttpClientTestHooks, redactUrl } from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 import { mapDatabricksError } from "./errors.js";
 import { JobsApi } from "./jobs-api.js";

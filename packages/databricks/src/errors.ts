@@ -1,4 +1,5 @@
-import { type ApiErrorKind, createApiError, type ErrorResponseInfo, redactedExcerpt } from "@modeltrail/core";
+import type { ApiErrorKind } from "@modeltrail/core";
+import { createApiError, type ErrorResponseInfo, redactedExcerpt } from "@modeltrail/core/internal";
 
 /**
  * Messages the official Databricks SDKs (Go, Python, Java) treat as transient: the request reached

@@ -1,4 +1,5 @@
-import { type CallOptions, type HttpClient, paginate } from "@modeltrail/core";
+import type { CallOptions } from "@modeltrail/core";
+import { type HttpClient, paginate } from "@modeltrail/core/internal";
 import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
 import {
   createJobResponseSchema,

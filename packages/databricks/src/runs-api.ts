@@ -1,4 +1,4 @@
-import { type HttpClient, paginate } from "@modeltrail/core";
+import { type HttpClient, paginate } from "@modeltrail/core/internal";
 import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
 import type { CallOptions } from "./jobs-api.js";
 import { listRunsResponseSchema, type Run, runSchema, submitRunResponseSchema } from "./schemas/api/run.js";

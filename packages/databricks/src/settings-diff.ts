@@ -1,4 +1,4 @@
-import { redactText } from "@modeltrail/core";
+import { redactText } from "@modeltrail/core/internal";
 
 /** Arrays whose elements Databricks identifies by a key field; they are compared element by element. */
 const KEYED_ARRAYS: Readonly<Record<string, string>> = {

@@ -1,10 +1,5 @@
-import {
-  type DebugLogger,
-  HttpClient,
-  type HttpClientOptions,
-  type RetryOptions,
-  type TraceContext,
-} from "@modeltrail/core";
+import type { DebugLogger, RetryOptions, TraceContext } from "@modeltrail/core";
+import { HttpClient, type HttpClientOptions } from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 import type { CallOptions } from "./api-path.js";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "./artifacts/artifacts-client.js";

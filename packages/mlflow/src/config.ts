@@ -5,10 +5,9 @@ import {
   ConfigError,
   type CredentialProvider,
   type DatabricksAuthOptions,
-  redactUrl,
-  registerSecret,
   resolveDatabricksAuth,
 } from "@modeltrail/core";
+import { redactUrl, registerSecret } from "@modeltrail/core/internal";
 
 /** Where the client's settings come from: explicit options win over the environment. */
 export interface MlflowConnectionOptions {

@@ -1,11 +1,10 @@
+import type { ApiError, ApiErrorKind } from "@modeltrail/core";
 import {
-  type ApiError,
-  type ApiErrorKind,
   createApiError,
   type ErrorResponseInfo,
   redactedExcerpt,
   redactText,
-} from "@modeltrail/core";
+} from "@modeltrail/core/internal";
 
 /**
  * How MLflow's `error_code` values map onto the modeltrail error kinds. MLflow sends some codes

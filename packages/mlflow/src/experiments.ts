@@ -1,4 +1,5 @@
-import { type HttpClient, NotFoundError } from "@modeltrail/core";
+import { NotFoundError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { pagedList } from "./paged-list.js";
 import { recordToTags } from "./schemas/common.js";

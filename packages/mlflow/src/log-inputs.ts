@@ -1,4 +1,5 @@
-import { type HttpClient, ValidationError, type ValidationIssue } from "@modeltrail/core";
+import { ValidationError, type ValidationIssue } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
 import { checkLength, MLFLOW_LIMITS } from "./validation.js";
 

@@ -1,4 +1,5 @@
-import { BadRequestError, type HttpClient, NotFoundError, paginate } from "@modeltrail/core";
+import { BadRequestError, NotFoundError } from "@modeltrail/core";
+import { type HttpClient, paginate } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { type CallOptions, filterLiteral, MLFLOW_API } from "./api-path.js";
 import { int64 } from "./schemas/common.js";

@@ -1,10 +1,5 @@
-import {
-  BadRequestError,
-  type HttpClient,
-  NotFoundError,
-  ValidationError,
-  type ValidationIssue,
-} from "@modeltrail/core";
+import { BadRequestError, NotFoundError, ValidationError, type ValidationIssue } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { pagedList } from "./paged-list.js";
 import { recordToTags } from "./schemas/common.js";

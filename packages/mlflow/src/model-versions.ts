@@ -1,4 +1,4 @@
-import type { HttpClient } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { type CallOptions, filterLiteral, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { validateRegistryTags } from "./model-registry.js";
 import { pagedList } from "./paged-list.js";

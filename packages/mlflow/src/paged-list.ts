@@ -1,4 +1,4 @@
-import { type HttpClient, paginate } from "@modeltrail/core";
+import { type HttpClient, paginate } from "@modeltrail/core/internal";
 import type { z } from "zod";
 import type { PageOptions } from "./api-path.js";
 

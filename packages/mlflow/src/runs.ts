@@ -1,4 +1,5 @@
-import { type HttpClient, ValidationError, type ValidationIssue } from "@modeltrail/core";
+import { ValidationError, type ValidationIssue } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { type LogBatchInput, type LogBatchOptions, logBatch } from "./log-batch.js";
 import { type DatasetInputSpec, logInputs } from "./log-inputs.js";

@@ -1,5 +1,4 @@
 import {
-  abortErrorFor,
   ConflictError,
   classifyRunId,
   DEFAULT_CONVENTIONS,
@@ -10,10 +9,10 @@ import {
   TimeoutError,
   type TraceContext,
   type TraceConventions,
-  throwIfAborted,
   toMlflowTags,
   ValidationError,
 } from "@modeltrail/core";
+import { abortErrorFor, throwIfAborted } from "@modeltrail/core/internal";
 import { type CallOptions, filterIdentifier, filterLiteral, type PageOptions } from "./api-path.js";
 import type { MlflowClient } from "./client.js";
 import { findLoggedModelOfRun } from "./logged-models.js";

@@ -1,4 +1,5 @@
-import { createApiError, type HttpClient, NotFoundError, ValidationError } from "@modeltrail/core";
+import { NotFoundError, ValidationError } from "@modeltrail/core";
+import { createApiError, type HttpClient } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
 import { loggedModelOfRunPath } from "./logged-models.js";

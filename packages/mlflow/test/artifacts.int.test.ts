@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
-import { HttpClient, NotFoundError } from "@modeltrail/core";
+import { NotFoundError } from "@modeltrail/core";
+import { HttpClient } from "@modeltrail/core/internal";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MlflowArtifacts } from "../src/artifacts/index.js";
 

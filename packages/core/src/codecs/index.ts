@@ -22,15 +22,13 @@ export { type AnnotationOptions, fromAnnotations, toAnnotations } from "./annota
 export {
   type BaggageEncoding,
   type BaggageOptions,
-  decodeBaggageValue,
   encodeBaggage,
-  encodeBaggageValue,
   fromBaggage,
   toBaggage,
 } from "./baggage.js";
 export type { CodecOptions } from "./codec-support.js";
 export { fromEnv, toEnv } from "./env.js";
-export { isValidLabelValue, MAX_LABEL_VALUE_LENGTH, sanitizeLabelValue, toK8sLabels } from "./k8s-labels.js";
+export { toK8sLabels } from "./k8s-labels.js";
 export { type LogFieldValue, toLogFields } from "./log-fields.js";
 export { fromMlflowTags, type MlflowTagsInput, toMlflowTags } from "./mlflow-tags.js";
-export { type OtelAttributeValue, splitImageRef, toOtelAttributes } from "./otel.js";
+export { type OtelAttributeValue, toOtelAttributes } from "./otel.js";

@@ -1,27 +1,38 @@
 export { currentTraceContext, runWithTraceContext } from "./async-context.js";
 export {
-  ANNOTATION_PREFIX,
   type AnnotationConventions,
   type BaggageConventions,
   DEFAULT_CONVENTIONS,
   defineConventions,
   type EnvConventions,
   type FieldNames,
-  isValidK8sKey,
   type LabelConventions,
   type LogFieldConventions,
   type MlflowTagConventions,
   type OtelConventions,
-  SCALAR_FIELDS,
   type ScalarField,
   type TraceConventions,
   type TraceConventionsOverride,
 } from "./conventions.js";
 export { classifyRunId, type RunIdKind, type RunIdOfContext, runIdOf } from "./run-id.js";
-export * from "./schema.js";
-export { stripUrlCredentials } from "./strip-url-credentials.js";
 export {
-  assertReadableVersion,
+  type CiProvider,
+  type CiSection,
+  type CodeSection,
+  type DatasetRef,
+  type DeploymentSection,
+  type EnvironmentSection,
+  type ImageSection,
+  type JobPlatform,
+  type JobSection,
+  type ModelSection,
+  type SectionPatch,
+  TRACE_SCHEMA_VERSION,
+  type TraceContextData,
+  type TraceContextInput,
+  type TraceContextPatch,
+} from "./schema.js";
+export {
   createTraceContext,
   type DeepReadonly,
   isTraceContext,

@@ -1,12 +1,11 @@
 import {
   azureClientSecretCredential,
   azureCredentialFromEnv,
-  azureScopeFor,
-  azureTokenEndpoint,
   BadRequestError,
   ConfigError,
   UnauthorizedError,
 } from "@modeltrail/core";
+import { azureScopeFor, azureTokenEndpoint } from "@modeltrail/core/internal";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

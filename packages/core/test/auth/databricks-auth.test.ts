@@ -1,15 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfigError, resolveDatabricksAuth, UnauthorizedError } from "@modeltrail/core";
 import {
   AZURE_DATABRICKS_RESOURCE_ID,
   azureAuthorityHostForWorkspace,
-  ConfigError,
   HttpClient,
   normalizeDatabricksHost,
-  resolveDatabricksAuth,
-  UnauthorizedError,
-} from "@modeltrail/core";
+} from "@modeltrail/core/internal";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";

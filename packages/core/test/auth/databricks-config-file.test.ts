@@ -1,4 +1,5 @@
-import { ConfigError, parseDatabricksConfig } from "@modeltrail/core";
+import { ConfigError } from "@modeltrail/core";
+import { parseDatabricksConfig } from "@modeltrail/core/internal";
 import { describe, expect, it } from "vitest";
 
 describe("parseDatabricksConfig", () => {

@@ -2,13 +2,12 @@ import {
   AbortError,
   ApiError,
   BadRequestError,
-  defaultRefreshWindowMs,
-  HttpClient,
   type OAuth2ClientCredentialsOptions,
   oauth2ClientCredentials,
   UnauthorizedError,
   ValidationError,
 } from "@modeltrail/core";
+import { defaultRefreshWindowMs, HttpClient } from "@modeltrail/core/internal";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -5,10 +5,10 @@ import { inspect } from "node:util";
 import {
   azureClientSecretCredential,
   basicAuth,
-  HttpClient,
   oauth2ClientCredentials,
   resolveDatabricksAuth,
 } from "@modeltrail/core";
+import { HttpClient } from "@modeltrail/core/internal";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,5 @@
-import { basicAuth, bearerToken, ConfigError, redactText } from "@modeltrail/core";
+import { basicAuth, bearerToken, ConfigError } from "@modeltrail/core";
+import { redactText } from "@modeltrail/core/internal";
 import { describe, expect, it } from "vitest";
 
 describe("bearerToken", () => {

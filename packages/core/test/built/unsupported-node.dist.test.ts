@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { REQUIRED_NODE_VERSION } from "@modeltrail/core";
+import { REQUIRED_NODE_VERSION } from "@modeltrail/core/internal";
 import { REPO_ROOT } from "@modeltrail/test-utils";
 import { describe, expect, it } from "vitest";
 

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   createTraceContext,
-  decodeBaggageValue,
   defineConventions,
   encodeBaggage,
-  encodeBaggageValue,
   fromBaggage,
   toBaggage,
   ValidationError,
 } from "../../src/index.js";
+import { decodeBaggageValue, encodeBaggageValue } from "../../src/internal.js";
 import { RUN, SHA, sampleContext } from "./sample.js";
 
 describe("baggage values", () => {

@@ -1,13 +1,8 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  createTraceContext,
-  isValidLabelValue,
-  MAX_LABEL_VALUE_LENGTH,
-  sanitizeLabelValue,
-  toK8sLabels,
-} from "../../src/index.js";
+import { createTraceContext, toK8sLabels } from "../../src/index.js";
+import { isValidLabelValue, MAX_LABEL_VALUE_LENGTH, sanitizeLabelValue } from "../../src/internal.js";
 import { NUM_RUNS } from "./arbitraries.js";
 import { RUN, SHA, sampleContext } from "./sample.js";
 

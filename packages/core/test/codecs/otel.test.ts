@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTraceContext, splitImageRef, toOtelAttributes } from "../../src/index.js";
+import { createTraceContext, toOtelAttributes } from "../../src/index.js";
+import { splitImageRef } from "../../src/internal.js";
 import { DIGEST, RUN, SHA, sampleContext } from "./sample.js";
 
 describe("toOtelAttributes", () => {

@@ -7,8 +7,6 @@ import {
   fromBaggage,
   fromEnv,
   fromMlflowTags,
-  isValidK8sKey,
-  isValidLabelValue,
   parseTraceContext,
   type TraceContext,
   toAnnotations,
@@ -17,6 +15,7 @@ import {
   toMlflowTags,
   ValidationError,
 } from "../../src/index.js";
+import { isValidK8sKey, isValidLabelValue } from "../../src/internal.js";
 import { NUM_RUNS, textArb, traceContextArb } from "./arbitraries.js";
 
 const params = { numRuns: NUM_RUNS };

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { inspect } from "node:util";
+import { ConfigError } from "@modeltrail/core";
 import {
-  ConfigError,
   detectAzurePipelines,
   detectBuildkite,
   detectCircleCi,
@@ -9,7 +9,7 @@ import {
   detectGitHubActions,
   detectGitLabCi,
   detectJenkins,
-} from "@modeltrail/core";
+} from "@modeltrail/core/internal";
 import { describe, expect, it } from "vitest";
 import {
   azureEnv,

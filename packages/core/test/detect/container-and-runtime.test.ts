@@ -1,11 +1,5 @@
-import {
-  createTraceContext,
-  detectFromContainerEnv,
-  detectRuntime,
-  mergeDetected,
-  toEnv,
-  ValidationError,
-} from "@modeltrail/core";
+import { createTraceContext, detectFromContainerEnv, toEnv, ValidationError } from "@modeltrail/core";
+import { detectRuntime, mergeDetected } from "@modeltrail/core/internal";
 import { describe, expect, it } from "vitest";
 
 const SHA = "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c";

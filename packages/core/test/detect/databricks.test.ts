@@ -1,4 +1,5 @@
-import { detectFromDatabricks, parseJobArgs, ValidationError } from "@modeltrail/core";
+import { parseJobArgs, ValidationError } from "@modeltrail/core";
+import { detectFromDatabricks } from "@modeltrail/core/internal";
 import { describe, expect, it } from "vitest";
 
 const SHA = "8badf00d8badf00d8badf00d8badf00d8badf00d";

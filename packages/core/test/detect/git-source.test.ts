@@ -2,14 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import {
-  ConfigError,
-  detectFromGit,
-  type GitRunner,
-  type GitRunResult,
-  runGit,
-  TimeoutError,
-} from "@modeltrail/core";
+import { ConfigError, type GitRunner, type GitRunResult, TimeoutError } from "@modeltrail/core";
+import { detectFromGit, runGit } from "@modeltrail/core/internal";
 import { afterAll, describe, expect, it } from "vitest";
 import { git, makeRepo, removeTempDirs, tempDir } from "./temp-repo.js";
 

@@ -1,4 +1,4 @@
-import { cleanRepoUrl } from "@modeltrail/core";
+import { cleanRepoUrl } from "@modeltrail/core/internal";
 import { describe, expect, it } from "vitest";
 
 describe("cleanRepoUrl", () => {

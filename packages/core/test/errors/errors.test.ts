@@ -6,13 +6,13 @@ import {
   ApiError,
   ConfigError,
   ConflictError,
-  createApiError,
   isModelTrailError,
   ModelTrailError,
   NotFoundError,
   ServerError,
   ValidationError,
 } from "../../src/index.js";
+import { createApiError } from "../../src/internal.js";
 
 describe("error hierarchy", () => {
   it("maps statuses to subclasses with stable codes", () => {

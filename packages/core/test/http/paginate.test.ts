@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  AbortError,
-  isModelTrailError,
-  paginate,
-  parseRetryAfter,
-  registerSecret,
-  ValidationError,
-} from "../../src/index.js";
+import { AbortError, isModelTrailError, ValidationError } from "../../src/index.js";
+import { paginate, parseRetryAfter, registerSecret } from "../../src/internal.js";
 
 async function drain<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

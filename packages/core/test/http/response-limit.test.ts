@@ -7,15 +7,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { readBodyWithin } from "../../src/http/http-response.js";
 import {
   ConfigError,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  HttpClient,
   isModelTrailError,
-  MAX_RESPONSE_BYTES_LIMIT,
   ModelTrailError,
   ResponseTooLargeError,
-  registerSecret,
   ValidationError,
 } from "../../src/index.js";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  HttpClient,
+  MAX_RESPONSE_BYTES_LIMIT,
+  registerSecret,
+} from "../../src/internal.js";
 
 let server: MswServer;
 beforeAll(async () => {

@@ -8,7 +8,8 @@ import { inspect } from "node:util";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpClient, type HttpLogEvent, isModelTrailError } from "../../src/index.js";
+import { type HttpLogEvent, isModelTrailError } from "../../src/index.js";
+import { HttpClient } from "../../src/internal.js";
 
 /** Secrets with characters that change when percent-encoded or JSON-escaped. */
 const CLIENT_KEY = "ck/live+Key=9f8e7d6c5b4a3921";

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { createTestCa, type TestCa, type TestCert } from "@modeltrail/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, HttpClient, NetworkError, TimeoutError } from "../../src/index.js";
+import { ConfigError, NetworkError, TimeoutError } from "../../src/index.js";
+import { HttpClient } from "../../src/internal.js";
 
 let dir: string;
 let ca: TestCa;

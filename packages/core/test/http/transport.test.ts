@@ -8,7 +8,6 @@ import { z } from "zod";
 import {
   AbortError,
   type CredentialProvider,
-  HttpClient,
   type HttpLogEvent,
   NetworkError,
   NotFoundError,
@@ -18,6 +17,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../../src/index.js";
+import { HttpClient } from "../../src/internal.js";
 
 let server: MswServer;
 beforeAll(async () => {

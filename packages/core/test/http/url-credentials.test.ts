@@ -5,7 +5,8 @@
  */
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigError, HttpClient, normalizeDatabricksHost } from "../../src/index.js";
+import { ConfigError } from "../../src/index.js";
+import { HttpClient, normalizeDatabricksHost } from "../../src/internal.js";
 
 function configError(fn: () => unknown): ConfigError {
   try {

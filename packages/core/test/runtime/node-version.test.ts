@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  assertSupportedNode,
-  ConfigError,
-  isNodeVersionAtLeast,
-  REQUIRED_NODE_VERSION,
-} from "../../src/index.js";
+import { ConfigError } from "../../src/index.js";
+import { assertSupportedNode, isNodeVersionAtLeast, REQUIRED_NODE_VERSION } from "../../src/internal.js";
 
 describe("Node.js version check", () => {
   it("compares versions numerically, with or without a leading v", () => {

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { createApiError, ValidationError } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
+import { createApiError } from "@modeltrail/core/internal";
 import { validateJobSettings } from "../job-settings/validate-job-settings.js";
 import type { Run } from "../schemas/api/run.js";
 import { createLocalIdGenerator } from "./local-ids.js";

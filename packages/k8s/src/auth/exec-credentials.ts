@@ -5,9 +5,8 @@ import {
   ConfigError,
   type ConfigErrorOptions,
   type CredentialProvider,
-  redactText,
-  registerSecret,
 } from "@modeltrail/core";
+import { redactText, registerSecret } from "@modeltrail/core/internal";
 import type { KubeCluster, KubeExecConfig } from "../config/kube-config.js";
 
 /** A credential plugin failed: it was not found, exited non-zero, or printed something unusable. */

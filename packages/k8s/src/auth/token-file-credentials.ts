@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
-import { ConfigError, type CredentialProvider, registerSecret } from "@modeltrail/core";
+import { ConfigError, type CredentialProvider } from "@modeltrail/core";
+import { registerSecret } from "@modeltrail/core/internal";
 
 /**
  * A bearer token read from a file (kubeconfig `tokenFile`, a pod's service account token) and read

@@ -1,4 +1,5 @@
-import { type DebugLogger, HttpClient, type HttpClientOptions, type RetryOptions } from "@modeltrail/core";
+import type { DebugLogger, RetryOptions } from "@modeltrail/core";
+import { HttpClient, type HttpClientOptions } from "@modeltrail/core/internal";
 import type { Deployment, ReplicaSet } from "kubernetes-types/apps/v1";
 import type { ConfigMap, Event, Pod, Service } from "kubernetes-types/core/v1";
 import type { Dispatcher } from "undici";

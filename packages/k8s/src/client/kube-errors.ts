@@ -1,11 +1,5 @@
-import {
-  type ApiError,
-  type ApiErrorInit,
-  type ApiErrorKind,
-  ConflictError,
-  createApiError,
-  type ErrorResponseInfo,
-} from "@modeltrail/core";
+import { type ApiError, type ApiErrorInit, type ApiErrorKind, ConflictError } from "@modeltrail/core";
+import { createApiError, type ErrorResponseInfo } from "@modeltrail/core/internal";
 
 /** One cause of a Kubernetes `Status` (a field that is invalid, a field manager that conflicts). */
 export interface KubeStatusCause {

@@ -1,5 +1,6 @@
-import type { CallOptions, HttpClient, QueryValue } from "@modeltrail/core";
+import type { CallOptions } from "@modeltrail/core";
 import { ValidationError } from "@modeltrail/core";
+import type { HttpClient, QueryValue } from "@modeltrail/core/internal";
 import { apiVersionOf, type KubeObject, type ResourceKind } from "./resource-kinds.js";
 import { type FieldSelector, type LabelSelector, selectorString } from "./selectors.js";
 import { type WatchEvent, type WatchOptions, watchResource } from "./watch.js";

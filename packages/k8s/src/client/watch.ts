@@ -2,15 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   AbortError,
   ApiError,
-  createApiError,
-  type HttpClient,
-  type HttpResponse,
   isModelTrailError,
   NetworkError,
   ServerError,
   TimeoutError,
   ValidationError,
 } from "@modeltrail/core";
+import { createApiError, type HttpClient, type HttpResponse } from "@modeltrail/core/internal";
 import { jsonLines } from "./json-lines.js";
 import { isKubeStatus } from "./kube-errors.js";
 import type { KubeList, ListOptions } from "./resource-api.js";

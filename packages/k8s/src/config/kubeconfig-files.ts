@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
-import { ConfigError, formatIssuePath } from "@modeltrail/core";
+import { ConfigError } from "@modeltrail/core";
+import { formatIssuePath } from "@modeltrail/core/internal";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import {

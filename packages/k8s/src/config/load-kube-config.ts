@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, registerSecret } from "@modeltrail/core";
+import { ConfigError } from "@modeltrail/core";
+import { registerSecret } from "@modeltrail/core/internal";
 import { inClusterConfig, isInCluster } from "./in-cluster-config.js";
 import {
   hideSecrets,

@@ -1,7 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import { ConfigError, type HttpClient, NotFoundError, ValidationError } from "@modeltrail/core";
+import { ConfigError, NotFoundError, ValidationError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { loggedModelOfRunPath } from "../logged-models.js";
 import {

@@ -6,13 +6,12 @@ import type { Readable } from "node:stream";
 import {
   AbortError,
   ApiError,
-  type HttpClient,
   ModelTrailError,
   NetworkError,
-  type QueryValue,
   TimeoutError,
   ValidationError,
 } from "@modeltrail/core";
+import type { HttpClient, QueryValue } from "@modeltrail/core/internal";
 
 /** How to fetch one file and where to put it. */
 export interface FileDownloadJob {

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { HttpClient, QueryValue } from "@modeltrail/core";
+import type { HttpClient, QueryValue } from "@modeltrail/core/internal";
 import { type ArtifactLocation, PROXY_ARTIFACTS_ROUTE, proxyUrlPath } from "./artifact-location.js";
 import { artifactDirName, ensureSafeDirectory, joinArtifactPath, localPathInside } from "./artifact-path.js";
 import { Semaphore } from "./bounded.js";

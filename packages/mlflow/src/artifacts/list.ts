@@ -1,5 +1,5 @@
-import type { HttpClient } from "@modeltrail/core";
 import { ValidationError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { type ArtifactLocation, PROXY_ARTIFACTS_ROUTE } from "./artifact-location.js";
 import { assertSafeArtifactPath, joinArtifactPath } from "./artifact-path.js";

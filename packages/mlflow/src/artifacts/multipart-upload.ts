@@ -1,5 +1,6 @@
-import type { HttpClient } from "@modeltrail/core";
-import { registerSecret, ValidationError } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
+import { registerSecret } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { proxyUrlPath } from "./artifact-location.js";
 import { runBounded } from "./bounded.js";

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { lstat, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { type HttpClient, ValidationError } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import type { Semaphore } from "./bounded.js";
 import {
   type FileDownloadContext,

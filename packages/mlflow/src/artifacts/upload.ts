@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { lstat, opendir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import type { HttpClient } from "@modeltrail/core";
 import { ValidationError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { PROXY_ARTIFACTS_ROUTE, proxyUrlPath } from "./artifact-location.js";
 import {
   artifactBaseName,

@@ -1,4 +1,5 @@
-import { registerSecret, ValidationError } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
+import { registerSecret } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { registerPresignedSecrets } from "../artifacts/multipart-upload.js";
 

@@ -1,4 +1,5 @@
-import { type CallOptions, type HttpClient, paginate, ValidationError } from "@modeltrail/core";
+import { type CallOptions, ValidationError } from "@modeltrail/core";
+import { type HttpClient, paginate } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { MLFLOW_API } from "../api-path.js";
 import { assertSafeArtifactPath } from "../artifacts/artifact-path.js";

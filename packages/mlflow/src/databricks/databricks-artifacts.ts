@@ -1,7 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import { ConfigError, type HttpClient, NotFoundError, ValidationError } from "@modeltrail/core";
+import { ConfigError, NotFoundError, ValidationError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { MLFLOW_API } from "../api-path.js";
 import { parseArtifactUri } from "../artifacts/artifact-location.js";

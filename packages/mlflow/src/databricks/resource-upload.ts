@@ -1,5 +1,5 @@
-import type { HttpClient } from "@modeltrail/core";
 import { ValidationError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { assertSafeArtifactPath, joinArtifactPath } from "../artifacts/artifact-path.js";
 import { runBounded } from "../artifacts/bounded.js";
 import { toAbortError } from "../artifacts/download-file.js";

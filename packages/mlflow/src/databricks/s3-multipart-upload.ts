@@ -1,4 +1,5 @@
-import { type HttpClient, ValidationError } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
+import type { HttpClient } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { MLFLOW_API } from "../api-path.js";
 import { runBounded } from "../artifacts/bounded.js";

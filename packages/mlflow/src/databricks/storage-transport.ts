@@ -1,11 +1,5 @@
-import {
-  type ApiError,
-  createApiError,
-  type DebugLogger,
-  type ErrorResponseInfo,
-  HttpClient,
-  type RetryOptions,
-} from "@modeltrail/core";
+import type { ApiError, DebugLogger, RetryOptions } from "@modeltrail/core";
+import { createApiError, type ErrorResponseInfo, HttpClient } from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 
 /** Transport settings of the cloud-storage requests (the client's own, by default). */

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HttpClient } from "@modeltrail/core";
+import { HttpClient } from "@modeltrail/core/internal";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import type { RequestHandler } from "msw";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "../../src/artifacts/index.js";

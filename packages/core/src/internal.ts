@@ -1,0 +1,125 @@
+/**
+ * @modeltrail/core/internal: the building blocks modeltrail's own packages share and users do not
+ * need: the HTTP transport and its helpers, the mapping of responses and low-level failures onto the
+ * error hierarchy, pagination, secret registration and redaction, codec and detection internals,
+ * and the pieces of Databricks and Azure auth that the service packages reuse.
+ *
+ * For modeltrail packages only: anything here may change or go in any release, without a semver
+ * promise. Users import from `@modeltrail/core`.
+ * @packageDocumentation
+ */
+
+// Auth internals: endpoints, scopes and config-file parsing behind the public credential providers.
+export {
+  AZURE_PUBLIC_AUTHORITY_HOST,
+  azureScopeFor,
+  azureTokenEndpoint,
+} from "./auth/azure-client-secret.js";
+export {
+  AZURE_DATABRICKS_RESOURCE_ID,
+  azureAuthorityHostForWorkspace,
+  DATABRICKS_AUTH_TYPES,
+  normalizeDatabricksHost,
+} from "./auth/databricks-auth.js";
+export {
+  type DatabricksConfigProfiles,
+  parseDatabricksConfig,
+  readDatabricksConfig,
+} from "./auth/databricks-config-file.js";
+export {
+  DATABRICKS_OIDC_METADATA_PATH,
+  discoverDatabricksTokenEndpoint,
+} from "./auth/databricks-oauth-m2m.js";
+export { defaultRefreshWindowMs } from "./auth/oauth2-client-credentials.js";
+
+// Codec internals: value encodings the codecs use and sibling packages reuse.
+export { decodeBaggageValue, encodeBaggageValue } from "./codecs/baggage.js";
+export { isValidLabelValue, MAX_LABEL_VALUE_LENGTH, sanitizeLabelValue } from "./codecs/k8s-labels.js";
+export { splitImageRef } from "./codecs/otel.js";
+
+// Detection internals: the individual sources and the helpers they are built from.
+export { detectAzurePipelines } from "./detect/ci/azure-pipelines.js";
+export { detectBuildkite } from "./detect/ci/buildkite.js";
+export { CI_DETECTORS, type CiDetector, detectFromCi } from "./detect/ci/ci-source.js";
+export { detectCircleCi } from "./detect/ci/circleci.js";
+export { detectGitHubActions } from "./detect/ci/github-actions.js";
+export { detectGitLabCi } from "./detect/ci/gitlab-ci.js";
+export { detectJenkins } from "./detect/ci/jenkins.js";
+export { detectFromDatabricks } from "./detect/databricks-source.js";
+export { DEFAULT_GIT_TIMEOUT_MS, runGit } from "./detect/git-runner.js";
+export { detectFromGit } from "./detect/git-source.js";
+export { mergeDetected } from "./detect/merge-detected.js";
+export { cleanRepoUrl } from "./detect/repo-url.js";
+export { detectRuntime } from "./detect/runtime-source.js";
+
+// Error internals: building ApiErrors from responses and AbortErrors from signals, the cross-realm
+// brand, issue paths.
+export { abortErrorFor, throwIfAborted } from "./errors/abort-error.js";
+export { apiErrorKindForStatus, createApiError } from "./errors/api-error.js";
+export { MODELTRAIL_ERROR_BRAND } from "./errors/model-trail-error.js";
+export { formatIssuePath } from "./errors/validation-error.js";
+
+// The HTTP transport.
+export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  defaultApiError,
+  HttpClient,
+  type HttpClientTestHooks,
+  type JsonRequestOptions,
+  MAX_RESPONSE_BYTES_LIMIT,
+} from "./http/http-client.js";
+export { type Page, type PaginateOptions, paginate } from "./http/paginate.js";
+export { parseRetryAfter } from "./http/retry-after.js";
+export {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isIdempotentMethod,
+  isRetryableNetworkCode,
+} from "./http/retry-policy.js";
+export { lowLevelCode, toTransportError } from "./http/transport-errors.js";
+export type {
+  ErrorResponseInfo,
+  HttpClientOptions,
+  HttpResponse,
+  QueryValue,
+  RequestOptions,
+} from "./http/types.js";
+export { userAgent } from "./http/user-agent.js";
+
+// Secret registration and redaction.
+export {
+  isSecretHeader,
+  REDACTION_MARKER,
+  redactedExcerpt,
+  redactHeaders,
+  redactText,
+  redactUrl,
+  redactValue,
+  registerSecret,
+  registerSecretHeaderValue,
+} from "./redact.js";
+
+// The Node version check the transport makes at the first request.
+export { assertSupportedNode, isNodeVersionAtLeast, REQUIRED_NODE_VERSION } from "./runtime/node-version.js";
+
+// Trace internals: schema limits and zod schemas, convention helpers.
+export { ANNOTATION_PREFIX, isValidK8sKey, SCALAR_FIELDS } from "./trace/conventions.js";
+export {
+  ciSectionSchema,
+  codeSectionSchema,
+  datasetRefSchema,
+  deploymentSectionSchema,
+  environmentSectionSchema,
+  imageSectionSchema,
+  JOB_PLATFORMS,
+  jobSectionSchema,
+  KNOWN_CI_PROVIDERS,
+  MAX_TRACE_ENTRIES,
+  MAX_TRACE_VALUE_LENGTH,
+  modelSectionSchema,
+  TRACE_KEY_PATTERN,
+  traceContextInputSchema,
+  traceContextSchema,
+} from "./trace/schema.js";
+export { stripUrlCredentials } from "./trace/strip-url-credentials.js";
+export { assertReadableVersion } from "./trace/trace-context.js";

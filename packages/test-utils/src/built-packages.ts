@@ -29,6 +29,18 @@ export function publishedPackages(root: string = REPO_ROOT): PublishedPackage[] 
   return out.sort((a, b) => Number(b.name === "@modeltrail/core") - Number(a.name === "@modeltrail/core"));
 }
 
+/** Every entry point a published package exports (`@modeltrail/core`, `@modeltrail/core/internal`, ...). */
+export function publishedEntries(root: string = REPO_ROOT): string[] {
+  return publishedPackages(root).flatMap((pkg) => {
+    const manifest = JSON.parse(readFileSync(join(pkg.dir, "package.json"), "utf8")) as {
+      exports?: Record<string, unknown>;
+    };
+    return Object.entries(manifest.exports ?? { ".": {} })
+      .filter(([, target]) => typeof target !== "string")
+      .map(([subpath]) => (subpath === "." ? pkg.name : `${pkg.name}/${subpath.replace(/^\.\//, "")}`));
+  });
+}
+
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {

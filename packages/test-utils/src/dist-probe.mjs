@@ -27,10 +27,15 @@ for (const dir of readdirSync(join(root, "packages")).sort()) {
     continue;
   }
   if (manifest.private) continue;
-  const dist = join(root, "packages", dir, "dist");
-  const esm = await import(pathToFileURL(join(dist, "index.js")).href);
-  const cjs = require(join(dist, "index.cjs"));
-  packages[manifest.name] = { esm: describeModule(esm, coreEsm), cjs: describeModule(cjs, coreCjs) };
+  // Every entry of the exports map (`@modeltrail/core` and `@modeltrail/core/internal`, ...).
+  for (const [subpath, target] of Object.entries(manifest.exports ?? { ".": {} })) {
+    if (typeof target === "string") continue; // ./package.json
+    const pkgDir = join(root, "packages", dir);
+    const esm = await import(pathToFileURL(join(pkgDir, target.import?.default ?? "dist/index.js")).href);
+    const cjs = require(join(pkgDir, target.require?.default ?? "dist/index.cjs"));
+    const entry = subpath === "." ? manifest.name : `${manifest.name}/${subpath.replace(/^\.\//, "")}`;
+    packages[entry] = { esm: describeModule(esm, coreEsm), cjs: describeModule(cjs, coreCjs) };
+  }
 }
 
 // The ESM and CJS builds are two copies of core: the brand must still recognise each other's errors.

@@ -8,12 +8,13 @@ import { pathToFileURL } from "node:url";
 
 const [root, format] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
-const load = async (name) => {
-  const file = join(root, "packages", name, "dist", format === "cjs" ? "index.cjs" : "index.js");
+const load = async (name, entry = "index") => {
+  const file = join(root, "packages", name, "dist", `${entry}.${format === "cjs" ? "cjs" : "js"}`);
   return format === "cjs" ? require(file) : import(pathToFileURL(file).href);
 };
 
 const core = await load("core");
+const coreInternal = await load("core", "internal");
 const mlflow = await load("mlflow");
 const databricks = await load("databricks");
 const url = "http://127.0.0.1:9";
@@ -21,7 +22,7 @@ const noRetry = { maxRetries: 0 };
 
 const calls = {
   "core HttpClient.request": () =>
-    new core.HttpClient({ baseUrl: url, service: "probe", retry: noRetry }).request({ path: "/" }),
+    new coreInternal.HttpClient({ baseUrl: url, service: "probe", retry: noRetry }).request({ path: "/" }),
   "mlflow MlflowClient experiments.get": () =>
     new mlflow.MlflowClient({ trackingUri: url, retry: noRetry }).experiments.get("1"),
   "databricks DatabricksClient jobs.list": async () => {

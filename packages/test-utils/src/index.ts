@@ -1,4 +1,10 @@
-export { type PublishedPackage, publishedPackages, REPO_ROOT, staleBuilds } from "./built-packages.js";
+export {
+  type PublishedPackage,
+  publishedEntries,
+  publishedPackages,
+  REPO_ROOT,
+  staleBuilds,
+} from "./built-packages.js";
 export { type LocalProcess, startLocalProcess, waitUntilReady } from "./local-process.js";
 export { loopbackDispatcher } from "./loopback-dispatcher.js";
 export {

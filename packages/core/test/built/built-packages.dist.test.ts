@@ -6,13 +6,14 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { publishedPackages, REPO_ROOT } from "@modeltrail/test-utils";
+import { publishedEntries, REPO_ROOT } from "@modeltrail/test-utils";
 import { beforeAll, describe, expect, it } from "vitest";
 import { describeModule, type ModuleReport } from "../../../test-utils/src/module-report.mjs";
 
 /** The sources of each published package, as the tests see them (vitest aliases to src/index.ts). */
 const SOURCES: Record<string, () => Promise<Record<string, unknown>>> = {
   "@modeltrail/core": () => import("@modeltrail/core"),
+  "@modeltrail/core/internal": () => import("@modeltrail/core/internal"),
   "@modeltrail/mlflow": () => import("@modeltrail/mlflow"),
   "@modeltrail/databricks": () => import("@modeltrail/databricks"),
   "@modeltrail/registry": () => import("@modeltrail/registry"),
@@ -55,36 +56,37 @@ beforeAll(() => {
 });
 
 describe("built packages (dist, ESM and CJS)", () => {
-  it("covers every published package, each with a source entry to compare with", () => {
-    const names = publishedPackages().map((p) => p.name);
+  it("covers every entry of every published package, each with a source entry to compare with", () => {
+    const names = publishedEntries();
     expect(names).toContain("@modeltrail/core");
+    expect(names).toContain("@modeltrail/core/internal");
     expect(Object.keys(probe.packages).sort()).toEqual([...names].sort());
     for (const name of names) {
       expect(SOURCES[name], `add ${name} to SOURCES in this file`).toBeDefined();
     }
   });
 
-  for (const pkg of publishedPackages()) {
-    describe(pkg.name, () => {
+  for (const name of publishedEntries()) {
+    describe(name, () => {
       let source: ModuleReport;
       beforeAll(async () => {
-        const load = SOURCES[pkg.name];
-        if (!load) throw new Error(`add ${pkg.name} to SOURCES`);
+        const load = SOURCES[name];
+        if (!load) throw new Error(`add ${name} to SOURCES`);
         source = describeModule(await load(), core);
       });
 
       for (const format of ["esm", "cjs"] as const) {
         it(`${format}: exports the same names as the sources, each function and class under its own name`, () => {
-          const built = probe.packages[pkg.name]?.[format];
+          const built = probe.packages[name]?.[format];
           expect(built).toBeDefined();
           expect(built?.exports).toEqual(source.exports);
           for (const [key, value] of Object.entries(built?.exports ?? {})) {
-            if (value.type === "function") expect(value.name, `${pkg.name} export ${key}`).toBe(key);
+            if (value.type === "function") expect(value.name, `${name} export ${key}`).toBe(key);
           }
         });
 
         it(`${format}: every error class keeps its name, code and brand`, () => {
-          const built = probe.packages[pkg.name]?.[format];
+          const built = probe.packages[name]?.[format];
           expect(built?.errors).toEqual(source.errors);
           for (const [key, error] of Object.entries(built?.errors ?? {})) {
             expect(error.constructionFailed, key).toBeUndefined();
@@ -101,7 +103,7 @@ describe("built packages (dist, ESM and CJS)", () => {
             expect(sample?.stackHead.startsWith(`${key}: `)).toBe(true);
             expect(sample?.inspectHead.startsWith(`${key}: `)).toBe(true);
             expect(sample?.string.startsWith(`${key}: `)).toBe(true);
-            if (pkg.name === "@modeltrail/core") {
+            if (name === "@modeltrail/core") {
               expect(CORE_ERROR_CODES[key], `add ${key} to CORE_ERROR_CODES`).toBeDefined();
               expect(sample?.code).toBe(CORE_ERROR_CODES[key]);
             }
@@ -128,7 +130,7 @@ describe("built packages (dist, ESM and CJS)", () => {
         type: "function",
         name: "DatabricksClient",
       });
-      expect(probe.packages["@modeltrail/core"]?.[format].exports.HttpClient).toEqual({
+      expect(probe.packages["@modeltrail/core/internal"]?.[format].exports.HttpClient).toEqual({
         type: "function",
         name: "HttpClient",
       });

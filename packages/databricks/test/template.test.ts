@@ -186,17 +186,12 @@ describe("renderJobTemplate: escaping", () => {
     expect(parseYaml(yaml.text)).toEqual(yaml.settings);
   });
 
-  it("rejects a bare JSON expression glued to other text", () => {
+  it("rejects a bare JSON expression glued to other text, naming the expression's line", () => {
     expectValidation(
-      () => renderJobTemplate(`{"timeout_seconds": {{ n }}0}`, { vars: { n: 1 } }),
-      /^line 1$/,
+      () => renderJobTemplate(`{\n"timeout_seconds": {{ n }}0}`, { vars: { n: 1 } }),
+      /^template:2$/,
       /whole value/,
     );
-  });
-
-  it("inserts raw text with | safe (the documented escape hatch)", () => {
-    const r = renderJobTemplate(`{"tags": {{ fragment | safe }}}`, { vars: { fragment: '{"a": "b"}' } });
-    expect(r.settings.tags).toEqual({ a: "b" });
   });
 
   it("turns captured blocks into strings", () => {
@@ -263,11 +258,21 @@ describe("renderJobTemplate: errors", () => {
     expectValidation(() => renderJobTemplate(`{"name": "{{ git_sha }}"}`), /template:1/, /pass `ctx`/);
   });
 
-  it("treats null like undefined", () => {
+  it("refuses null, saying it is null", () => {
     expectValidation(
       () => renderJobTemplate(`{"name": {{ x }}}`, { vars: { x: null } }),
       /template:1/,
-      /"x"/,
+      /^"x" is null; .*\| default\(\.\.\., true\)/,
+    );
+    expectValidation(
+      () => renderJobTemplate(`{"name": "{{ ctx.code.branch }}"}`, { ctx: { code: { branch: null } } }),
+      /template:1/,
+      /^"ctx\.code\.branch" is null/,
+    );
+    expectValidation(
+      () => renderJobTemplate(`{"name": "{{ a.b.c }}"}`, { vars: { a: { b: null } } }),
+      /template:1/,
+      /"a\.b" is null, so "a\.b\.c" is undefined/,
     );
   });
 

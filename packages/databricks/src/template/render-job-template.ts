@@ -1,16 +1,18 @@
 import { ValidationError } from "@modeltrail/core";
 import nunjucks from "nunjucks";
-import {
-  DEPRECATED_DYNAMIC_VALUES,
-  DYNAMIC_VALUE_NAMESPACES,
-  dynamicValueReferencePattern,
-  findDynamicValueReferences,
-} from "../dynamic-values.js";
+import { findDynamicValueReferences } from "../dynamic-values.js";
 import type { JobSettings } from "../job-settings/job-settings-schema.js";
 import { validateJobSettings } from "../job-settings/validate-job-settings.js";
+import { checkJobTemplate } from "./check-template.js";
+import { compileJobTemplate, OUTPUT_RUNTIME_KEY } from "./compile-template.js";
 import { decodeJson, decodeYaml } from "./decode-document.js";
+import { Fragment } from "./fragment.js";
+import { OutputRuntime } from "./output-runtime.js";
+import { parseJobTemplate } from "./parse-template.js";
 import { PlaceholderTable } from "./placeholders.js";
-import { compileValueTemplate, OUTPUT_HOOK_FILTER, type OutputSite } from "./value-compiler.js";
+import { RESERVED_TEMPLATE_NAMES } from "./reserved-names.js";
+import { templateError } from "./template-error.js";
+import { addJobTemplateFilters } from "./template-filters.js";
 
 /**
  * Anything that serialises to the TraceContext JSON (a core `TraceContext`, or its JSON form): the
@@ -44,18 +46,6 @@ export interface RenderedJobTemplate {
   warnings: string[];
 }
 
-const RESERVED = new Set<string>([
-  "ctx",
-  ...DYNAMIC_VALUE_NAMESPACES,
-  ...Object.keys(DEPRECATED_DYNAMIC_VALUES),
-]);
-
-function templateIssue(line: number | string, message: string): ValidationError {
-  return new ValidationError("Invalid job template", {
-    issues: [{ path: typeof line === "number" ? `template:${line}` : line, message }],
-  });
-}
-
 function contextJson(ctx: TemplateTraceContext | undefined): Record<string, unknown> | undefined {
   if (ctx === undefined) return undefined;
   const json = JSON.parse(JSON.stringify(ctx)) as unknown;
@@ -67,102 +57,10 @@ function contextJson(ctx: TemplateTraceContext | undefined): Record<string, unkn
   return json as Record<string, unknown>;
 }
 
-function explainUndefined(site: OutputSite, scope: Record<string, unknown>): string {
-  const path = site.path;
-  if (path) {
-    let cur: unknown = scope;
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i]!;
-      const next =
-        cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[seg] : undefined;
-      if (next === undefined || next === null) {
-        const name = path.slice(0, i + 1).join(".");
-        if (i === 0 && !Object.hasOwn(scope, seg) && path.length > 1) break; // a loop or {% set %} variable
-        if (i === 0) {
-          const known = Object.keys(scope).sort().join(", ");
-          const hint =
-            seg === "git_sha"
-              ? "; pass `ctx` (a TraceContext with code.gitSha) or vars.git_sha"
-              : `; known variables: ${known || "(none)"}`;
-          return `undefined variable "${name}"${hint}`;
-        }
-        const parent = path.slice(0, i).join(".");
-        const keys =
-          cur !== null && typeof cur === "object"
-            ? Object.keys(cur as object)
-                .sort()
-                .join(", ")
-            : "";
-        return `undefined value "${name}" (${parent} has: ${keys || "nothing"})`;
-      }
-      cur = next;
-    }
-  }
-  return `"${site.expression}" is undefined or null (known variables: ${Object.keys(scope).sort().join(", ") || "none"})`;
-}
-
-function checkShadowing(source: string): void {
-  const binders = [
-    /\{%-?\s*for\s+([\w\s,]+?)\s+in\s/g,
-    /\{%-?\s*set\s+([\w\s,]+?)\s*(?:=|-?%\})/g,
-    /\{%-?\s*macro\s+\w+\s*\(([^)]*)\)/g,
-  ];
-  for (const re of binders) {
-    for (const m of source.matchAll(re)) {
-      for (const raw of m[1]!.split(",")) {
-        const name = raw.split("=")[0]!.trim();
-        if (RESERVED.has(name)) {
-          const line = source.slice(0, m.index).split("\n").length;
-          throw templateIssue(
-            line,
-            `"${name}" is reserved for Databricks dynamic value references ({{${name}...}} passes through to Databricks); choose another variable name`,
-          );
-        }
-      }
-    }
-  }
-}
-
-/**
- * Renders a Databricks job definition template (JSON or YAML) with nunjucks and returns the text, the
- * parsed settings and warnings.
- *
- * Variables: `git_sha` (the context's `code.gitSha`, or `vars.git_sha`), `ctx` (the TraceContext JSON)
- * and every key of `vars`. Autoescape is off; every `{{ expression }}` produces a *value*, never syntax:
- *
- * - A whole value outside quotes (`"timeout_seconds": {{ timeout }}`, YAML `timeout_seconds: {{ timeout }}`)
- *   keeps its JSON type: a string stays a string, numbers, booleans, arrays and objects stay what they are.
- * - Inside a quoted string, or mixed with other text (`"name": "train-{{ git_sha }}"`, YAML
- *   `name: train-{{ git_sha }}`), the value's text (strings as-is, numbers/booleans via String(),
- *   objects as compact JSON) becomes part of that string. The result is always a string, escaped for
- *   its place (JSON escapes; YAML quoting chosen by the YAML library), so quotes, backslashes, newlines,
- *   control characters, unicode, `{{` and `{%` in values are just data.
- * - In JSON, a bare expression glued to other bare text (`{{ n }}0`) is an error; quote it.
- * - `| safe` (and macro output) inserts raw text: that is the escape hatch for generating structure, and
- *   the author's responsibility. Control structure belongs in `{% %}` tags.
- *
- * Databricks dynamic value references (`{{job.run_id}}`, `{{ task.name }}`, `{{tasks.prep.values.n}}`,
- * the deprecated `{{run_id}}` ...) pass through exactly as written without `{% raw %}`; they end up as
- * string values (a bare reference becomes a string). Their namespaces (`job`, `task`, `tasks`,
- * `workspace`, `backfill`, `input`) and the deprecated names are therefore reserved: a variable or loop
- * variable with such a name is an error. Deprecated references produce a warning naming the replacement;
- * references in a reserved namespace that are not documented produce a warning (Databricks rejects them).
- * Values are data for this renderer, but Databricks still resolves `{{...}}` references inside parameter
- * values at run time: a value containing `{{job.id}}` will be substituted by Databricks (there is no
- * escape for that on Databricks).
- *
- * Throws ValidationError for: template syntax errors, an undefined or null value (naming the variable,
- * the missing key and the line), a reserved variable name, a non-JSON value (NaN, bigint, function),
- * output that is not valid JSON/YAML (with its line), and (unless `validate: false`) invalid job settings.
- */
-export function renderJobTemplate(
-  template: string,
-  options: RenderJobTemplateOptions = {},
-): RenderedJobTemplate {
-  const name = options.name ?? "job template";
+function templateScope(options: RenderJobTemplateOptions): Record<string, unknown> {
   const vars = options.vars ?? {};
   for (const key of Object.keys(vars)) {
-    if (RESERVED.has(key)) {
+    if (RESERVED_TEMPLATE_NAMES.has(key)) {
       throw new ValidationError("Invalid job template variables", {
         issues: [
           {
@@ -183,56 +81,100 @@ export function renderJobTemplate(
   const scope: Record<string, unknown> = { ...vars };
   if (ctx !== undefined) scope.ctx = ctx;
   if (ctxSha !== undefined) scope.git_sha = ctxSha;
+  return scope;
+}
 
-  const table = new PlaceholderTable();
-  const protectedSource = template.replace(dynamicValueReferencePattern(), (whole) => table.reference(whole));
-  checkShadowing(protectedSource);
+/** A nunjucks error (syntax, or a failure while rendering) as the ValidationError of a job template. */
+function nunjucksError(err: unknown, name: string): ValidationError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const lineno = (err as { lineno?: unknown }).lineno;
+  const pos = /\[Line (\d+), Column (\d+)\]/.exec(msg);
+  const line = typeof lineno === "number" ? lineno : pos ? Number(pos[1]) : undefined;
+  const detail = msg
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("(") && !/^\[Line/.test(l))
+    .join(" ")
+    .replace(/^(Template render )?Error: /, "");
+  return templateError(line ?? name, detail || msg);
+}
 
+/** Renders the template to a fragment (template text and values apart). */
+function renderFragment(template: string, scope: Record<string, unknown>, name: string): Fragment {
   const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
-  let pending: Error | undefined;
-  let sites: OutputSite[] = [];
-  env.addFilter(OUTPUT_HOOK_FILTER, (value: unknown, id: number) => {
-    const site = sites[id]!;
-    if (value === undefined || value === null) {
-      pending = templateIssue(site.line, explainUndefined(site, scope));
-      throw pending;
-    }
-    if (value instanceof nunjucks.runtime.SafeString) return String(value);
-    if (typeof value === "string" && table.has(value)) {
-      // A string captured from template output ({% set x %}...{% endset %}): its inner values become text.
-      return table.value(table.expand(value, true), site.line);
-    }
-    return table.value(value, site.line);
-  });
-
-  let rendered: string;
+  addJobTemplateFilters(env);
+  let runtime: OutputRuntime | undefined;
   try {
-    const compiled = compileValueTemplate(protectedSource, env, name);
-    sites = compiled.sites;
-    rendered = compiled.template.render(scope);
+    const ast = parseJobTemplate(template);
+    const facts = checkJobTemplate(ast);
+    const compiled = compileJobTemplate(ast, facts, env, name);
+    runtime = new OutputRuntime(compiled.sites, scope);
+    (env as unknown as Record<string, unknown>)[OUTPUT_RUNTIME_KEY] = runtime;
+    const output = compiled.template.render(scope) as unknown;
+    if (!(output instanceof Fragment))
+      throw new Error("internal error: the template did not render to a fragment");
+    return output;
   } catch (err) {
-    if (pending) throw pending;
+    if (runtime?.failure) throw runtime.failure;
     if (err instanceof ValidationError) throw err;
-    const msg = (err as Error).message ?? String(err);
-    const lineno = (err as { lineno?: unknown }).lineno;
-    const pos = /\[Line (\d+), Column (\d+)\]/.exec(msg);
-    const line = typeof lineno === "number" ? lineno : pos ? Number(pos[1]) : undefined;
-    const detail = msg
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith("(") && !/^\[Line/.test(l))
-      .join(" ")
-      .replace(/^Error: /, "")
-      .replaceAll(table.prefix, "");
-    throw templateIssue(line ?? name, detail || msg);
+    throw nunjucksError(err, name);
   }
+}
 
+/**
+ * Renders a Databricks job definition template (JSON or YAML) with nunjucks and returns the text, the
+ * parsed settings and warnings.
+ *
+ * Variables: `git_sha` (the context's `code.gitSha`, or `vars.git_sha`), `ctx` (the TraceContext JSON)
+ * and every key of `vars`. Every expression, filter, test, `{% set %}` and macro works on the real values;
+ * a value becomes document text only where a `{{ expression }}` outputs it, encoded for that place, so
+ * no value and no filter can change the document's structure or another value's type:
+ *
+ * - A whole value outside quotes (`"timeout_seconds": {{ timeout }}`, YAML `timeout_seconds: {{ timeout }}`)
+ *   keeps its JSON type: a string stays a string, numbers, booleans, arrays and objects stay what they are.
+ * - Inside a quoted string, or mixed with other text (`"name": "train-{{ git_sha }}"`, YAML
+ *   `name: train-{{ git_sha }}`), the value's text (strings as they are, numbers and booleans as written,
+ *   arrays and objects as compact JSON) becomes part of that string, escaped for its place (JSON escapes;
+ *   YAML quoting chosen by the YAML library), so quotes, backslashes, newlines, control characters,
+ *   unicode, `{{` and `{%` in values are just data.
+ * - `| tojson` / `| dump` give JSON text; output as a whole value it is the value it spells. `| e`,
+ *   `| escape`, `| forceescape` and `| safe` change nothing (values are always encoded); nothing inserts
+ *   raw text. In JSON, a bare expression glued to other bare text (`{{ n }}0`) is an error; quote it.
+ * - `{% set x %}...{% endset %}` makes a string. A macro's output (and a `{% call %}` or `{% filter %}`
+ *   block's) output as it is, or through `indent` or `trim`, stays template text, with its own values
+ *   still encoded where they land; used in any other way (another filter, `~`, a test) it is its text.
+ * - undefined and null values are errors, as are values JSON cannot hold (NaN, bigint, functions).
+ *
+ * Databricks references in template text (`{{job.run_id}}`, `{{ task.name }}`,
+ * ``{{tasks.`prep-data`.values.rows}}``, `{{secrets/scope/key}}`, the deprecated `{{run_id}}` ...) pass
+ * through exactly as written, as strings, without `{% raw %}`. Their names (`job`, `task`, `tasks`,
+ * `workspace`, `backfill`, `input` and the deprecated ones) are reserved: no variable may take them and no
+ * expression may use them, and a `{{` that starts with one but is not a reference as Databricks writes it
+ * (a filter, an operator, a name with `-` outside backticks) is an error. Deprecated references produce a
+ * warning naming the replacement; references in a Databricks namespace that are not documented produce a
+ * warning (Databricks rejects them). Databricks still resolves `{{...}}` references inside parameter
+ * values at run time: a value containing `{{job.id}}` is substituted by Databricks (it has no escape).
+ *
+ * Throws ValidationError for: template syntax errors and tags a single-string template cannot use
+ * (`include`, `extends`, `import`, ...), an undefined or null value (naming the variable, the missing key
+ * and the line), a reserved variable name or a Databricks name in an expression, a non-JSON value,
+ * output that is not valid JSON/YAML (with its line) or repeats a key, and (unless `validate: false`)
+ * invalid job settings.
+ */
+export function renderJobTemplate(
+  template: string,
+  options: RenderJobTemplateOptions = {},
+): RenderedJobTemplate {
+  const name = options.name ?? "job template";
+  const scope = templateScope(options);
+  const output = renderFragment(template, scope, name);
+  const table = new PlaceholderTable();
+  const rendered = table.documentText(output);
   const trimmed = rendered.trimStart();
   const format: "json" | "yaml" =
     options.format ?? (trimmed.startsWith("{") || trimmed.startsWith("[") ? "json" : "yaml");
   const decoded = format === "json" ? decodeJson(rendered, table) : decodeYaml(rendered, table);
-  const warnings: string[] = [];
-  warnings.push(...dynamicReferenceWarnings(decoded.data));
+  const warnings = dynamicReferenceWarnings(decoded.data);
   const settings =
     options.validate === false ? (decoded.data as JobSettings) : validateJobSettings(decoded.data);
   return { text: decoded.text, settings, format, warnings };

@@ -1,4 +1,4 @@
-import type { DebugLogger, RetryOptions, TraceContext } from "@modeltrail/core";
+import { ConfigError, type DebugLogger, type RetryOptions, type TraceContext } from "@modeltrail/core";
 import { HttpClient, type HttpClientOptions } from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 import type { CallOptions } from "./api-path.js";
@@ -28,6 +28,17 @@ import {
   tagRun,
   traceOfModelVersion,
 } from "./traceability.js";
+import { UnityCatalogRegistry } from "./unity-catalog/uc-registry.js";
+import { parseUcRegistryUri } from "./unity-catalog/uc-registry-uri.js";
+import { noStagesInUnityCatalog } from "./unity-catalog/uc-rules.js";
+import type { UcStorageOptions } from "./unity-catalog/uc-storage.js";
+import {
+  downloadUcModelVersion,
+  findUcModelVersions,
+  registerUcModel,
+  type UcContext,
+  ucTraceOfModelVersion,
+} from "./unity-catalog/uc-traceability.js";
 import { parseMlflowUri, type ResolvedArtifactLocation, resolveArtifactLocation } from "./uris.js";
 
 /** Options of `MlflowClient`: connection settings (else `MLFLOW_*` env vars) and transport tuning. */
@@ -58,6 +69,13 @@ export interface MlflowClientOptions extends MlflowConnectionOptions {
    * nothing (default 500). Tests set it to 0.
    */
   registerRetryDelayMs?: number | undefined;
+  /**
+   * Model registry (`MLFLOW_REGISTRY_URI`): the tracking server's own (default), or Unity Catalog
+   * with `databricks-uc` / `databricks-uc://PROFILE` on a Databricks workspace.
+   */
+  registryUri?: string | undefined;
+  /** Where Unity Catalog's model storage is reached (private endpoints, emulators). */
+  unityCatalogStorage?: UcStorageOptions | undefined;
 }
 
 /**
@@ -82,6 +100,13 @@ export class MlflowClient {
   readonly artifacts: MlflowArtifacts;
   /** Delay before re-creating a model version after a lost response (see `registerModel`). */
   readonly registerRetryDelayMs: number;
+  /**
+   * The Unity Catalog model registry, when the registry URI is `databricks-uc[://PROFILE]`; then
+   * registerModel, findModelVersions, traceOfModelVersion and download of `models:/` URIs use it.
+   */
+  readonly unityCatalog: UnityCatalogRegistry | undefined;
+  private readonly ucStorage: UcStorageOptions | undefined;
+  private readonly env: Record<string, string | undefined> | undefined;
   private closed = false;
 
   /**
@@ -128,6 +153,31 @@ export class MlflowClient {
             },
           })
         : new MlflowArtifacts(this.http, options.artifacts);
+    const env = options.env ?? process.env;
+    this.env = options.env;
+    this.ucStorage = options.unityCatalogStorage;
+    const registry = options.registryUri ?? env.MLFLOW_REGISTRY_URI;
+    const uc = parseUcRegistryUri(registry);
+    if (uc) {
+      if (this.connection.kind !== "databricks") {
+        throw new ConfigError(`The Unity Catalog registry (${registry}) needs a Databricks tracking URI`, {
+          sources: ["MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"],
+          hint: "Set MLFLOW_TRACKING_URI=databricks (or databricks://PROFILE) with MLFLOW_REGISTRY_URI=databricks-uc",
+        });
+      }
+      if (uc.profile !== undefined && uc.profile !== this.connection.databricksProfile) {
+        throw new ConfigError(
+          `MLFLOW_REGISTRY_URI=${registry} names another Databricks profile than the tracking URI`,
+          {
+            sources: ["MLFLOW_REGISTRY_URI"],
+            hint: "Use the same workspace for tracking and registry: databricks://P with databricks-uc://P",
+          },
+        );
+      }
+      this.unityCatalog = new UnityCatalogRegistry(this.http);
+    } else {
+      this.unityCatalog = undefined;
+    }
   }
 
   /**
@@ -159,6 +209,17 @@ export class MlflowClient {
    */
   async download(uri: string, destDir: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const parsed = parseMlflowUri(uri);
+    const uc = this.ucContext();
+    if (uc && (parsed.kind === "model-latest" || parsed.kind === "model-stage")) {
+      noStagesInUnityCatalog(`Cannot download ${uri}`);
+    }
+    if (uc && (parsed.kind === "model-version" || parsed.kind === "model-alias")) {
+      const mv =
+        parsed.kind === "model-version"
+          ? { name: parsed.name, version: parsed.version }
+          : await uc.registry.getVersionByAlias(parsed.name, parsed.alias, { signal: options.signal });
+      return downloadUcModelVersion(uc, mv.name, String(mv.version), destDir, options);
+    }
     const loc = await this.resolveUri(uri, { signal: options.signal });
     // the local name comes from the requested path, not from where the files are stored (a logged
     // model's root ends in ".../artifacts")
@@ -203,6 +264,8 @@ export class MlflowClient {
 
   /** Registers a traceable model version idempotently; see `registerModel`. */
   registerModel(ctx: TraceContext, options: RegisterModelOptions): Promise<RegisterModelResult> {
+    const uc = this.ucContext();
+    if (uc) return registerUcModel(uc, ctx, options);
     return registerModel(this, ctx, options);
   }
 
@@ -211,6 +274,8 @@ export class MlflowClient {
     query: ModelVersionQuery,
     options: FindModelVersionsOptions = {},
   ): AsyncGenerator<ModelVersion, void, undefined> {
+    const uc = this.ucContext();
+    if (uc) return findUcModelVersions(uc, query, options);
     return findModelVersions(this, query, options);
   }
 
@@ -220,6 +285,8 @@ export class MlflowClient {
     version: string | number,
     options: CallOptions & TraceCodecOptions = {},
   ): Promise<TraceContext> {
+    const uc = this.ucContext();
+    if (uc) return ucTraceOfModelVersion(uc, name, version, options);
     return traceOfModelVersion(this, name, version, options);
   }
 
@@ -229,6 +296,20 @@ export class MlflowClient {
     return this.connection.kind === "databricks"
       ? `${base}/#mlflow/experiments/${experimentId}/runs/${runId}`
       : `${base}/#/experiments/${experimentId}/runs/${runId}`;
+  }
+
+  /** What the Unity Catalog flows need, when the registry is Unity Catalog. */
+  private ucContext(): UcContext | undefined {
+    if (!this.unityCatalog || !(this.artifacts instanceof DatabricksArtifacts)) return undefined;
+    return {
+      client: this,
+      registry: this.unityCatalog,
+      transport: this.artifacts.storageTransport,
+      settings: this.artifacts.resourceSettings,
+      storage: this.ucStorage,
+      env: this.env,
+      pollMs: Math.min(1000, this.registerRetryDelayMs * 2),
+    };
   }
 
   /** Closes the connection pool. Calling it again does nothing. */

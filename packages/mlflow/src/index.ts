@@ -75,6 +75,7 @@ export {
   traceOfModelVersion,
   traceTagName,
 } from "./traceability.js";
+export * from "./unity-catalog/index.js";
 export {
   ACCEPTED_URI_FORMS,
   joinArtifactUri,

@@ -27,6 +27,8 @@ export interface DatabricksArtifactResource {
   readonly writable: boolean;
   /** The direct children of `dir` ("" for the root), paths relative to the resource root. */
   listDirectory(dir: string, options: CallOptions): Promise<ArtifactFileInfo[]>;
+  /** Forgets cached credentials (called after the store refused one), if the resource keeps any. */
+  invalidate?(): void;
   /** Signed URIs for `paths` (relative to the resource root), in the same order. */
   credentials(
     mode: CredentialMode,

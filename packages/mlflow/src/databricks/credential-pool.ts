@@ -56,6 +56,7 @@ export class CredentialPool {
 
   /** A new credential for `path` after the store refused the old one (and for the files to come). */
   refresh(path: string): Promise<ArtifactCredential> {
+    this.resource.invalidate?.();
     const old = this.cache.get(path);
     // drop every cached credential issued with the refused one: they expire together
     for (const [p, c] of this.cache)

@@ -108,6 +108,16 @@ export class DatabricksArtifacts extends MlflowArtifacts {
     };
   }
 
+  /** The cloud-storage transport (shared with the Unity Catalog registry's transfers). */
+  get storageTransport(): StorageTransport {
+    return this.storage;
+  }
+
+  /** Download settings of cloud-storage transfers (shared with the Unity Catalog registry's). */
+  get resourceSettings(): ResourceDownloadSettings {
+    return this.downloadSettings;
+  }
+
   /** The transfer settings in force (from MLflow's env vars). */
   get transferSettings(): Readonly<DatabricksTransferSettings> {
     return this.transfer;

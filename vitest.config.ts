@@ -40,7 +40,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/test/**/*.int.test.ts"],
-          exclude: ["**/*.storage.int.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.storage.int.test.ts", "packages/registry/**", "**/node_modules/**"],
           globalSetup: ["packages/test-utils/src/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
@@ -66,6 +66,17 @@ export default defineConfig({
           name: "dbx-storage-int",
           include: ["packages/*/test/**/*.storage.int.test.ts"],
           globalSetup: ["packages/test-utils/src/dbx-storage-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "registry-int",
+          include: ["packages/registry/test/**/*.int.test.ts"],
+          globalSetup: ["packages/test-utils/src/registry-global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

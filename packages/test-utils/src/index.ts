@@ -33,3 +33,16 @@ export {
   startMotoServer,
 } from "./storage-emulators.js";
 export { createTestCa, type TestCa, type TestCert, type TestCertRequest } from "./test-pki.js";
+export {
+  DOCKER_REGISTRY_BIN,
+  startDistributionRegistry,
+  type TestRegistry,
+  type TestRegistryAuth,
+} from "./oci-registry.js";
+export { COSIGN_VERSION, ORAS_VERSION, ociToolPath, REGISTRY_TEST_USERS } from "./registry-global-setup.js";
+export {
+  type RegistryTokenServer,
+  type RegistryTokenServerOptions,
+  startRegistryTokenServer,
+  type TokenRequestRecord,
+} from "./registry-token-server.js";

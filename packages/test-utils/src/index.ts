@@ -17,6 +17,12 @@ export {
 } from "./mlflow-server.js";
 export { type MswServer, type RecordedRequest, startMswServer } from "./msw-server.js";
 export {
+  DOCKER_REGISTRY_BIN,
+  startDistributionRegistry,
+  type TestRegistry,
+  type TestRegistryAuth,
+} from "./oci-registry.js";
+export {
   assertDatabricksSdkInstalled,
   DATABRICKS_SDK_VERSION,
   installedPythonPackageVersion,
@@ -24,6 +30,13 @@ export {
   runPythonJson,
   TEST_PYTHON_DIR,
 } from "./python-runner.js";
+export { COSIGN_VERSION, ORAS_VERSION, ociToolPath, REGISTRY_TEST_USERS } from "./registry-global-setup.js";
+export {
+  type RegistryTokenServer,
+  type RegistryTokenServerOptions,
+  startRegistryTokenServer,
+  type TokenRequestRecord,
+} from "./registry-token-server.js";
 export {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
@@ -33,16 +46,3 @@ export {
   startMotoServer,
 } from "./storage-emulators.js";
 export { createTestCa, type TestCa, type TestCert, type TestCertRequest } from "./test-pki.js";
-export {
-  DOCKER_REGISTRY_BIN,
-  startDistributionRegistry,
-  type TestRegistry,
-  type TestRegistryAuth,
-} from "./oci-registry.js";
-export { COSIGN_VERSION, ORAS_VERSION, ociToolPath, REGISTRY_TEST_USERS } from "./registry-global-setup.js";
-export {
-  type RegistryTokenServer,
-  type RegistryTokenServerOptions,
-  startRegistryTokenServer,
-  type TokenRequestRecord,
-} from "./registry-token-server.js";

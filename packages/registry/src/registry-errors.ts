@@ -1,9 +1,5 @@
-import {
-  type ApiErrorKind,
-  createApiError,
-  type ErrorResponseInfo,
-  type HttpClientOptions,
-} from "@modeltrail/core";
+import type { ApiErrorKind } from "@modeltrail/core";
+import { createApiError, type ErrorResponseInfo, type HttpClientOptions } from "@modeltrail/core/internal";
 
 /** Error codes of the distribution spec and what kind of error each is. */
 const CODE_KINDS: Record<string, { kind: ApiErrorKind; hint?: string }> = {

@@ -1,14 +1,16 @@
 import {
   type CallOptions,
   type DebugLogger,
-  HttpClient,
-  type HttpResponse,
-  type RequestOptions,
   type RetryOptions,
-  registerSecret,
   UnauthorizedError,
   ValidationError,
 } from "@modeltrail/core";
+import {
+  HttpClient,
+  type HttpResponse,
+  type RequestOptions,
+  registerSecret,
+} from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 import type { RegistryCredentialSource } from "./auth/registry-credentials.js";
 import { mergeScopes, RegistryTokenFlow } from "./auth/token-flow.js";

@@ -178,7 +178,7 @@ describe("bearer token flow", () => {
 
   it("refuses to send a non-loopback registry's credentials to an http realm elsewhere", async () => {
     const { RegistryTokenFlow } = await import("../src/index.js");
-    const { HttpClient } = await import("@modeltrail/core");
+    const { HttpClient } = await import("@modeltrail/core/internal");
     const http = new HttpClient({ baseUrl: "https://registry.example.com", service: "t" });
     const flow = new RegistryTokenFlow({
       registry: "registry.example.com",

@@ -2,11 +2,9 @@ import {
   azureCredentialFromEnv,
   ConfigError,
   type CredentialProvider,
-  createApiError,
-  HttpClient,
   type RetryOptions,
-  registerSecret,
 } from "@modeltrail/core";
+import { createApiError, HttpClient, registerSecret } from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 import { z } from "zod";
 import { normalizeRegistry } from "../reference.js";

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { AbortError, ConfigError, redactText, registerSecret, TimeoutError } from "@modeltrail/core";
+import { AbortError, ConfigError, TimeoutError } from "@modeltrail/core";
+import { redactText, registerSecret } from "@modeltrail/core/internal";
 import type { RegistryCredential } from "./registry-credentials.js";
 
 /** Options of {@link runCredentialHelper}. */

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, registerSecret } from "@modeltrail/core";
+import { ConfigError } from "@modeltrail/core";
+import { registerSecret } from "@modeltrail/core/internal";
 import { DOCKER_HUB_REGISTRY, normalizeRegistry } from "../reference.js";
 import { runCredentialHelper } from "./credential-helper.js";
 import {

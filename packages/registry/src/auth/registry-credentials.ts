@@ -1,4 +1,5 @@
-import { ConfigError, registerSecret } from "@modeltrail/core";
+import { ConfigError } from "@modeltrail/core";
+import { registerSecret } from "@modeltrail/core/internal";
 import { normalizeRegistry } from "../reference.js";
 
 /**

@@ -1,11 +1,5 @@
-import {
-  ConfigError,
-  createApiError,
-  type HttpClient,
-  registerSecret,
-  UnauthorizedError,
-  ValidationError,
-} from "@modeltrail/core";
+import { ConfigError, UnauthorizedError, ValidationError } from "@modeltrail/core";
+import { createApiError, type HttpClient, registerSecret } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { isLoopbackRegistry } from "../registry-url.js";
 import type {

@@ -2,10 +2,13 @@
 //  - publint (strict) finds exports/main/types mistakes;
 //  - @arethetypeswrong/cli checks that types resolve for ESM, CJS, node10 and bundlers;
 //  - `npm pack --dry-run` contents must be only what users need: package.json, README.md,
-//    LICENSE and dist/ (the ESM, CJS and both declaration entry points must be there).
+//    LICENSE and dist/ (the ESM, CJS and both declaration entry points must be there);
+//  - runtime dependencies are ranges (`^8.13.1`), never exact versions, so a user's tree can share
+//    one undici or zod with modeltrail (the lockfile pins what CI tests).
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { dependencyRangeProblems } from "./dependency-ranges.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -42,6 +45,7 @@ for (const dir of readdirSync(join(root, "packages"))) {
   }
   if (manifest.private) continue;
   const name = manifest.name;
+  for (const problem of dependencyRangeProblems(manifest)) fail(name, problem);
   try {
     execFileSync(bin("publint"), ["run", "--strict", pkgDir], { stdio: "pipe" });
   } catch (err) {

@@ -70,7 +70,7 @@ export {
   type UpdateJobOptions,
 } from "./jobs-api.js";
 export { createLocalIdGenerator } from "./local/local-ids.js";
-export { LocalJobRun, TASK_VALUES_FILE_ENV } from "./local/local-job-run.js";
+export { LocalJobRun } from "./local/local-job-run.js";
 export { LocalJobRunner, type LocalRunsApi } from "./local/local-job-runner.js";
 export type {
   LocalJobRunnerOptions,
@@ -79,6 +79,7 @@ export type {
   LocalRunOutput,
   LocalTaskOutputChunk,
 } from "./local/local-run-types.js";
+export { TASK_VALUES_FILE_ENV } from "./local/local-task-attempts.js";
 export { NODE_TASK_EXTENSIONS } from "./local/task-command.js";
 export { type RunJobOptions, type RunJobResult, runJob } from "./run-job.js";
 export {

@@ -4,7 +4,8 @@ import { createApiError } from "@modeltrail/core/internal";
 import { validateJobSettings } from "../job-settings/validate-job-settings.js";
 import type { Run } from "../schemas/api/run.js";
 import { createLocalIdGenerator } from "./local-ids.js";
-import { defaultRetrySleep, LocalJobRun, type LocalRunConfig } from "./local-job-run.js";
+import { LocalJobRun } from "./local-job-run.js";
+import { defaultRetrySleep, type LocalRunConfig } from "./local-run-config.js";
 import type { LocalJobRunnerOptions, LocalRunOptions, LocalRunOutput } from "./local-run-types.js";
 
 /** The subset of `RunsApi` a local runner offers, with the same signatures. */

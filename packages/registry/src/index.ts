@@ -44,6 +44,41 @@ export {
 export { canonicalJson } from "./canonical-json.js";
 export { DIGEST_ALGORITHMS, type DigestAlgorithm, isDigest, parseDigest, sha256Digest } from "./digest.js";
 export {
+  findImageForRun,
+  type ListTraceableImagesOptions,
+  listTraceableImages,
+  registryRunImageResolver,
+  type TraceableImage,
+} from "./find-image.js";
+export {
+  type BuildModelImageOptions,
+  type BuildTargets,
+  type BuiltImage,
+  buildModelImage,
+  IMAGE_ANNOTATIONS,
+} from "./image-builder.js";
+export {
+  type BlobInput,
+  type BlobStoreResult,
+  type CopyResult,
+  copyImage,
+  type ImageDestination,
+  type ImageSource,
+  layoutImageSource,
+  registryImageSource,
+  storeBlob,
+  storeManifest,
+} from "./image-store.js";
+export {
+  type BuiltLayer,
+  buildLayer,
+  collectLayerEntries,
+  DEFAULT_GZIP_LEVEL,
+  DEFAULT_SOURCE_DATE_EPOCH,
+  type LayerCompression,
+  sourceDateEpoch,
+} from "./layer-builder.js";
+export {
   type ContainerConfig,
   type Descriptor,
   type ImageConfig,
@@ -57,6 +92,7 @@ export {
 } from "./manifest-schemas.js";
 export type { FetchedManifest, ManifestUpload } from "./manifests.js";
 export { IMAGE_MANIFEST_TYPES, INDEX_TYPES, MANIFEST_ACCEPT, MediaType } from "./media-types.js";
+export { OciLayout, REF_NAME_ANNOTATION } from "./oci-layout.js";
 export {
   currentPlatform,
   formatPlatform,
@@ -90,3 +126,5 @@ export {
 export { mapRegistryError, REGISTRY_SERVICE } from "./registry-errors.js";
 export { isLoopbackRegistry, registryBaseUrl } from "./registry-url.js";
 export type { ListTagsOptions } from "./tags.js";
+export { TAR_END, type TarEntry, tarHeader, tarPadding } from "./tar-writer.js";
+export { type UnpackOptions, type UnpackResult, unpackImage } from "./unpack.js";

@@ -228,7 +228,12 @@ async function applyEntry(
       break;
     }
     case "Link": {
-      const targetRel = safeRelative(layer, entry.linkpath ?? "");
+      const linkpath = entry.linkpath ?? "";
+      if (linkpath.startsWith("/"))
+        throw refuse(layer, raw, `is a hard link to the absolute path "${linkpath}", outside the target`);
+      if (linkpath.split("/").includes(".."))
+        throw refuse(layer, raw, `is a hard link to "${linkpath}", outside the target`);
+      const targetRel = safeRelative(layer, linkpath);
       if (targetRel === "") throw refuse(layer, raw, "is a hard link without a target");
       await ensureParents(root, targetRel, layer, raw);
       const st = await lstat(join(root, targetRel)).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTraceContext } from "@modeltrail/core";
@@ -16,8 +16,7 @@ import {
   registryRunImageResolver,
   unpackImage,
 } from "@modeltrail/registry";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 const open = inject("openRegistry");
 const JOB_RUN = "1795788642450001";
@@ -76,16 +75,32 @@ describe("buildModelImage against a real registry, checked with skopeo", () => {
     const b = await buildModelImage({ modelDir: other, ctx, layout: join(work, "layout-b") });
     expect(b.digest).toBe(a.digest);
     expect(b.modelLayer.diffId).toBe(a.modelLayer.diffId);
-    const c = await buildModelImage({ modelDir, ctx, layout: join(work, "layout-c"), sourceDateEpoch: 1_800_000_000 });
+    const c = await buildModelImage({
+      modelDir,
+      ctx,
+      layout: join(work, "layout-c"),
+      sourceDateEpoch: 1_800_000_000,
+    });
     expect(c.digest).not.toBe(a.digest);
     expect(c.config.created).toBe("2027-01-15T08:00:00Z");
   });
 
   it("pushes an image tagged with the run id that skopeo reads and copies byte for byte", async () => {
     const repo = `${open}/models/churn`;
-    const built = await buildModelImage({ modelDir, ctx, push: { client, repository: repo }, tags: ["latest"], workingDir: "/opt/model", cmd: ["python", "-m", "serve"] });
+    const built = await buildModelImage({
+      modelDir,
+      ctx,
+      push: { client, repository: repo },
+      tags: ["latest"],
+      workingDir: "/opt/model",
+      cmd: ["python", "-m", "serve"],
+    });
     expect(built.tags).toEqual([JOB_RUN, "latest"]);
-    const inspect = JSON.parse(execFileSync("skopeo", ["inspect", "--tls-verify=false", `docker://${repo}:${JOB_RUN}`], { encoding: "utf8" })) as {
+    const inspect = JSON.parse(
+      execFileSync("skopeo", ["inspect", "--tls-verify=false", `docker://${repo}:${JOB_RUN}`], {
+        encoding: "utf8",
+      }),
+    ) as {
       Digest: string;
       Labels: Record<string, string>;
       Env: string[];
@@ -94,7 +109,11 @@ describe("buildModelImage against a real registry, checked with skopeo", () => {
     expect(inspect.Env).toContain(`RUN_ID=${JOB_RUN}`);
     expect(inspect.Env).toContain(`GIT_SHA=${"a".repeat(40)}`);
     expect(inspect.Labels["org.opencontainers.image.revision"]).toBe("a".repeat(40));
-    const raw = JSON.parse(execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${repo}:${JOB_RUN}`], { encoding: "utf8" })) as {
+    const raw = JSON.parse(
+      execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${repo}:${JOB_RUN}`], {
+        encoding: "utf8",
+      }),
+    ) as {
       annotations: Record<string, string>;
     };
     expect(raw.annotations).toMatchObject({
@@ -106,19 +125,35 @@ describe("buildModelImage against a real registry, checked with skopeo", () => {
     });
 
     const copied = join(work, "skopeo-copy");
-    execFileSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${repo}:${JOB_RUN}`, `oci:${copied}:copy`], { stdio: "ignore" });
+    execFileSync(
+      "skopeo",
+      ["copy", "--src-tls-verify=false", `docker://${repo}:${JOB_RUN}`, `oci:${copied}:copy`],
+      { stdio: "ignore" },
+    );
     const unpacked = join(work, "unpacked-from-skopeo");
     const result = await unpackImage(await layoutImageSource(copied, { tag: "copy" }), unpacked);
     expect(result.layers).toBe(1);
-    for (const f of ["MLmodel", "model.pkl", "requirements.txt", `deep/${"n".repeat(120)}/weights.bin`, "code/predict.py"]) {
-      expect((await readFile(join(unpacked, "opt/model", f))).equals(await readFile(join(modelDir, f)))).toBe(true);
+    for (const f of [
+      "MLmodel",
+      "model.pkl",
+      "requirements.txt",
+      `deep/${"n".repeat(120)}/weights.bin`,
+      "code/predict.py",
+    ]) {
+      expect((await readFile(join(unpacked, "opt/model", f))).equals(await readFile(join(modelDir, f)))).toBe(
+        true,
+      );
     }
     // the same files, unpacked from the layer with GNU tar
     const tarDir = join(work, "gnu-tar");
     await mkdir(tarDir);
     const layout = await OciLayout.open(copied);
     execFileSync("tar", ["-xzf", layout.blobPath(built.modelLayer.digest), "-C", tarDir]);
-    expect((await readFile(join(tarDir, "opt/model/model.pkl"))).equals(await readFile(join(modelDir, "model.pkl")))).toBe(true);
+    expect(
+      (await readFile(join(tarDir, "opt/model/model.pkl"))).equals(
+        await readFile(join(modelDir, "model.pkl")),
+      ),
+    ).toBe(true);
   });
 
   it("sends no layer again when the unchanged image is pushed a second time", async () => {
@@ -135,17 +170,40 @@ describe("buildModelImage against a real registry, checked with skopeo", () => {
     await mkdir(join(baseFiles, "etc"), { recursive: true });
     await writeFile(join(baseFiles, "etc/base.txt"), "base image\n");
     const baseCtx = createTraceContext({ job: { runId: "1" } });
-    await buildModelImage({ modelDir: baseFiles, modelPath: "/", ctx: baseCtx, layout: baseLayout, tags: ["base"], env: { PATH: "/usr/bin" } });
-    execFileSync("skopeo", ["copy", "--dest-tls-verify=false", `oci:${baseLayout}:base`, `docker://${open}/base/python:3.12`], { stdio: "ignore" });
+    await buildModelImage({
+      modelDir: baseFiles,
+      modelPath: "/",
+      ctx: baseCtx,
+      layout: baseLayout,
+      tags: ["base"],
+      env: { PATH: "/usr/bin" },
+    });
+    execFileSync(
+      "skopeo",
+      ["copy", "--dest-tls-verify=false", `oci:${baseLayout}:base`, `docker://${open}/base/python:3.12`],
+      { stdio: "ignore" },
+    );
     const pulled = await registryImageSource(client, `${open}/base/python:3.12`);
     expect(pulled.config.config?.Env).toContain("PATH=/usr/bin");
 
-    const built = await buildModelImage({ base: pulled, modelDir, ctx, push: { client, repository: `${open}/models/on-base` } });
+    const built = await buildModelImage({
+      base: pulled,
+      modelDir,
+      ctx,
+      push: { client, repository: `${open}/models/on-base` },
+    });
     expect(built.manifest.layers).toHaveLength(2);
-    expect(built.manifest.annotations?.["org.opencontainers.image.base.name"]).toBe(`${open}/base/python:3.12`);
+    expect(built.manifest.annotations?.["org.opencontainers.image.base.name"]).toBe(
+      `${open}/base/python:3.12`,
+    );
     expect(built.manifest.annotations?.["org.opencontainers.image.base.digest"]).toBe(pulled.digest);
     expect(built.pushed?.blobs[1]).toBe("mounted");
-    const fromLayout = await buildModelImage({ base: await layoutImageSource(baseLayout, { tag: "base" }), modelDir, ctx, layout: join(work, "on-base-layout") });
+    const fromLayout = await buildModelImage({
+      base: await layoutImageSource(baseLayout, { tag: "base" }),
+      modelDir,
+      ctx,
+      layout: join(work, "on-base-layout"),
+    });
     // same layers and config; only org.opencontainers.image.base.name says where the base came from
     expect(fromLayout.manifest.layers).toEqual(built.manifest.layers);
     expect(fromLayout.configDescriptor).toEqual(built.configDescriptor);
@@ -154,14 +212,34 @@ describe("buildModelImage against a real registry, checked with skopeo", () => {
     const dir = join(work, "unpacked-on-base");
     await unpackImage(await registryImageSource(client, `${open}/models/on-base:${JOB_RUN}`), dir);
     expect(await readFile(join(dir, "etc/base.txt"), "utf8")).toBe("base image\n");
-    expect((await readdir(join(dir, "opt/model"))).sort()).toEqual(["MLmodel", "code", "deep", "latest.pkl", "model.pkl", "requirements.txt"]);
+    expect((await readdir(join(dir, "opt/model"))).sort()).toEqual([
+      "MLmodel",
+      "code",
+      "deep",
+      "latest.pkl",
+      "model.pkl",
+      "requirements.txt",
+    ]);
   });
 
   it("finds the image of a run by either kind of run id, newest first", async () => {
     const repo = `${open}/models/find`;
-    const older = createTraceContext({ job: { runId: "1795788642449000" }, model: { mlflowRunId: "f".repeat(32) } });
-    await buildModelImage({ modelDir, ctx: older, push: { client, repository: repo }, sourceDateEpoch: 1_700_000_000 });
-    const newer = await buildModelImage({ modelDir, ctx, push: { client, repository: repo }, sourceDateEpoch: 1_800_000_000 });
+    const older = createTraceContext({
+      job: { runId: "1795788642449000" },
+      model: { mlflowRunId: "f".repeat(32) },
+    });
+    await buildModelImage({
+      modelDir,
+      ctx: older,
+      push: { client, repository: repo },
+      sourceDateEpoch: 1_700_000_000,
+    });
+    const newer = await buildModelImage({
+      modelDir,
+      ctx,
+      push: { client, repository: repo },
+      sourceDateEpoch: 1_800_000_000,
+    });
     const list = await listTraceableImages(client, repo);
     expect(list.map((i) => i.tags[0])).toEqual([JOB_RUN, "1795788642449000"]);
     expect(list[0]?.context.model?.mlflowRunId).toBe(MLFLOW_RUN);

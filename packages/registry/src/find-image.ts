@@ -9,6 +9,7 @@ import {
   type TraceContext,
   ValidationError,
 } from "@modeltrail/core";
+import type { FetchedManifest } from "./manifests.js";
 import {
   formatReference,
   type ImageReference,
@@ -57,7 +58,7 @@ export async function listTraceableImages(
   const worker = async () => {
     while (next < tags.length) {
       const tag = tags[next++]!;
-      let manifest;
+      let manifest: FetchedManifest;
       try {
         manifest = await client.getManifest(withReference(repo, { tag }), call);
       } catch (err) {

@@ -2,6 +2,7 @@ import { NotFoundError, ValidationError } from "@modeltrail/core";
 import { createApiError, type HttpClient } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
+import { encodeArtifactPathForUri, readUriArtifactPath, uriTextProblem } from "./artifacts/artifact-path.js";
 import { loggedModelOfRunPath } from "./logged-models.js";
 import type { RegisteredModels } from "./model-registry.js";
 import type { ModelVersions } from "./model-versions.js";
@@ -36,30 +37,38 @@ function invalid(uri: string, why: string): ValidationError {
   });
 }
 
-/** Normalises an artifact path: no leading/trailing slashes, no empty, `.` or `..` segments. */
-function cleanPath(uri: string, path: string): string {
-  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.includes("..")) throw invalid(uri, "the artifact path must not contain '..'");
-  return parts.join("/");
+/** The decoded, checked artifact path of a URI's raw path text: refused, never repaired. */
+function uriPath(uri: string, raw: string): string {
+  const reading = readUriArtifactPath(raw);
+  if (!reading.ok) throw invalid(uri, `the artifact path ${reading.problem}`);
+  return reading.path;
 }
 
 /**
- * Parses `runs:/`, `models:/` and `mlflow-artifacts:/` URIs the way MLflow does. Throws
- * ValidationError naming the accepted forms when the URI is none of them.
+ * Parses `runs:/`, `models:/` and `mlflow-artifacts:/` URIs the way MLflow does, exactly as
+ * written: artifact paths are percent-decoded per segment and may end in one `/`; control
+ * characters (which URL parsers silently drop), surrounding whitespace, `//`, `.` and `..`
+ * segments, `?` and `#` are refused rather than cleaned up. Throws ValidationError naming the
+ * accepted forms when the URI is none of them.
  */
 export function parseMlflowUri(uri: string): ParsedMlflowUri {
-  if (typeof uri !== "string" || uri.trim() === "") throw invalid(String(uri), "the URI is empty");
-  const m = /^([a-z][a-z0-9+.-]*):(.*)$/i.exec(uri.trim());
+  if (typeof uri !== "string" || uri === "") throw invalid(String(uri), "the URI is empty");
+  const textProblem = uriTextProblem(uri);
+  if (textProblem !== undefined) throw invalid(uri, `it ${textProblem}`);
+  const m = /^([a-z][a-z0-9+.-]*):(.*)$/is.exec(uri);
   if (!m) throw invalid(uri, "it has no scheme");
   const scheme = m[1]!.toLowerCase();
   let rest = m[2]!;
+  if ((scheme === "runs" || scheme === "mlflow-artifacts") && /[?#]/.test(rest))
+    throw invalid(uri, "it has a query or fragment ('?' or '#'); encode such characters as %3F / %23");
   if (scheme === "runs") {
     if (!rest.startsWith("/")) throw invalid(uri, "runs URIs start with 'runs:/'");
-    rest = rest.replace(/^\/+/, "");
+    if (rest.startsWith("//")) throw invalid(uri, "runs URIs have exactly one '/' after 'runs:'");
+    rest = rest.slice(1);
     const [runId, ...path] = rest.split("/");
     if (!runId || !/^[a-zA-Z0-9][\w-]{0,255}$/.test(runId))
       throw invalid(uri, "the run id is missing or malformed");
-    return { kind: "run", runId, path: cleanPath(uri, path.join("/")) };
+    return { kind: "run", runId, path: uriPath(uri, path.join("/")) };
   }
   if (scheme === "models") {
     if (rest.startsWith("//"))
@@ -88,7 +97,8 @@ export function parseMlflowUri(uri: string): ParsedMlflowUri {
   if (scheme === "mlflow-artifacts") {
     // mlflow-artifacts:/path or mlflow-artifacts://host:port/path
     const path = rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
-    return { kind: "mlflow-artifacts", path: cleanPath(uri, path) };
+    if (path !== "" && !path.startsWith("/")) throw invalid(uri, "the path does not start with '/'");
+    return { kind: "mlflow-artifacts", path: uriPath(uri, path.slice(1)) };
   }
   throw invalid(uri, `the scheme "${scheme}:" is not supported`);
 }
@@ -120,10 +130,14 @@ export interface ResolvedArtifactLocation {
   loggedModelId?: string | undefined;
 }
 
-/** Joins an artifact root and a relative path with one slash. */
+/**
+ * Joins an artifact root and a relative artifact path with one slash. The path's segments are
+ * percent-encoded where needed (`%`, spaces, `?`, `#`, non-ASCII), so that the URI reads back as
+ * the same path.
+ */
 export function joinArtifactUri(root: string, path: string): string {
   if (path === "") return root;
-  return `${root.replace(/\/+$/, "")}/${path}`;
+  return `${root.replace(/\/+$/, "")}/${encodeArtifactPathForUri(path)}`;
 }
 
 /** The path under the artifact proxy for an `mlflow-artifacts:` URI, or undefined for other schemes. */

@@ -1,7 +1,12 @@
 import { join, resolve, sep } from "node:path";
+import { ValidationError } from "@modeltrail/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { localPathInside, normalizeArtifactPath } from "../src/artifacts/artifact-path.js";
+import {
+  encodeArtifactPathForUri,
+  localPathInside,
+  parseArtifactPathArg,
+} from "../src/artifacts/artifact-path.js";
 import { artifactPathProblem, isProxiedArtifactUri, parseArtifactUri } from "../src/artifacts/index.js";
 
 describe("artifact path safety", () => {
@@ -15,6 +20,8 @@ describe("artifact path safety", () => {
     ["a//b", "contains an empty or '.' segment"],
     ["./a", "contains an empty or '.' segment"],
     ["", "is empty"],
+    ["a/\ud800b", "is not well-formed Unicode (a lone surrogate)"],
+    ["a/b/", "contains an empty or '.' segment"],
   ])("refuses %j (%s)", (path, problem) => {
     expect(artifactPathProblem(path)).toBe(problem);
   });
@@ -46,11 +53,35 @@ describe("artifact path safety", () => {
     );
   });
 
-  it("normalises user paths and refuses traversal", () => {
-    expect(normalizeArtifactPath("/model//sub/")).toBe("model/sub");
-    expect(normalizeArtifactPath(undefined)).toBe("");
-    expect(() => normalizeArtifactPath("model/../../x")).toThrow(/Refusing/);
+  it("takes user paths as written: one trailing '/' is accepted, nothing is repaired", () => {
+    expect(parseArtifactPathArg("model/sub")).toBe("model/sub");
+    expect(parseArtifactPathArg("model/sub/")).toBe("model/sub");
+    expect(parseArtifactPathArg(undefined)).toBe("");
+    expect(parseArtifactPathArg("")).toBe("");
     expect(localPathInside("/tmp/r", "a/b")).toBe(join(resolve("/tmp/r"), "a", "b"));
+  });
+
+  it.each([
+    ["//etc/passwd", "is absolute"],
+    ["/model", "is absolute"],
+    ["/", "is absolute"],
+    ["model//sub", "contains an empty or '.' segment"],
+    ["model//", "contains an empty or '.' segment"],
+    ["./model", "contains an empty or '.' segment"],
+    ["model/.", "contains an empty or '.' segment"],
+    ["model/../../x", "contains a '..' segment"],
+    ["mod\tel", "contains a NUL or control character"],
+    ["model\n", "contains a NUL or control character"],
+  ])("refuses the user path %j instead of repairing it (%s)", (path, problem) => {
+    const err = (() => {
+      try {
+        parseArtifactPathArg(path);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues[0]?.message).toBe(problem);
   });
 });
 
@@ -80,8 +111,76 @@ describe("artifact URIs", () => {
     "s3://bucket/x",
     "/local/path",
     "runs:/../x",
-  ])("refuses %s", (uri) => {
+    // refused, not repaired: URL parsers drop tabs and newlines, resolve "." and trim
+    "runs:/abc123/mod\tel",
+    "runs:/abc123/model\n",
+    "runs:/abc\n123/model",
+    "runs:/abc123/model\r/MLmodel",
+    " runs:/abc123/model",
+    "runs:/abc123/model ",
+    "runs://abc123/model",
+    "runs:/abc123//etc/passwd",
+    "runs:/abc123/./model",
+    "runs:/abc123/model?x=1",
+    "runs:/abc123/model#frag",
+    "mlflow-artifacts://etc//passwd",
+    "mlflow-artifacts:/0//x",
+    "mlflow-artifacts:/0/./x",
+    "mlflow-artifacts:0/x",
+    "mlflow-artifacts:/0/a%2Fb",
+    "mlflow-artifacts:/0/a%zzb",
+    "mlflow-artifacts:/0/%09x",
+    "http://h/api/2.0/mlflow-artifacts/artifacts//etc/passwd",
+    "http://h/api/2.0/mlflow-artifacts/artifacts/./x",
+    "http://h/api/2.0/mlflow-artifacts/artifacts/x?y",
+    "http:/h/api/2.0/mlflow-artifacts/artifacts/x",
+  ])("refuses %j", (uri) => {
     expect(() => parseArtifactUri(uri)).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR" }));
+  });
+
+  it.each([
+    ["runs:/abc123/model/", { kind: "run", runId: "abc123", path: "model" }],
+    ["runs:/abc123/", { kind: "run", runId: "abc123", path: "" }],
+    ["mlflow-artifacts:/0/abc/artifacts/", { kind: "proxy", path: "0/abc/artifacts" }],
+    ["mlflow-artifacts:", { kind: "proxy", path: "" }],
+    ["mlflow-artifacts:/0/100%25.txt", { kind: "proxy", path: "0/100%.txt" }],
+  ])("accepts %j", (uri, expected) => {
+    expect(parseArtifactUri(uri)).toEqual(expected);
+  });
+
+  it("reads back every safe path from the URI it is encoded into, and never returns another one (property)", () => {
+    const segment = fc.oneof(
+      fc.constantFrom("a", "model", "%", "%2e", "..", ".", "", " ", "?", "#", "ü", "\t", "%2F", "x y"),
+      fc.string({ maxLength: 5 }),
+    );
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), (parts) => {
+        const path = parts.join("/");
+        if (artifactPathProblem(path) === undefined) {
+          const encoded = encodeArtifactPathForUri(path);
+          expect(parseArtifactUri(`mlflow-artifacts:/0/${encoded}`)).toEqual({
+            kind: "proxy",
+            path: `0/${path}`,
+          });
+          expect(parseArtifactUri(`runs:/r1/${encoded}`)).toEqual({ kind: "run", runId: "r1", path });
+        }
+        // The raw text as a URI: refused, or exactly its decoded segments (one trailing "/" dropped).
+        let parsed: { path: string } | undefined;
+        try {
+          parsed = parseArtifactUri(`mlflow-artifacts:/0/${path}`);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ValidationError);
+          return;
+        }
+        const expected = `0/${path}`
+          .replace(/\/$/, "")
+          .split("/")
+          .map((s) => decodeURIComponent(s))
+          .join("/");
+        expect(parsed.path).toBe(expected);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("tells proxied roots from others", () => {

@@ -15,6 +15,7 @@ describe("parseMlflowUri", () => {
     ["models:/m-0123456789abcdef", { kind: "logged-model", modelId: "m-0123456789abcdef" }],
     ["mlflow-artifacts:/1/abc/artifacts/model", { kind: "mlflow-artifacts", path: "1/abc/artifacts/model" }],
     ["mlflow-artifacts://127.0.0.1:5000/1/abc", { kind: "mlflow-artifacts", path: "1/abc" }],
+    ["runs:/abc123/a%20b/100%25", { kind: "run", runId: "abc123", path: "a b/100%" }],
   ])("parses %s", (uri, expected) => {
     expect(parseMlflowUri(uri)).toEqual(expected);
   });
@@ -34,6 +35,19 @@ describe("parseMlflowUri", () => {
     "models:/name@",
     "models://profile@databricks/name/1",
     "mlflow-artifacts:/a/../../b",
+    // refused, not repaired
+    "runs:/abc/mod\tel",
+    "runs:/abc/model\n",
+    "runs:/abc//etc/passwd",
+    "runs://abc/model",
+    "runs:/abc/./model",
+    "runs:/abc/model?x",
+    " runs:/abc/model",
+    "runs:/abc/model ",
+    "runs:/abc/a%2Fb",
+    "mlflow-artifacts:/a//b",
+    "mlflow-artifacts:a/b",
+    "models:/fra\nud/3",
   ])("refuses %j with the accepted forms", (uri) => {
     let err: unknown;
     try {
@@ -51,6 +65,10 @@ describe("parseMlflowUri", () => {
       "mlflow-artifacts:/1/abc/artifacts/model",
     );
     expect(joinArtifactUri("s3://b/k", "")).toBe("s3://b/k");
+    // a path joined into a URI reads back as the same path
+    const joined = joinArtifactUri("mlflow-artifacts:/1/abc/artifacts", "a b/100%/x?y#z");
+    expect(joined).toBe("mlflow-artifacts:/1/abc/artifacts/a%20b/100%25/x%3Fy%23z");
+    expect(mlflowArtifactsProxyPath(joined)).toBe("1/abc/artifacts/a b/100%/x?y#z");
     expect(mlflowArtifactsProxyPath("mlflow-artifacts:/1/abc/artifacts/model")).toBe("1/abc/artifacts/model");
     expect(mlflowArtifactsProxyPath("s3://b/k")).toBeUndefined();
   });

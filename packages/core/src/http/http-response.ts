@@ -65,6 +65,9 @@ export async function readBodyWithin(
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
 }
 
+/** Most bytes `dump()` reads to keep a connection reusable; past it the connection is closed. */
+const DUMP_MAX_BYTES = 256 * 1024;
+
 /** Destroys a body that will not be read; the error a destroyed undici body emits is expected. */
 function discard(body: Readable): void {
   body.on("error", () => {});
@@ -105,14 +108,26 @@ export function createHttpResponse(
       return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
     },
     dump: async () => {
-      body.resume();
+      // Small bodies are drained so that the connection can be reused; a longer (or endless) one
+      // is cut off by closing the connection instead of being read.
+      const length = Number(headers["content-length"]);
+      if (body.readableEnded || body.destroyed) return;
+      if (length > DUMP_MAX_BYTES) {
+        discard(body);
+        return;
+      }
+      let drained = 0;
       await new Promise<void>((resolve) => {
-        if (body.readableEnded || body.destroyed) resolve();
-        else {
-          body.once("end", resolve);
-          body.once("close", resolve);
-          body.once("error", () => resolve());
-        }
+        body.on("data", (chunk: Buffer) => {
+          drained += chunk.length;
+          if (drained > DUMP_MAX_BYTES) {
+            discard(body);
+            resolve();
+          }
+        });
+        body.once("end", resolve);
+        body.once("close", resolve);
+        body.once("error", () => resolve());
       });
     },
   };

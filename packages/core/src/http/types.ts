@@ -162,6 +162,9 @@ export interface HttpResponse {
   text(): Promise<string>;
   /** Reads the body as bytes, within the request's `maxResponseBytes`. */
   arrayBuffer(): Promise<ArrayBuffer>;
-  /** Discards the body so the connection can be reused. */
+  /**
+   * Discards the body: up to 256 KiB are drained so that the connection can be reused, a longer
+   * (or endless) body is cut off by closing the connection. Never throws.
+   */
   dump(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from "@modeltrail/core";
-import { joinArtifactPath, normalizeArtifactPath } from "./artifact-path.js";
+import { joinArtifactPath, readUriArtifactPath, uriTextProblem } from "./artifact-path.js";
 
 /** The route of MLflow's artifact proxy (`mlflow server --serve-artifacts`). */
 export const PROXY_ARTIFACTS_ROUTE = "/api/2.0/mlflow-artifacts/artifacts";
@@ -22,54 +22,64 @@ export type ParsedArtifactUri =
 
 /**
  * Parses `mlflow-artifacts:/path`, `mlflow-artifacts://host:port/path`,
- * `http(s)://host/.../api/2.0/mlflow-artifacts/artifacts/path` and `runs:/<run_id>/path`.
- * Host parts are ignored: artifacts are read through the client's own tracking server.
- * Throws ValidationError for any other URI or for unsafe paths (`..`, NUL, backslashes).
+ * `http(s)://host/.../api/2.0/mlflow-artifacts/artifacts/path` and `runs:/<run_id>/path`, exactly as
+ * written: the text is read by hand (a URL parser would drop tabs and newlines and resolve `.` and
+ * `..`), percent-escapes are decoded per segment, one trailing `/` is accepted, and anything else
+ * that is not canonical is refused, never repaired. Host parts are ignored: artifacts are read
+ * through the client's own tracking server.
+ * Throws ValidationError for any other URI, for control characters, surrounding whitespace, `?` or
+ * `#`, and for paths with `//`, `.` or `..` segments, backslashes or an encoded `/`.
  */
 export function parseArtifactUri(uri: string): ParsedArtifactUri {
-  // The URL parser would silently resolve "..": refuse it on the raw text instead.
-  const rawSegments = uri.replace(/^[a-z][a-z0-9+.-]*:/i, "").split(/[/?#]/);
-  if (rawSegments.some((s) => /^(\.|%2e){2}$/i.test(s) || s.includes("\\"))) {
-    throw new ValidationError(`Refusing artifact URI ${JSON.stringify(uri)}`, {
-      issues: [{ path: JSON.stringify(uri), message: "contains a '..' segment or a backslash" }],
-    });
-  }
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
+  const textProblem = typeof uri === "string" ? uriTextProblem(uri) : "is not a string";
+  if (textProblem !== undefined) throw refusedUri(uri, textProblem);
+  const m = /^([a-z][a-z0-9+.-]*):(.*)$/is.exec(uri);
+  if (!m) throw notProxied(uri);
+  const scheme = (m[1] as string).toLowerCase();
+  const rest = m[2] as string;
+  if (scheme !== "mlflow-artifacts" && scheme !== "runs" && scheme !== "http" && scheme !== "https")
     throw notProxied(uri);
-  }
-  const decode = (p: string): string => {
-    try {
-      return p
-        .split("/")
-        .map((s) => decodeURIComponent(s))
-        .join("/");
-    } catch {
-      throw new ValidationError(`Artifact URI ${JSON.stringify(uri)} has invalid percent-encoding`);
-    }
-  };
-  if (url.protocol === "mlflow-artifacts:") {
-    return { kind: "proxy", path: normalizeArtifactPath(decode(url.pathname), "artifact URI path") };
-  }
-  if (url.protocol === "http:" || url.protocol === "https:") {
-    const i = url.pathname.indexOf(PROXY_ARTIFACTS_ROUTE);
-    const rest = i === -1 ? undefined : url.pathname.slice(i + PROXY_ARTIFACTS_ROUTE.length);
-    if (rest === undefined || (rest !== "" && !rest.startsWith("/"))) throw notProxied(uri);
-    return { kind: "proxy", path: normalizeArtifactPath(decode(rest), "artifact URI path") };
-  }
-  if (url.protocol === "runs:") {
-    const parts = url.pathname.replace(/^\/+/, "").split("/");
-    const runId = parts.shift() ?? "";
+  if (/[?#]/.test(rest))
+    throw refusedUri(uri, "has a query or fragment ('?' or '#'); encode such characters as %3F / %23");
+  if (scheme === "runs") {
+    if (!rest.startsWith("/") || rest.startsWith("//"))
+      throw refusedUri(uri, "is not of the form runs:/<run_id>/<path> (exactly one '/' after 'runs:')");
+    const [runId = "", ...parts] = rest.slice(1).split("/");
     if (!/^[A-Za-z0-9_-]+$/.test(runId)) {
       throw new ValidationError(`Invalid run id in ${JSON.stringify(uri)}`, {
+        issues: [{ path: JSON.stringify(uri), message: "the run id must be letters, digits, '-' or '_'" }],
         hint: "Use runs:/<run_id>/<path>",
       });
     }
-    return { kind: "run", runId, path: normalizeArtifactPath(decode(parts.join("/")), "artifact path") };
+    return { kind: "run", runId, path: uriPath(uri, parts.join("/")) };
   }
-  throw notProxied(uri);
+  // mlflow-artifacts:/path, or with an authority: mlflow-artifacts://host:port/path, http(s)://host/...
+  const hasAuthority = rest.startsWith("//");
+  if ((scheme === "http" || scheme === "https") && !hasAuthority) throw notProxied(uri);
+  const path = hasAuthority ? rest.slice(2 + (/^[^/]*/.exec(rest.slice(2))?.[0].length ?? 0)) : rest;
+  if (scheme === "mlflow-artifacts") {
+    if (path === "") return { kind: "proxy", path: "" };
+    if (!path.startsWith("/")) throw refusedUri(uri, "has a path that does not start with '/'");
+    return { kind: "proxy", path: uriPath(uri, path.slice(1)) };
+  }
+  const i = path.indexOf(PROXY_ARTIFACTS_ROUTE);
+  const after = i === -1 ? undefined : path.slice(i + PROXY_ARTIFACTS_ROUTE.length);
+  if (after === undefined || (after !== "" && !after.startsWith("/"))) throw notProxied(uri);
+  return { kind: "proxy", path: after === "" ? "" : uriPath(uri, after.slice(1)) };
+}
+
+/** The decoded, checked artifact path of a URI's raw path text (see `readUriArtifactPath`). */
+function uriPath(uri: string, raw: string): string {
+  const reading = readUriArtifactPath(raw);
+  if (!reading.ok) throw refusedUri(uri, `has an artifact path that ${reading.problem}`);
+  return reading.path;
+}
+
+function refusedUri(uri: unknown, problem: string): ValidationError {
+  return new ValidationError(`Refusing artifact URI ${JSON.stringify(uri)}: it ${problem}`, {
+    issues: [{ path: JSON.stringify(uri), message: problem }],
+    hint: "Artifact URIs are used exactly as written: fix the URI instead of relying on it being cleaned up",
+  });
 }
 
 /** True when a run's artifact_uri is served by the tracking server's artifact proxy. */

@@ -5,12 +5,14 @@ import { ValidationError } from "@modeltrail/core";
 /**
  * Why an artifact path is unsafe, or undefined when it is a plain relative path. A safe path uses
  * `/` as separator, is not absolute (POSIX or Windows), has no `..` segment, no backslash, no NUL
- * or other control character, and no empty or `.` segment.
+ * or other control character, no empty or `.` segment, and is well-formed Unicode (no lone
+ * surrogate, which no file name can hold).
  */
 export function artifactPathProblem(path: string): string | undefined {
   if (path.length === 0) return "is empty";
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
   if (/[\u0000-\u001f\u007f]/.test(path)) return "contains a NUL or control character";
+  if (hasLoneSurrogate(path)) return "is not well-formed Unicode (a lone surrogate)";
   if (path.includes("\\")) return "contains a backslash";
   if (path.startsWith("/")) return "is absolute";
   if (/^[A-Za-z]:/.test(path)) return "starts with a Windows drive letter";
@@ -27,25 +29,94 @@ export function artifactPathProblem(path: string): string | undefined {
  */
 export function assertSafeArtifactPath(path: string, subject: string): string {
   const problem = artifactPathProblem(path);
-  if (problem !== undefined) {
-    throw new ValidationError(`Refusing unsafe ${subject} ${JSON.stringify(path)}`, {
-      issues: [{ path: JSON.stringify(path), message: problem }],
-      hint: "Artifact paths must be relative, use '/' separators and stay inside the artifact root",
-    });
-  }
+  if (problem !== undefined) throw unsafePath(path, subject, problem);
   return path;
 }
 
+/** True when `text` holds a UTF-16 surrogate without its pair (not encodable as UTF-8). */
+function hasLoneSurrogate(text: string): boolean {
+  return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+}
+
+function unsafePath(path: string, subject: string, problem: string): ValidationError {
+  return new ValidationError(`Refusing unsafe ${subject} ${JSON.stringify(path)}`, {
+    issues: [{ path: JSON.stringify(path), message: problem }],
+    hint: "Artifact paths must be relative, use single '/' separators and stay inside the artifact root",
+  });
+}
+
+/** An artifact path as read from user input: the path, or why it is refused. */
+export type ArtifactPathReading = { ok: true; path: string } | { ok: false; problem: string };
+
 /**
- * Normalises a user-supplied artifact path: trims surrounding slashes, collapses repeated slashes,
- * and checks it (an empty result means the root). Throws ValidationError for `..`, NUL, backslashes
- * and the like.
+ * Reads an artifact path given by a user exactly as written: "" is the root and one trailing `/`
+ * (a directory) is accepted; anything else `artifactPathProblem` objects to (a leading `/`, `//`,
+ * `.` or `..` segments, control characters) is refused, never repaired.
  */
-export function normalizeArtifactPath(path: string | undefined, subject = "artifact path"): string {
+export function readArtifactPath(path: string): ArtifactPathReading {
+  if (path === "") return { ok: true, path: "" };
+  const body = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  const problem = artifactPathProblem(body);
+  return problem === undefined ? { ok: true, path: body } : { ok: false, problem };
+}
+
+/**
+ * Reads the path part of an artifact URI (without its leading `/`): each segment's percent-escapes
+ * are decoded, an invalid escape or an encoded `/` (`%2F`, which would change the segments) is
+ * refused, then the decoded path is read as `readArtifactPath` does.
+ */
+export function readUriArtifactPath(raw: string): ArtifactPathReading {
+  const decoded: string[] = [];
+  for (const segment of raw.split("/")) {
+    let value: string;
+    try {
+      value = decodeURIComponent(segment);
+    } catch {
+      return { ok: false, problem: `has an invalid percent-escape in ${JSON.stringify(segment)}` };
+    }
+    if (value.includes("/")) return { ok: false, problem: "contains an encoded '/' (%2F) in a segment" };
+    decoded.push(value);
+  }
+  return readArtifactPath(decoded.join("/"));
+}
+
+/**
+ * Why the text of an artifact URI cannot be taken as written, or undefined. URL parsers drop tabs
+ * and newlines and trim surrounding spaces and control characters, so such a URI would name
+ * another artifact than the one written; a backslash is a separator on Windows only.
+ */
+export function uriTextProblem(uri: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\u0000-\u001f\u007f]/.test(uri)) return "contains a control character (tab, newline, NUL, ...)";
+  if (uri.trim() !== uri) return "has leading or trailing whitespace";
+  if (uri.includes("\\")) return "contains a backslash";
+  if (hasLoneSurrogate(uri)) return "is not well-formed Unicode (a lone surrogate)";
+  return undefined;
+}
+
+/**
+ * Checks a user-supplied artifact path as written (see `readArtifactPath`: an empty path or
+ * `undefined` is the root, one trailing `/` is accepted) and returns it without the trailing `/`.
+ * Throws ValidationError for a leading `/`, `//`, `.` or `..` segments, backslashes, control
+ * characters: such a path is refused, not repaired.
+ */
+export function parseArtifactPathArg(path: string | undefined, subject = "artifact path"): string {
   if (path === undefined) return "";
-  const trimmed = path.replace(/\/{2,}/g, "/").replace(/^\/+|\/+$/g, "");
-  if (trimmed === "" || trimmed === ".") return "";
-  return assertSafeArtifactPath(trimmed, subject);
+  const reading = readArtifactPath(path);
+  if (!reading.ok) throw unsafePath(path, subject, reading.problem);
+  return reading.path;
+}
+
+/**
+ * Percent-encodes each segment of an artifact path for use in an artifact URI, so that a URI
+ * built from a path reads back as the same path (`%`, `?`, `#`, spaces and non-ASCII are encoded;
+ * the RFC 3986 path characters are kept).
+ */
+export function encodeArtifactPathForUri(path: string): string {
+  return path
+    .split("/")
+    .map((s) => s.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, (c) => encodeURIComponent(c)))
+    .join("/");
 }
 
 /** Joins artifact path parts with `/`, skipping empty parts. */

@@ -17,7 +17,7 @@ import {
   artifactDirName,
   assertSafeArtifactPath,
   joinArtifactPath,
-  normalizeArtifactPath,
+  parseArtifactPathArg,
 } from "./artifact-path.js";
 import { DEFAULT_SYNC_IO_MAX_BYTES, downloadFile } from "./download-file.js";
 import { type DownloadSettings, downloadTree, fileRequest } from "./download-tree.js";
@@ -128,6 +128,19 @@ export class MlflowArtifacts {
       progress,
       ranged: options.rangedDownload === false ? false : { ...DEFAULT_RANGED, ...options.rangedDownload },
     };
+    if (this.settings.ranged) {
+      for (const key of ["chunkSize", "minFileSize"] as const) {
+        const value = this.settings.ranged[key];
+        if (!Number.isSafeInteger(value) || value < 1) {
+          throw new ValidationError(
+            `MlflowArtifacts: rangedDownload.${key} must be a positive whole number of bytes`,
+            {
+              issues: [{ path: `rangedDownload.${key}`, message: `got ${value}` }],
+            },
+          );
+        }
+      }
+    }
     this.uploadSettings = {
       concurrency,
       multipart: options.multipart === false ? false : { ...DEFAULT_MULTIPART, ...options.multipart },
@@ -150,7 +163,7 @@ export class MlflowArtifacts {
       if (parsed.kind === "proxy") return parsed;
       return this.runLocation(parsed.runId, parsed.path, signal);
     }
-    if ("runId" in ref) return this.runLocation(ref.runId, normalizeArtifactPath(ref.path), signal);
+    if ("runId" in ref) return this.runLocation(ref.runId, parseArtifactPathArg(ref.path), signal);
     if (!isProxiedArtifactUri(ref.artifactUri)) {
       throw new ConfigError(
         `Artifact root ${JSON.stringify(ref.artifactUri)} is not served by the artifact proxy`,
@@ -163,10 +176,10 @@ export class MlflowArtifacts {
     if (parsed.kind !== "proxy")
       return this.runLocation(
         parsed.runId,
-        joinArtifactPath(parsed.path, normalizeArtifactPath(ref.path)),
+        joinArtifactPath(parsed.path, parseArtifactPathArg(ref.path)),
         signal,
       );
-    return { kind: "proxy", path: joinArtifactPath(parsed.path, normalizeArtifactPath(ref.path)) };
+    return { kind: "proxy", path: joinArtifactPath(parsed.path, parseArtifactPathArg(ref.path)) };
   }
 
   /**
@@ -250,7 +263,7 @@ export class MlflowArtifacts {
     const { loc, requested } = await this.resolveRead(ref, options.signal);
     // A run's (or an artifact root's) whole content goes into destDir itself, as in MLflow.
     const wholeRoot =
-      typeof ref === "string" ? parseArtifactUri(ref).path === "" : normalizeArtifactPath(ref.path) === "";
+      typeof ref === "string" ? parseArtifactUri(ref).path === "" : parseArtifactPathArg(ref.path) === "";
     if (loc.path === "" || wholeRoot) return downloadTree(this.http, loc, destDir, this.settings, options);
     const entries = await listDirectory(this.http, loc, "", options.signal);
     // the listing of a single file (proxy) is the file itself, under its name in the store
@@ -372,7 +385,7 @@ export class MlflowArtifacts {
       return { loc: await this.runReadLocation(parsed.runId, parsed.path, signal), requested: parsed.path };
     }
     if ("runId" in ref) {
-      const path = normalizeArtifactPath(ref.path);
+      const path = parseArtifactPathArg(ref.path);
       return { loc: await this.runReadLocation(ref.runId, path, signal), requested: path };
     }
     const loc = await this.resolve(ref, signal);
@@ -408,7 +421,7 @@ export class MlflowArtifacts {
         { hint: "Read it with `mlflow server --serve-artifacts` (mlflow-artifacts:/ roots)" },
       );
     }
-    return { kind: "proxy", path: joinArtifactPath(parsed.path, normalizeArtifactPath(found.rest)) };
+    return { kind: "proxy", path: joinArtifactPath(parsed.path, parseArtifactPathArg(found.rest)) };
   }
 
   /** True when the parent directory of `loc` lists an entry named like its last segment. */

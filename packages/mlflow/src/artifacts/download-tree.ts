@@ -4,6 +4,7 @@ import type { HttpClient, QueryValue } from "@modeltrail/core/internal";
 import { type ArtifactLocation, PROXY_ARTIFACTS_ROUTE, proxyUrlPath } from "./artifact-location.js";
 import { artifactDirName, ensureSafeDirectory, joinArtifactPath, localPathInside } from "./artifact-path.js";
 import { Semaphore } from "./bounded.js";
+import { assertRoomFor } from "./disk-space.js";
 import { downloadFile, type FileDownloadContext, toAbortError } from "./download-file.js";
 import { listArtifacts } from "./list.js";
 import { ProgressReporter, type ProgressReporterOptions } from "./progress.js";
@@ -30,8 +31,10 @@ export function fileRequest(
 
 /**
  * Downloads every file below `loc` into `destDir`, keeping relative paths. The whole listing is
- * fetched and every path checked first, so an unsafe entry (`..`, absolute, backslash, NUL) fails
- * with ValidationError before any file is written. Directories are created without following
+ * fetched and every entry checked first (see `listDirectory`), so an unsafe path (`..`, absolute,
+ * backslash, NUL), a name listed twice or as file and directory, an implausible size, or sizes
+ * that cannot fit into the destination's free space fail with ValidationError before anything is
+ * written. Directories are created without following
  * symlinks; files are streamed with bounded concurrency (see `downloadFile` for the temp-file,
  * size-check, resume and retry rules). On failure the other transfers are stopped, files already
  * completed stay, and no partial file is left. Throws ValidationError, ApiError, NetworkError,
@@ -52,6 +55,9 @@ export async function downloadTree(
   const files = entries.filter((e) => !e.isDir);
   const planned = files.map((f) => ({ info: f, localPath: localPathInside(root, f.path) }));
   for (const d of entries.filter((e) => e.isDir)) localPathInside(root, d.path);
+  const sizes = files.map((f) => f.fileSize);
+  const listedBytes = sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+  await assertRoomFor(root, listedBytes, files.length);
 
   await mkdir(root, { recursive: true });
   const verified = new Set<string>();
@@ -61,11 +67,7 @@ export async function downloadTree(
   }
 
   const progress = new ProgressReporter("download", options.onProgress, settings.progress);
-  const sizes = files.map((f) => f.fileSize);
-  progress.setTotals(
-    files.length,
-    sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined,
-  );
+  progress.setTotals(files.length, sizes.every((s) => s !== undefined) ? listedBytes : undefined);
   const done: DownloadedFile[] = new Array(planned.length);
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(options.signal?.reason);
@@ -93,7 +95,7 @@ export async function downloadTree(
             onBytes: (n: number) => progress.addBytes(n, info.path),
           });
           const size =
-            ranged && info.fileSize !== undefined && info.fileSize >= ranged.minFileSize
+            ranged && info.fileSize !== undefined && info.fileSize > 0 && info.fileSize >= ranged.minFileSize
               ? await downloadFileRanged(
                   http,
                   { ...job(), expectedSize: info.fileSize },

@@ -38,7 +38,13 @@ export const DEFAULT_RANGED: RangedDownloadOptions = {
  * exclusively, never through a symlink) and retried on its own, resuming where it stopped. When
  * the server ignores Range (200), that first response is streamed as the whole file. The file is
  * checked against the expected size and renamed into place; on failure it is removed.
- * Throws like `downloadFile`, and ValidationError when the artifact changes during the download.
+ *
+ * The size comes from a listing, so it is not trusted: the plan is lazy (ranges are numbered and
+ * computed when a lane takes the next one, so time and memory do not depend on the claimed size,
+ * and abort and timeouts work throughout), and the first response must confirm the size
+ * (Content-Range total of a 206, Content-Length of a 200) before anything else is requested.
+ * Throws like `downloadFile`, and ValidationError when the server's size or ranges disagree with
+ * the listing or the artifact changes during the download.
  */
 export async function downloadFileRanged(
   http: HttpClient,
@@ -52,78 +58,96 @@ export async function downloadFileRanged(
     dirname(job.destPath),
     `.${basename(job.destPath)}.${randomBytes(6).toString("hex")}.part`,
   );
-  const chunks: Array<{ start: number; end: number; done: number; counted: number }> = [];
-  for (let s = 0; s < total; s += options.chunkSize) {
-    chunks.push({ start: s, end: Math.min(total, s + options.chunkSize) - 1, done: 0, counted: 0 });
-  }
+  const chunkSize = options.chunkSize;
+  const chunkCount = Math.ceil(total / chunkSize);
+  const rangeOf = (index: number): { start: number; end: number } => {
+    const start = index * chunkSize;
+    return { start, end: Math.min(total, start + chunkSize) - 1 };
+  };
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(ctx.signal?.reason);
-  ctx.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  if (ctx.signal?.aborted) onOuterAbort();
+  else ctx.signal?.addEventListener("abort", onOuterAbort, { once: true });
   let etag: string | undefined;
   let created = false;
   let whole = false;
+  let counted = 0; // bytes reported to onBytes for this file
+  const report = (n: number): void => {
+    counted += n;
+    ctx.onBytes?.(n);
+  };
 
   const fetchChunk = async (index: number): Promise<void> => {
-    const chunk = chunks[index] as (typeof chunks)[number];
+    const { start, end } = rangeOf(index);
+    let done = 0; // bytes of this range already in the file
     for (let attempt = 1; ; attempt++) {
       if (controller.signal.aborted) throw controller.signal.reason;
-      const from = chunk.start + chunk.done;
+      const from = start + done;
       try {
         const res = await http.request({
           method: "GET",
           path: job.requestPath,
           query: job.query,
-          headers: { range: `bytes=${from}-${chunk.end}`, ...(etag ? { "if-range": etag } : {}) },
+          headers: { range: `bytes=${from}-${end}`, ...(etag ? { "if-range": etag } : {}) },
           signal: controller.signal,
         });
         if (res.status === 200) {
-          if (index !== 0 || chunk.done !== 0) {
+          if (index !== 0 || done !== 0) {
             await res.dump();
             throw new ValidationError(`Artifact "${job.artifactPath}" changed during the download`, {
               hint: "Retry the download",
             });
           }
-          // The server ignores Range: this response is the whole file.
+          // The server ignores Range: this response is the whole file, and must say it has the size listed.
+          const length = res.headers["content-length"];
+          if (length !== undefined && length.trim() !== String(total)) {
+            await res.dump();
+            throw new ValidationError(
+              `"${job.artifactPath}": the listing reported ${total} bytes but the server sends ${JSON.stringify(length)} (Content-Length)`,
+              { hint: "The artifact may have changed, or the server is misreporting sizes; retry" },
+            );
+          }
           whole = true;
           const written = await writeBodyToFile(res.body, {
             path: tmp,
             flags: constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_TRUNC,
             start: 0,
             maxBytes: total,
-            onChunk: count(chunk),
+            onChunk: report,
             label: job.artifactPath,
           });
-          chunk.done = written.bytes;
+          done = written.bytes;
           if (written.error !== undefined) throw written.error;
           return;
         }
         const range = parseContentRange(res.headers["content-range"]);
-        if (res.status !== 206 || range === undefined || range.start !== from || range.end !== chunk.end) {
+        if (res.status !== 206 || range === undefined || range.start !== from || range.end !== end) {
           await res.dump();
           throw new ValidationError(
-            `Server answered a range request for "${job.artifactPath}" with a wrong range`,
+            `Server answered the range request bytes=${from}-${end} for "${job.artifactPath}" with ${res.status === 206 ? `the range ${JSON.stringify(res.headers["content-range"] ?? "")}` : `HTTP ${res.status}`}`,
           );
         }
         if (range.total !== undefined && range.total !== total) {
           await res.dump();
           throw new ValidationError(
             `"${job.artifactPath}": the listing reported ${total} bytes but the server has ${range.total}`,
+            { hint: "The artifact may have changed, or the server is misreporting sizes; retry" },
           );
         }
         if (index === 0) {
           const tag = res.headers.etag;
           etag = tag !== undefined && !tag.startsWith("W/") ? tag : undefined;
         }
-        const want = chunk.end - from + 1;
+        const want = end - from + 1;
         const written = await writeBodyToFile(res.body, {
           path: tmp,
           flags: constants.O_WRONLY | constants.O_NOFOLLOW,
           start: from,
           maxBytes: want,
-          onChunk: count(chunk),
+          onChunk: report,
           label: job.artifactPath,
         });
-        chunk.done += written.bytes;
+        done += written.bytes;
         if (written.error !== undefined) throw written.error;
         if (written.bytes !== want) {
           throw new SizeMismatch(
@@ -138,12 +162,6 @@ export async function downloadFileRanged(
       }
     }
   };
-  const count =
-    (chunk: { counted: number }) =>
-    (n: number): void => {
-      chunk.counted += n;
-      ctx.onBytes?.(n);
-    };
 
   try {
     const handle = await open(
@@ -154,20 +172,24 @@ export async function downloadFileRanged(
     created = true;
     await handle.close();
     await limiter.run(() => fetchChunk(0));
-    if (!whole) {
-      const results = await Promise.allSettled(
-        chunks.slice(1).map((_, i) =>
-          limiter
-            .run(() => fetchChunk(i + 1))
-            .catch((err: unknown) => {
-              controller.abort(err);
-              throw err;
-            }),
-        ),
-      );
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed)
-        throw controller.signal.aborted ? controller.signal.reason : (failed as PromiseRejectedResult).reason;
+    if (!whole && chunkCount > 1) {
+      // At most `limiter.limit` lanes, each taking the next range number when it is free.
+      let next = 1;
+      let firstError: { error: unknown } | undefined;
+      const lane = async (): Promise<void> => {
+        while (firstError === undefined && !controller.signal.aborted && next < chunkCount) {
+          const index = next++;
+          try {
+            await limiter.run(() => fetchChunk(index));
+          } catch (error) {
+            firstError ??= { error };
+            controller.abort(error);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(limiter.limit, chunkCount - 1) }, lane));
+      if (firstError !== undefined) throw firstError.error;
+      if (controller.signal.aborted) throw controller.signal.reason;
     }
     const size = (await lstat(tmp)).size;
     if (size !== total)
@@ -176,7 +198,6 @@ export async function downloadFileRanged(
     created = false;
     return size;
   } catch (err) {
-    const counted = chunks.reduce((a, c) => a + c.counted, 0);
     if (counted !== 0) ctx.onBytes?.(-counted);
     if (ctx.signal?.aborted) throw toAbortError(ctx.signal, job.artifactPath);
     throw err;

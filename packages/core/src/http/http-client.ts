@@ -560,7 +560,10 @@ function parseProxyUrl(raw: string, service: string): URL {
   return url;
 }
 
-/** The default mapping of an error response: common JSON error shapes, then the status class. */
+/**
+ * The default mapping of an error response: common JSON error shapes, then the status class. A
+ * redirect (3xx with Location) is never followed: it becomes an ApiError naming where it pointed.
+ */
 export function defaultApiError(info: ErrorResponseInfo): ApiError {
   const body = (info.bodyJson ?? {}) as Record<string, unknown>;
   const firstError = Array.isArray(body.errors)
@@ -579,15 +582,22 @@ export function defaultApiError(info: ErrorResponseInfo): ApiError {
       firstError?.message,
       (body.error as Record<string, unknown> | undefined)?.message,
     ) ?? (info.bodyJson === undefined && info.bodyText ? redactedExcerpt(info.bodyText, 300) : undefined);
+  const location = info.status >= 300 && info.status < 400 ? info.headers.location : undefined;
   return createApiError({
     service: info.service,
     status: info.status,
     method: info.method,
     url: info.url,
     serviceCode,
-    serviceMessage,
+    serviceMessage:
+      location !== undefined ? `redirect to ${redactedExcerpt(redactUrl(location), 500)}` : serviceMessage,
     requestId: info.requestId,
     retryAfterSeconds: info.retryAfterSeconds,
+    ...(location !== undefined
+      ? {
+          hint: "modeltrail does not follow redirects, so that credentials never go to another address; configure the client with the address the server redirects to",
+        }
+      : {}),
   });
 }
 

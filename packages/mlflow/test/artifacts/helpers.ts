@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HttpClient } from "@modeltrail/core/internal";
+import { HttpClient, type HttpClientOptions } from "@modeltrail/core/internal";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import type { RequestHandler } from "msw";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "../../src/artifacts/index.js";
@@ -22,6 +22,7 @@ export interface Fixture {
 export async function setup(
   handlers: RequestHandler[],
   options: MlflowArtifactsOptions = {},
+  httpOptions: Partial<HttpClientOptions> = {},
 ): Promise<Fixture> {
   const server = await startMswServer(...handlers);
   const http = new HttpClient({
@@ -29,6 +30,7 @@ export async function setup(
     service: "mlflow",
     retry: { maxRetries: 2, baseDelayMs: 1 },
     sleep: async () => {},
+    ...httpOptions,
   });
   const artifacts = new MlflowArtifacts(http, { sleep: async () => {}, ...options });
   const dir = await mkdtemp(join(tmpdir(), "mt-art-unit-"));

@@ -27,6 +27,12 @@ export interface DatabricksClientOptions extends HttpClientTestHooks {
   retry?: Partial<RetryOptions> | undefined;
   /** Timeout of one request attempt in ms (default 30 000). */
   timeoutMs?: number | undefined;
+  /**
+   * Largest response body read into memory (JSON answers such as listings) in bytes (default
+   * 64 MiB); a larger one fails with ResponseTooLargeError. Per call: `maxResponseBytes` in the
+   * call options.
+   */
+  maxResponseBytes?: number | undefined;
   /** Receives redacted debug events of every request. */
   logger?: DebugLogger | undefined;
   /** Product token appended to the user agent, e.g. `my-ci/1.0`. */
@@ -75,6 +81,7 @@ export class DatabricksClient {
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.userAgent ? { userAgent: options.userAgent } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),

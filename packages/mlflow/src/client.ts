@@ -45,6 +45,12 @@ import { parseMlflowUri, type ResolvedArtifactLocation, resolveArtifactLocation 
 export interface MlflowClientOptions extends MlflowConnectionOptions {
   /** Timeout of one HTTP attempt in ms (default 30 000). */
   timeoutMs?: number | undefined;
+  /**
+   * Largest response body read into memory (JSON answers such as listings) in bytes (default
+   * 64 MiB); a larger one fails with ResponseTooLargeError. Per call: `maxResponseBytes` in the
+   * call options.
+   */
+  maxResponseBytes?: number | undefined;
   /** Retry policy overrides (idempotent requests only). */
   retry?: Partial<RetryOptions> | undefined;
   /** undici dispatcher (proxies, tests). */
@@ -127,6 +133,7 @@ export class MlflowClient {
       ...(this.connection.ca ? { ca: this.connection.ca } : {}),
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.userAgent ? { userAgent: options.userAgent } : {}),

@@ -4,6 +4,7 @@ import { bearerToken, ResponseTooLargeError } from "@modeltrail/core";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
+import { MlflowClient } from "../src/index.js";
 import { bytes, type Fixture, listLocal, ROUTE, setup } from "./artifacts/helpers.js";
 
 // A hostile or broken server: listings that lie, sizes that lie, bodies that never end, stall,
@@ -165,6 +166,21 @@ describe("hostile listings are refused before anything is written", () => {
     const announced = await failure(fx.artifacts.downloadTree(`${TREE}/announced`, join(fx.dir, "b")));
     expect((announced as ResponseTooLargeError).announcedBytes).toBe(600 * 1024 ** 2);
     expect(await listLocal(fx.dir)).toEqual([]);
+  });
+});
+
+describe("MlflowClient maxResponseBytes", () => {
+  it("bounds every JSON answer read into memory", async () => {
+    other = await startMswServer(
+      http.get("*/api/2.0/mlflow/runs/get", () =>
+        HttpResponse.json({ run: { info: { run_id: "r1", run_name: "x".repeat(5000) } } }),
+      ),
+    );
+    const client = new MlflowClient({ trackingUri: other.url, env: {}, maxResponseBytes: 1024 });
+    const err = await failure(client.runs.get("r1"));
+    expect(err).toBeInstanceOf(ResponseTooLargeError);
+    expect((err as ResponseTooLargeError).limitBytes).toBe(1024);
+    await client.close();
   });
 });
 

@@ -234,3 +234,32 @@ describe("readBodyWithin", () => {
     );
   });
 });
+
+describe("dump() of a body that is not wanted", () => {
+  it("drains a small body and cuts off an endless one without reading it", async () => {
+    let produced = 0;
+    server.use(
+      http.get(`${server.url}/small`, () => new MswResponse("ok")),
+      http.get(
+        `${server.url}/endless`,
+        () =>
+          new MswResponse(
+            new ReadableStream<Uint8Array>({
+              pull(controller) {
+                produced += 64 * 1024;
+                if (produced > 1024 ** 3)
+                  controller.close(); // bound for the test
+                else controller.enqueue(new Uint8Array(64 * 1024));
+              },
+            }),
+          ),
+      ),
+    );
+    const c = client();
+    await (await c.request({ path: "/endless" })).dump();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(produced).toBeLessThan(64 * 1024 ** 2);
+    await (await c.request({ path: "/small" })).dump();
+    expect(await (await c.request({ path: "/small" })).text()).toBe("ok");
+  });
+});

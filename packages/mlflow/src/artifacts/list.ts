@@ -2,21 +2,13 @@ import { ValidationError } from "@modeltrail/core";
 import type { HttpClient } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { type ArtifactLocation, PROXY_ARTIFACTS_ROUTE } from "./artifact-location.js";
-import { assertSafeArtifactPath, joinArtifactPath } from "./artifact-path.js";
+import { joinArtifactPath } from "./artifact-path.js";
+import { DirectoryListingCheck, listedEntrySchema } from "./listing-entry.js";
 import type { ArtifactFileInfo } from "./types.js";
 
-/** A size as a server sends it: a JSON number or a decimal string (protobuf int64). Checked per entry. */
-const sizeSchema = z.union([z.number(), z.string()]).optional();
-
-const fileInfoSchema = z.object({
-  path: z.string(),
-  is_dir: z.boolean().optional(),
-  file_size: sizeSchema,
-});
-
-const proxyListSchema = z.object({ files: z.array(fileInfoSchema).optional() });
+const proxyListSchema = z.object({ files: z.array(listedEntrySchema).optional() });
 const trackingListSchema = z.object({
-  files: z.array(fileInfoSchema).optional(),
+  files: z.array(listedEntrySchema).optional(),
   next_page_token: z.string().optional(),
 });
 
@@ -57,17 +49,16 @@ export async function listDirectory(
       schema: proxyListSchema,
       signal,
     });
-    const seen = new Map<string, boolean>();
+    const check = new DirectoryListingCheck(dir);
     for (const f of body.files ?? []) {
       // The proxy answers with names relative to the listed directory.
-      const name = childName(f.path, f.path, dir);
-      out.push(entryOf(f, rel, name, dir, seen));
+      out.push(check.entry(f, f.path, rel));
     }
     return out;
   }
   // Tracking API: paths are relative to the run's artifact root, pages via next_page_token.
   let pageToken: string | undefined;
-  const seen = new Map<string, boolean>();
+  const check = new DirectoryListingCheck(dir);
   for (let page = 0; page < limits.maxPages; page++) {
     const body = await http.json({
       method: "GET",
@@ -77,76 +68,13 @@ export async function listDirectory(
       signal,
     });
     for (const f of body.files ?? []) {
-      const full = assertSafeArtifactPath(f.path, "artifact listing entry");
-      if (full === dir) continue; // listing a file answers with the file itself
-      if (dir !== "" && !full.startsWith(`${dir}/`)) {
-        throw refused(f.path, dir, `is not inside the listed directory "${dir}"`);
-      }
-      const name = childName(dir === "" ? full : full.slice(dir.length + 1), f.path, dir);
-      out.push(entryOf(f, rel, name, dir, seen));
+      if (f.path === dir && dir !== "") continue; // listing a file answers with the file itself
+      out.push(check.entry(f, check.nameOf(f.path), rel));
     }
     pageToken = body.next_page_token || undefined;
     if (pageToken === undefined) return out;
   }
   throw new ValidationError(`Artifact listing of "${dir}" did not end after ${limits.maxPages} pages`);
-}
-
-/** The largest size accepted from a listing: 2^53 - 1 bytes (8 PiB), the largest exact JavaScript integer. */
-const MAX_LISTED_SIZE = Number.MAX_SAFE_INTEGER;
-
-function refused(entry: string, dir: string, problem: string): ValidationError {
-  return new ValidationError(
-    `Refusing the artifact listing of ${dir === "" ? "the artifact root" : `"${dir}"`}: entry ${JSON.stringify(entry)} ${problem}`,
-    {
-      issues: [{ path: JSON.stringify(entry), message: problem }],
-      hint: "The server sent a listing no artifact store produces; check the server (or a proxy in front of it)",
-    },
-  );
-}
-
-/** Checks that `name` (from listing entry `entry`) is one safe path segment: a direct child. */
-function childName(name: string, entry: string, dir: string): string {
-  assertSafeArtifactPath(name, "artifact listing entry");
-  if (name.includes("/")) throw refused(entry, dir, "is not a direct child of the listed directory");
-  return name;
-}
-
-/**
- * Builds a listing entry, refusing a name listed twice (as two files, or as a file and a
- * directory) and a size that is not a whole number of bytes from 0 to 2^53 - 1.
- */
-function entryOf(
-  f: z.infer<typeof fileInfoSchema>,
-  rel: string,
-  name: string,
-  dir: string,
-  seen: Map<string, boolean>,
-): ArtifactFileInfo {
-  const isDir = f.is_dir ?? false;
-  const before = seen.get(name);
-  if (before !== undefined) {
-    const what =
-      before === isDir
-        ? `is listed twice as a ${isDir ? "directory" : "file"}`
-        : "is listed as a file and as a directory";
-    throw refused(f.path, dir, what);
-  }
-  seen.set(name, isDir);
-  return { path: joinArtifactPath(rel, name), isDir, fileSize: isDir ? undefined : listedSize(f, dir) };
-}
-
-function listedSize(f: z.infer<typeof fileInfoSchema>, dir: string): number | undefined {
-  const raw = f.file_size;
-  if (raw === undefined) return undefined;
-  const size = typeof raw === "number" ? raw : /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_LISTED_SIZE) {
-    throw refused(
-      f.path,
-      dir,
-      `has file_size ${JSON.stringify(raw)}, which is not a byte count (a whole number from 0 to ${MAX_LISTED_SIZE})`,
-    );
-  }
-  return size;
 }
 
 /**

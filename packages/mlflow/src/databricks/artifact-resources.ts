@@ -2,7 +2,7 @@ import { type CallOptions, ValidationError } from "@modeltrail/core";
 import { type HttpClient, paginate } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { MLFLOW_API } from "../api-path.js";
-import { assertSafeArtifactPath } from "../artifacts/artifact-path.js";
+import { DirectoryListingCheck, listedEntrySchema } from "../artifacts/listing-entry.js";
 import type { ArtifactFileInfo } from "../artifacts/types.js";
 import {
   type ArtifactCredential,
@@ -43,11 +43,8 @@ export const MAX_CREDENTIALS_REQUEST_SIZE = 2000;
 /** Most pages of one listing or credentials request followed. */
 const MAX_PAGES = 10_000;
 
-const sizeSchema = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional();
 const listPage = z.looseObject({
-  files: z
-    .array(z.looseObject({ path: z.string(), is_dir: z.boolean().optional(), file_size: sizeSchema }))
-    .default([]),
+  files: z.array(z.looseObject(listedEntrySchema.shape)).default([]),
   next_page_token: z.string().optional(),
 });
 
@@ -69,9 +66,10 @@ const signedDownloadUri = z.looseObject({
 });
 
 /**
- * Reads one listing of `dir` through a tracking API endpoint, page by page, keeping entries whose
- * paths (relative to the resource root) are safe and inside `dir`. A listing of a file answers
- * with the file itself, which is dropped (as in MLflow's repositories).
+ * Reads one listing of `dir` through a tracking API endpoint, page by page. Entries (paths relative
+ * to the resource root) are checked by `DirectoryListingCheck`: safe, direct children of `dir`, no
+ * name twice across all pages, sizes that are byte counts; anything else is a ValidationError. A
+ * listing of a file answers with the file itself, which is dropped (as in MLflow's repositories).
  */
 async function listPages(
   http: HttpClient,
@@ -80,6 +78,7 @@ async function listPages(
   options: CallOptions,
 ): Promise<ArtifactFileInfo[]> {
   const out: ArtifactFileInfo[] = [];
+  const check = new DirectoryListingCheck(dir);
   for await (const f of paginate(
     async (pageToken) => {
       const page = await http.json({ ...request(pageToken), ...options, schema: listPage });
@@ -87,14 +86,8 @@ async function listPages(
     },
     { maxPages: MAX_PAGES, signal: options.signal },
   )) {
-    const full = assertSafeArtifactPath(f.path, "artifact listing entry");
-    if (full === dir && !f.is_dir) continue;
-    if (dir !== "" && !full.startsWith(`${dir}/`)) {
-      throw new ValidationError(`Refusing artifact listing entry ${JSON.stringify(f.path)}`, {
-        issues: [{ path: JSON.stringify(f.path), message: `is not inside the listed directory "${dir}"` }],
-      });
-    }
-    out.push({ path: full, isDir: f.is_dir ?? false, fileSize: f.is_dir ? undefined : f.file_size });
+    if (f.path === dir && dir !== "" && !f.is_dir) continue;
+    out.push(check.entry(f, check.nameOf(f.path), dir));
   }
   return out;
 }

@@ -11,7 +11,7 @@ import {
   artifactDirName,
   assertSafeArtifactPath,
   joinArtifactPath,
-  normalizeArtifactPath,
+  parseArtifactPathArg,
 } from "../artifacts/artifact-path.js";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "../artifacts/artifacts-client.js";
 import { DEFAULT_SYNC_IO_MAX_BYTES } from "../artifacts/download-file.js";
@@ -314,9 +314,9 @@ export class DatabricksArtifacts extends MlflowArtifacts {
       }
       return undefined;
     }
-    if ("runId" in ref) return this.fromRun(ref.runId, normalizeArtifactPath(ref.path), signal, read);
+    if ("runId" in ref) return this.fromRun(ref.runId, parseArtifactPathArg(ref.path), signal, read);
     if (isDatabricksTrackingArtifactUri(ref.artifactUri)) {
-      return this.fromUri(ref.artifactUri, normalizeArtifactPath(ref.path));
+      return this.fromUri(ref.artifactUri, parseArtifactPathArg(ref.path));
     }
     return undefined;
   }
@@ -359,7 +359,7 @@ export class DatabricksArtifacts extends MlflowArtifacts {
         `runs:/${runId}/${path} is in logged model ${found.model.model_id}, stored at ${JSON.stringify(found.model.artifact_uri)}, which is not a Databricks MLflow artifact location`,
       );
     }
-    const model = this.fromUri(found.model.artifact_uri, normalizeArtifactPath(found.rest));
+    const model = this.fromUri(found.model.artifact_uri, parseArtifactPathArg(found.rest));
     return { ...model, requested: path };
   }
 

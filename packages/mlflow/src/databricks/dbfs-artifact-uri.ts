@@ -1,5 +1,5 @@
 import { ValidationError } from "@modeltrail/core";
-import { normalizeArtifactPath } from "../artifacts/artifact-path.js";
+import { readUriArtifactPath, uriTextProblem } from "../artifacts/artifact-path.js";
 
 /** The prefix of the access-controlled artifact store of a Databricks workspace's MLflow. */
 export const DATABRICKS_TRACKING_ARTIFACT_PREFIX = "dbfs:/databricks/mlflow-tracking/";
@@ -24,10 +24,20 @@ const ID = /^[A-Za-z0-9_.-]{1,256}$/;
 /**
  * Parses a `dbfs:/databricks/mlflow-tracking/...` URI of run or logged-model artifacts, as MLflow's
  * DatabricksArtifactRepository does (a `dbfs://PROFILE@databricks/` authority is accepted and
- * ignored: the client's own workspace is used). Throws ValidationError for any other URI, for ids
- * that are not plain ids, and for unsafe paths (`..`, backslashes, NUL).
+ * ignored: the client's own workspace is used). The path is taken as written (percent-escapes
+ * decoded, one trailing `/` accepted). Throws ValidationError for any other URI, for ids that are
+ * not plain ids, for control characters, surrounding whitespace, `?` or `#`, and for paths that
+ * are unsafe or not canonical (`..`, `.`, `//`, backslashes, an encoded `/`).
  */
 export function parseDatabricksArtifactUri(uri: string): DatabricksArtifactUri {
+  const problem =
+    uriTextProblem(uri) ?? (/[?#]/.test(uri) ? "has a query or fragment ('?' or '#')" : undefined);
+  if (problem !== undefined) {
+    throw new ValidationError(`Refusing artifact URI ${JSON.stringify(uri)}: it ${problem}`, {
+      issues: [{ path: "uri", message: problem }],
+      hint: "Artifact URIs are used exactly as written: fix the URI instead of relying on it being cleaned up",
+    });
+  }
   if (!isDatabricksTrackingArtifactUri(uri)) {
     throw new ValidationError(`Not a Databricks MLflow artifact URI: ${JSON.stringify(uri)}`, {
       hint: "Expected dbfs:/databricks/mlflow-tracking/<experiment>/<run>/artifacts/... or .../logged_models/<model>/artifacts/...",
@@ -63,16 +73,14 @@ function artifactsRelative(segments: string[], uri: string): string {
       issues: [{ path: "uri", message: "expected .../artifacts/<path>" }],
     });
   }
-  return normalizeArtifactPath(decodeSegments(joined.slice("artifacts/".length), uri), "artifact URI path");
-}
-
-function decodeSegments(path: string, uri: string): string {
-  try {
-    return path
-      .split("/")
-      .map((s) => decodeURIComponent(s))
-      .join("/");
-  } catch {
-    throw new ValidationError(`Artifact URI ${JSON.stringify(uri)} has invalid percent-encoding`);
+  const reading = readUriArtifactPath(joined.slice("artifacts/".length));
+  if (!reading.ok) {
+    throw new ValidationError(
+      `Refusing artifact URI ${JSON.stringify(uri)}: its artifact path ${reading.problem}`,
+      {
+        issues: [{ path: "uri", message: reading.problem }],
+      },
+    );
   }
+  return reading.path;
 }

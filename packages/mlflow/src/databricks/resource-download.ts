@@ -7,6 +7,7 @@ import {
   localPathInside,
 } from "../artifacts/artifact-path.js";
 import { Semaphore } from "../artifacts/bounded.js";
+import { assertRoomFor } from "../artifacts/disk-space.js";
 import { downloadFile, type FileDownloadContext, toAbortError } from "../artifacts/download-file.js";
 import { ProgressReporter, type ProgressReporterOptions } from "../artifacts/progress.js";
 import { downloadFileRanged } from "../artifacts/ranged-download.js";
@@ -33,8 +34,9 @@ export interface ResourceDownloadSettings extends Omit<FileDownloadContext, "sig
 /**
  * Downloads the files `entries` (paths relative to `base`, the location inside the resource, or
  * read from `source` when an entry names its resource path itself) into
- * `destDir`, keeping relative paths. Every path is checked and every directory created (never
- * through a symlink) before the first byte; then each file asks the credential pool for its signed
+ * `destDir`, keeping relative paths. Every path is checked, the listed sizes are checked against
+ * the destination's free space, and every directory is created (never through a symlink) before
+ * the first byte; then each file asks the credential pool for its signed
  * URI just before it starts and streams it with the artifact client's machinery: temporary file,
  * size check against the listing, retries that resume with Range, parallel byte ranges for large
  * files, rename into place. A signed URI the store refuses (401/403) is replaced once and the file
@@ -58,6 +60,9 @@ export async function downloadResourceFiles(
     localPath: localPathInside(root, f.path),
   }));
   for (const d of entries.filter((e) => e.isDir)) localPathInside(root, d.path);
+  const sizes = files.map((f) => f.fileSize);
+  const listedBytes = sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+  await assertRoomFor(root, listedBytes, files.length);
   await mkdir(root, { recursive: true });
   const verified = new Set<string>();
   for (const e of entries) {
@@ -66,11 +71,7 @@ export async function downloadResourceFiles(
   }
 
   const progress = new ProgressReporter("download", options.onProgress, settings.progress);
-  const sizes = files.map((f) => f.fileSize);
-  progress.setTotals(
-    files.length,
-    sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined,
-  );
+  progress.setTotals(files.length, sizes.every((s) => s !== undefined) ? listedBytes : undefined);
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
@@ -95,7 +96,11 @@ export async function downloadResourceFiles(
             signal: controller.signal,
             onBytes: (n) => progress.addBytes(n, info.path),
           };
-          const big = ranged !== false && info.fileSize !== undefined && info.fileSize >= ranged.minFileSize;
+          const big =
+            ranged !== false &&
+            info.fileSize !== undefined &&
+            info.fileSize > 0 &&
+            info.fileSize >= ranged.minFileSize;
           const attempt = async (refreshed: boolean): Promise<number> => {
             const run = async (): Promise<number> => {
               const cred = refreshed ? await pool.refresh(full) : await pool.get(full);

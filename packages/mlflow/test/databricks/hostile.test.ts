@@ -1,0 +1,93 @@
+import { HttpClient, ValidationError } from "@modeltrail/core";
+import { type MswServer, startMswServer } from "@modeltrail/test-utils";
+import { HttpResponse, http } from "msw";
+import { afterEach, describe, expect, it } from "vitest";
+import { runArtifactResource } from "../../src/databricks/artifact-resources.js";
+import { parseDatabricksArtifactUri } from "../../src/databricks/dbfs-artifact-uri.js";
+
+// The Databricks artifact repository reads the same kind of listings as the tracking server's:
+// the same refusals apply (see artifacts-hostile.test.ts).
+
+let server: MswServer | undefined;
+let client: HttpClient | undefined;
+afterEach(async () => {
+  await client?.close();
+  await server?.close();
+  server = undefined;
+  client = undefined;
+});
+
+/** A run resource whose listing answers `pages` in turn (next_page_token links them). */
+async function resourceListing(pages: Array<Array<Record<string, unknown>>>) {
+  server = await startMswServer(
+    http.get("*/api/2.0/mlflow/artifacts/list", ({ request }) => {
+      const token = new URL(request.url).searchParams.get("page_token");
+      const i = token === null ? 0 : Number(token);
+      return HttpResponse.json({
+        files: pages[i] ?? [],
+        ...(i + 1 < pages.length ? { next_page_token: String(i + 1) } : {}),
+      });
+    }),
+  );
+  client = new HttpClient({ baseUrl: server.url, service: "databricks", retry: { maxRetries: 0 } });
+  return runArtifactResource(client, "r1");
+}
+
+describe("Databricks artifact listings", () => {
+  it.each([
+    [
+      "a name repeated on the next page",
+      [[{ path: "m/a", file_size: 1 }], [{ path: "m/a", file_size: 1 }]],
+      "listed twice",
+    ],
+    [
+      "a file that is also a directory",
+      [[{ path: "m/a", file_size: 1 }], [{ path: "m/a", is_dir: true }]],
+      "as a file and as a directory",
+    ],
+    ["a grandchild", [[{ path: "m/a/b", file_size: 1 }]], "not a direct child"],
+    ["a size of 1e18 bytes", [[{ path: "m/a", file_size: 1e18 }]], "file_size"],
+    ["a negative size", [[{ path: "m/a", file_size: "-5" }]], "file_size"],
+    ["an entry outside the directory", [[{ path: "other/a", file_size: 1 }]], "not inside"],
+  ])("refuses %s", async (_what, pages, message) => {
+    const resource = await resourceListing(pages);
+    const err = await resource.listDirectory("m", {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toContain(message);
+  });
+
+  it("accepts a plain listing, sizes as numbers or decimal strings", async () => {
+    const resource = await resourceListing([
+      [
+        { path: "m/a", file_size: 3 },
+        { path: "m/d", is_dir: true },
+      ],
+      [{ path: "m/b", file_size: "12" }],
+    ]);
+    expect(await resource.listDirectory("m", {})).toEqual([
+      { path: "m/a", isDir: false, fileSize: 3 },
+      { path: "m/d", isDir: true, fileSize: undefined },
+      { path: "m/b", isDir: false, fileSize: 12 },
+    ]);
+  });
+});
+
+describe("dbfs:/databricks/mlflow-tracking URIs are taken as written", () => {
+  const base = "dbfs:/databricks/mlflow-tracking/1/r1/artifacts";
+  it.each([
+    `${base}/mod\tel`,
+    `${base}/model\n`,
+    ` ${base}/model`,
+    `${base}//etc/passwd`,
+    `${base}/./model`,
+    `${base}/a%2Fb`,
+    `${base}/model?x`,
+  ])("refuses %j", (uri) => {
+    expect(() => parseDatabricksArtifactUri(uri)).toThrow(ValidationError);
+  });
+
+  it("accepts one trailing slash and percent-escapes", () => {
+    expect(parseDatabricksArtifactUri(`${base}/model/`)).toMatchObject({ kind: "run", path: "model" });
+    expect(parseDatabricksArtifactUri(`${base}/a%20b`)).toMatchObject({ path: "a b" });
+  });
+});

@@ -1,7 +1,8 @@
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { http, HttpResponse as MswResponse } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, bearerToken, HttpClient } from "../../src/index.js";
+import { ApiError, bearerToken } from "../../src/index.js";
+import { HttpClient } from "../../src/internal.js";
 
 let server: MswServer;
 let elsewhere: MswServer;

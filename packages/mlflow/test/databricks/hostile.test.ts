@@ -1,4 +1,5 @@
-import { HttpClient, ValidationError } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
+import { HttpClient } from "@modeltrail/core/internal";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";

@@ -69,26 +69,63 @@ export class DirectoryListingCheck {
   }
 
   private size(f: ListedEntry): number | undefined {
-    const raw = f.file_size;
-    if (raw === undefined) return undefined;
-    const size = typeof raw === "number" ? raw : /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_LISTED_SIZE) {
-      throw this.refused(
-        f.path,
-        `has file_size ${JSON.stringify(raw)}, which is not a byte count (a whole number from 0 to ${MAX_LISTED_SIZE})`,
-      );
-    }
-    return size;
+    const problem = listedSizeProblem(f.file_size);
+    if (problem !== undefined) throw this.refused(f.path, problem);
+    return f.file_size === undefined ? undefined : Number(f.file_size);
   }
 
   private refused(entry: string, problem: string): ValidationError {
-    const where = this.dir === "" ? "the artifact root" : `"${this.dir}"`;
-    return new ValidationError(
-      `Refusing the artifact listing of ${where}: entry ${JSON.stringify(entry)} ${problem}`,
-      {
-        issues: [{ path: JSON.stringify(entry), message: problem }],
-        hint: "The server sent a listing no artifact store produces; check the server (or a proxy in front of it)",
-      },
-    );
+    return refusedListing(this.dir === "" ? "the artifact root" : `"${this.dir}"`, entry, problem);
   }
+}
+
+/**
+ * Why a listed size is not a byte count (a whole number from 0 to 2^53 - 1, as a JSON number or a
+ * decimal string), or undefined when it is one or absent.
+ */
+export function listedSizeProblem(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  const size =
+    typeof raw === "number"
+      ? raw
+      : typeof raw === "string" && /^\d{1,16}$/.test(raw)
+        ? Number(raw)
+        : Number.NaN;
+  if (Number.isSafeInteger(size) && size >= 0 && size <= MAX_LISTED_SIZE) return undefined;
+  return `has file_size ${JSON.stringify(raw)}, which is not a byte count (a whole number from 0 to ${MAX_LISTED_SIZE})`;
+}
+
+/**
+ * Checks a flat listing of files (an object store's keys, as paths relative to the listed
+ * location) the way `DirectoryListingCheck` checks a directory listing: every path safe, no path
+ * twice, no path that is also the directory of another one (`a` and `a/b` cannot both be written),
+ * every size a byte count. Throws ValidationError naming `where` (e.g. "model version m/1").
+ */
+export function checkFlatListing(
+  entries: ReadonlyArray<{ path: string; fileSize: unknown }>,
+  where: string,
+): void {
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  for (const e of entries) {
+    assertSafeArtifactPath(e.path, "artifact listing entry");
+    const sizeProblem = listedSizeProblem(e.fileSize);
+    if (sizeProblem !== undefined) throw refusedListing(where, e.path, sizeProblem);
+    if (files.has(e.path)) throw refusedListing(where, e.path, "is listed twice as a file");
+    files.add(e.path);
+    for (let i = e.path.indexOf("/"); i !== -1; i = e.path.indexOf("/", i + 1)) dirs.add(e.path.slice(0, i));
+  }
+  for (const d of dirs) {
+    if (files.has(d)) throw refusedListing(where, d, "is listed as a file and as a directory");
+  }
+}
+
+function refusedListing(where: string, entry: string, problem: string): ValidationError {
+  return new ValidationError(
+    `Refusing the artifact listing of ${where}: entry ${JSON.stringify(entry)} ${problem}`,
+    {
+      issues: [{ path: JSON.stringify(entry), message: problem }],
+      hint: "The server sent a listing no artifact store produces; check the server (or a proxy in front of it)",
+    },
+  );
 }

@@ -1,7 +1,8 @@
 import { type CallOptions, ConfigError, ValidationError } from "@modeltrail/core";
 import { registerSecret } from "@modeltrail/core/internal";
 import { z } from "zod";
-import { assertSafeArtifactPath, joinArtifactPath } from "../artifacts/artifact-path.js";
+import { assertSafeArtifactPath, joinArtifactPath, readUriArtifactPath } from "../artifacts/artifact-path.js";
+import { checkFlatListing, listedSizeProblem } from "../artifacts/listing-entry.js";
 import { registerPresignedSecrets } from "../artifacts/multipart-upload.js";
 import type { ArtifactFileInfo } from "../artifacts/types.js";
 import type { ArtifactCredential } from "../databricks/artifact-credentials.js";
@@ -40,8 +41,16 @@ export type UcStorageLocation =
 export function parseUcStorageLocation(location: string): UcStorageLocation {
   const m = /^([a-z0-9]+):\/\/([^/]+)(?:\/(.*))?$/i.exec(location);
   const path = (raw: string | undefined) => {
-    const p = decodeURIComponent((raw ?? "").replace(/\/+$/, ""));
-    return p === "" ? "" : assertSafeArtifactPath(p, "storage location path");
+    const reading = readUriArtifactPath(raw ?? "");
+    if (!reading.ok) {
+      throw new ValidationError(
+        `Refusing the storage location ${JSON.stringify(location)}: its path ${reading.problem}`,
+        {
+          issues: [{ path: "storage_location", message: reading.problem }],
+        },
+      );
+    }
+    return reading.path;
   };
   if (m) {
     const scheme = (m[1] as string).toLowerCase();
@@ -205,13 +214,19 @@ export function ucStorageResource(deps: {
     const c = await current(options);
     const prefix = loc.path === "" ? "" : `${loc.path}/`;
     const out: ArtifactFileInfo[] = [];
-    const add = (key: string, size: number) => {
+    const add = (key: string, size: string | number) => {
       if (!key.startsWith(prefix) || key.endsWith("/")) return;
-      out.push({
-        path: assertSafeArtifactPath(key.slice(prefix.length), "storage listing entry"),
-        isDir: false,
-        fileSize: size,
-      });
+      const path = assertSafeArtifactPath(key.slice(prefix.length), "storage listing entry");
+      const problem = listedSizeProblem(size);
+      if (problem !== undefined) {
+        throw new ValidationError(
+          `Refusing the storage listing of ${label}: ${JSON.stringify(path)} ${problem}`,
+          {
+            issues: [{ path: JSON.stringify(path), message: problem }],
+          },
+        );
+      }
+      out.push({ path, isDir: false, fileSize: Number(size) });
     };
     let token: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -231,7 +246,7 @@ export function ucStorageResource(deps: {
         for (const b of text.matchAll(/<Blob>([\s\S]*?)<\/Blob>/g)) {
           const name = /<Name>([\s\S]*?)<\/Name>/.exec(b[1] as string)?.[1];
           const size = /<Content-Length>(\d+)<\/Content-Length>/.exec(b[1] as string)?.[1];
-          if (name !== undefined) add(xmlText(name), Number(size ?? 0));
+          if (name !== undefined) add(xmlText(name), size ?? 0);
         }
         next = /<NextMarker>([^<]+)<\/NextMarker>/.exec(text)?.[1];
       } else if (loc.cloud === "s3") {
@@ -248,7 +263,7 @@ export function ucStorageResource(deps: {
         for (const o of text.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
           const key = /<Key>([\s\S]*?)<\/Key>/.exec(o[1] as string)?.[1];
           const size = /<Size>(\d+)<\/Size>/.exec(o[1] as string)?.[1];
-          if (key !== undefined) add(xmlText(key), Number(size ?? 0));
+          if (key !== undefined) add(xmlText(key), size ?? 0);
         }
         next = /<IsTruncated>true<\/IsTruncated>/.test(text)
           ? xmlText(/<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(text)?.[1] ?? "")
@@ -260,11 +275,14 @@ export function ucStorageResource(deps: {
         const url = `${gcsEndpoint}/storage/v1/b/${encodeURIComponent(loc.bucket)}/o?${q}`;
         const http = await deps.transport.client(url, { authorization: `Bearer ${token0}` });
         const page = await http.json({ method: "GET", path: url, ...options, schema: gcsListPage });
-        for (const i of page.items) add(i.name, Number(i.size ?? 0));
+        for (const i of page.items) add(i.name, i.size ?? 0);
         next = page.nextPageToken;
       }
       token = next || undefined;
-      if (!token) return out;
+      if (!token) {
+        checkFlatListing(out, label);
+        return out;
+      }
     }
     throw new ValidationError(`The storage listing of ${label} did not end after ${MAX_PAGES} pages`);
   };

@@ -3,8 +3,10 @@ import { HttpClient } from "@modeltrail/core/internal";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
+import { checkFlatListing } from "../../src/artifacts/listing-entry.js";
 import { runArtifactResource } from "../../src/databricks/artifact-resources.js";
 import { parseDatabricksArtifactUri } from "../../src/databricks/dbfs-artifact-uri.js";
+import { parseUcStorageLocation } from "../../src/unity-catalog/uc-storage.js";
 
 // The Databricks artifact repository reads the same kind of listings as the tracking server's:
 // the same refusals apply (see artifacts-hostile.test.ts).
@@ -91,4 +93,50 @@ describe("dbfs:/databricks/mlflow-tracking URIs are taken as written", () => {
     expect(parseDatabricksArtifactUri(`${base}/model/`)).toMatchObject({ kind: "run", path: "model" });
     expect(parseDatabricksArtifactUri(`${base}/a%20b`)).toMatchObject({ path: "a b" });
   });
+});
+
+describe("flat listings of object stores (Unity Catalog model versions)", () => {
+  it.each([
+    [
+      "a key listed twice",
+      [
+        { path: "m/a", fileSize: 1 },
+        { path: "m/a", fileSize: 1 },
+      ],
+      "listed twice",
+    ],
+    [
+      "a key that is also the directory of another",
+      [
+        { path: "m", fileSize: 1 },
+        { path: "m/a", fileSize: 1 },
+      ],
+      "as a file and as a directory",
+    ],
+    ["a size of 1e18 bytes", [{ path: "m/a", fileSize: 1e18 }], "file_size"],
+    ["a size of twenty digits", [{ path: "m/a", fileSize: "99999999999999999999" }], "file_size"],
+    ["an unsafe key", [{ path: "m/../../etc/passwd", fileSize: 1 }], "'..'"],
+  ])("refuses %s", (_what, entries, message) => {
+    expect(() => checkFlatListing(entries, "model version m/1")).toThrow(message);
+  });
+
+  it("accepts distinct keys with byte-count sizes", () => {
+    expect(() =>
+      checkFlatListing(
+        [
+          { path: "MLmodel", fileSize: 10 },
+          { path: "data/model.pkl", fileSize: "2048" },
+          { path: "data/sub/x", fileSize: 0 },
+        ],
+        "model version m/1",
+      ),
+    ).not.toThrow();
+  });
+
+  it.each(["s3://bkt/a//b", "s3://bkt/a/%2F/b", "s3://bkt/./a", "s3://bkt/a%zz"])(
+    "refuses the storage location %j instead of repairing it",
+    (location) => {
+      expect(() => parseUcStorageLocation(location)).toThrow(ValidationError);
+    },
+  );
 });

@@ -9,25 +9,59 @@
  * @packageDocumentation
  */
 
-// Auth internals: endpoints, scopes and config-file parsing behind the public credential providers.
+// Auth internals: endpoints, scopes, the settings table, config-file parsing and the Azure pieces
+// behind the public credential providers and resolveDatabricksAuth.
 export {
   AZURE_PUBLIC_AUTHORITY_HOST,
   azureScopeFor,
   azureTokenEndpoint,
 } from "./auth/azure-client-secret.js";
 export {
-  AZURE_DATABRICKS_RESOURCE_ID,
-  azureAuthorityHostForWorkspace,
-  DATABRICKS_AUTH_TYPES,
-  normalizeDatabricksHost,
-} from "./auth/databricks-auth.js";
+  AZURE_DATABRICKS_LOGIN_PATH,
+  type DiscoverAzureTenantIdOptions,
+  discoverAzureTenantId,
+} from "./auth/azure-tenant-discovery.js";
 export {
-  type DatabricksConfigProfiles,
+  AZURE_DATABRICKS_WORKSPACE_API_VERSION,
+  type AzureWorkspaceHostOptions,
+  azureWorkspaceHost,
+  checkAzureWorkspaceResourceId,
+} from "./auth/azure-workspace-host.js";
+export { azureAuthorityHostForWorkspace, normalizeDatabricksHost } from "./auth/databricks-auth.js";
+export {
+  DATABRICKS_AUTH_METHODS,
+  DATABRICKS_AUTH_TYPES,
+  DATABRICKS_FAMILY_LABELS,
+  DATABRICKS_SETTINGS,
+  type DatabricksAuthFamily,
+  type DatabricksSetting,
+  type DatabricksSettingName,
+  UNSUPPORTED_DATABRICKS_AUTH_TYPES,
+} from "./auth/databricks-auth-settings.js";
+export {
+  AZURE_DATABRICKS_RESOURCE_ID,
+  type DatabricksAzureServicePrincipalOptions,
+  databricksAzureServicePrincipal,
+} from "./auth/databricks-azure-service-principal.js";
+export {
+  DATABRICKS_SETTINGS_SECTION,
+  type DatabricksConfigEntry,
+  type DatabricksConfigFile,
   parseDatabricksConfig,
   readDatabricksConfig,
 } from "./auth/databricks-config-file.js";
 export {
+  AZURE_ENVIRONMENTS,
+  type AzureEnvironment,
+  azureEnvironmentOfHost,
+  databricksCloudOfHost,
+  isDatabricksAccountsHost,
+  parseAzureEnvironment,
+  parseDatabricksCloud,
+} from "./auth/databricks-environment.js";
+export {
   DATABRICKS_OIDC_METADATA_PATH,
+  databricksAccountOidcMetadataPath,
   discoverDatabricksTokenEndpoint,
 } from "./auth/databricks-oauth-m2m.js";
 export { defaultRefreshWindowMs } from "./auth/oauth2-client-credentials.js";

@@ -32,8 +32,11 @@ export interface AzureCredentialCommonOptions {
 /** Options of `azureClientSecretCredential`. */
 export type AzureClientSecretOptions = AzureCredentialCommonOptions &
   AzureTokenTarget & {
-    /** Directory (tenant) id or domain. */
-    tenantId: string;
+    /**
+     * Directory (tenant) id or domain, or a function that finds it, called on the first token request
+     * (e.g. `discoverAzureTenantId` for an Azure Databricks workspace).
+     */
+    tenantId: string | ((signal?: AbortSignal) => Promise<string>);
     /** Application (client) id of the service principal. */
     clientId: string;
     /** Client secret of the service principal (registered for redaction). */
@@ -74,7 +77,8 @@ export function azureTokenEndpoint(tenantId: string, authorityHost?: string): st
  * `${authorityHost}/${tenantId}/oauth2/v2.0/token` and sends the token as a bearer token. Built on
  * `oauth2ClientCredentials` (caching, early refresh, single flight; errors carry service `azure-ad`).
  *
- * @throws ConfigError when an id, the secret or the target is missing or malformed.
+ * @throws ConfigError when an id, the secret or the target is missing or malformed (a tenant found by
+ * a function is checked on the first token request, which then fails with that ConfigError).
  */
 export function azureClientSecretCredential(
   options: AzureClientSecretOptions,
@@ -88,8 +92,12 @@ export function azureClientSecretCredential(
     throw new ConfigError(`Azure client secret credential: ${missing.join(", ")} missing`, {
       hint: "Pass the service principal's tenant id, client id and client secret",
     });
+  const tenant = options.tenantId;
   return oauth2ClientCredentials({
-    tokenUrl: azureTokenEndpoint(options.tenantId, options.authorityHost),
+    tokenUrl:
+      typeof tenant === "string"
+        ? azureTokenEndpoint(tenant, options.authorityHost)
+        : async (signal) => azureTokenEndpoint(await tenant(signal), options.authorityHost),
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     scope: azureScopeFor(options),

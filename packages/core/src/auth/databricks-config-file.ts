@@ -1,51 +1,146 @@
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "../errors/config-error.js";
 
-/** The profiles of a `.databrickscfg` file: section name -> lower-cased key -> value. */
-export type DatabricksConfigProfiles = Map<string, Record<string, string>>;
+/** One `key = value` of a `.databrickscfg` section. */
+export interface DatabricksConfigEntry {
+  /**
+   * The value: trimmed, continuation lines joined with `\n` (trailing empty lines dropped), and one
+   * pair of surrounding quotes removed.
+   */
+  value: string;
+  /** 1-based line of the key. */
+  line: number;
+  /** How many lines the value spans (more than 1 when indented lines continue it). */
+  lines: number;
+  /** True when one pair of surrounding quotes was removed. */
+  quoted: boolean;
+}
+
+/** A parsed `.databrickscfg`: sections in file order, each mapping lower-cased keys to entries. */
+export interface DatabricksConfigFile {
+  /** The path read, or the name given to `parseDatabricksConfig`; used in messages. */
+  path: string;
+  /** Every section, including empty ones, `DEFAULT` and `__settings__`, in file order. */
+  sections: Map<string, Map<string, DatabricksConfigEntry>>;
+}
+
+/** The reserved section holding file-wide settings (`default_profile`), never a profile. */
+export const DATABRICKS_SETTINGS_SECTION = "__settings__";
+
+const HEADER = /^\[([^\]]+)\](?:\s*[#;].*)?$/;
+const COMMENT = /^[#;]/;
 
 /**
- * Parses a `.databrickscfg` INI file the way the Databricks SDKs read it: `[section]` headers
- * (names are case-sensitive and may contain dots), `key = value` or `key: value` lines (keys
- * lower-cased, values trimmed, one pair of surrounding quotes removed), full-line `#`/`;` comments,
- * keys before the first header belong to `DEFAULT`, and sections do not inherit from `DEFAULT`.
- * Inline comments are not stripped, so secrets containing `#` or `;` survive.
+ * Parses a `.databrickscfg` file as Python's `configparser` does for the Databricks SDKs: `[section]`
+ * headers (case-sensitive names, dots allowed), `key = value` or `key: value` (split at the first `=`
+ * or `:`, keys lower-cased), whole-line `#`/`;` comments, and indented lines that continue the value
+ * above them (joined with `\n`). Sections do not inherit from `DEFAULT`.
  *
- * A hand-written parser rather than the `ini` package: that package splits section names on dots
- * (`[dev.workspace]` becomes nested) and coerces values, both wrong for this file.
+ * It refuses, as `configparser`'s strict mode does, a key before the first section, the same section
+ * twice, the same key twice in a section, and a line that is neither a header, a pair, a comment nor
+ * blank. Stricter than `configparser`: a repeated `[DEFAULT]` is refused too, and so is a section
+ * name with spaces around it. One pair of quotes around a whole value is removed (as the Go SDK
+ * does; Python keeps them). Inline comments are not stripped here: the resolver refuses a value it
+ * uses when it looks like one. Messages name the file and line, never a value.
  *
- * @throws ConfigError on a line that is neither a header, a pair, a comment nor blank (naming the line, never its content).
+ * @throws ConfigError on any of the above.
  */
-export function parseDatabricksConfig(text: string, fileName = ".databrickscfg"): DatabricksConfigProfiles {
-  const profiles: DatabricksConfigProfiles = new Map();
-  let current = "DEFAULT";
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+export function parseDatabricksConfig(text: string, path = ".databrickscfg"): DatabricksConfigFile {
+  const sections = new Map<string, Map<string, DatabricksConfigEntry>>();
+  const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
+  let section: Map<string, DatabricksConfigEntry> | undefined;
+  let sectionName = "";
+  // The entry continuation lines extend, with the indentation of its key line.
+  let open: { key: string; parts: string[]; indent: number; entry: DatabricksConfigEntry } | undefined;
+  const fail = (line: number, what: string, hint: string) =>
+    new ConfigError(`${path} line ${line}: ${what}`, { sources: ["DATABRICKS_CONFIG_FILE"], hint });
+  const close = () => {
+    if (!open) return;
+    while (open.parts.length > 1 && open.parts.at(-1) === "") open.parts.pop();
+    open.entry.lines = open.parts.length;
+    const joined = open.parts.join("\n");
+    const unquoted = unquote(joined);
+    open.entry.value = unquoted ?? joined;
+    open.entry.quoted = unquoted !== undefined;
+    open = undefined;
+  };
+
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const header = /^\[\s*([^\]]*?)\s*\]$/.exec(line);
-    if (header) {
-      current = header[1]!;
-      if (!profiles.has(current)) profiles.set(current, {});
+    const raw = lines[i]!;
+    const lineNo = i + 1;
+    const stripped = raw.trim();
+    if (COMMENT.test(stripped)) continue;
+    if (stripped === "") {
+      // configparser keeps blank lines inside a value when a continuation line follows them.
+      if (open) open.parts.push("");
       continue;
     }
-    const eq = line.search(/[=:]/);
-    if (eq <= 0)
-      throw new ConfigError(`${fileName} line ${i + 1} is neither [section] nor key = value`, {
-        hint: "Fix the file's syntax",
-      });
-    const key = line.slice(0, eq).trim().toLowerCase();
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]))
-      value = value.slice(1, -1);
-    let section = profiles.get(current);
-    if (!section) {
-      section = {};
-      profiles.set(current, section);
+    const indent = raw.length - raw.trimStart().length;
+    if (open && indent > open.indent) {
+      open.parts.push(stripped);
+      continue;
     }
-    section[key] = value;
+    close();
+    const header = HEADER.exec(stripped);
+    if (header) {
+      const name = header[1]!;
+      if (name.trim() !== name)
+        throw fail(
+          lineNo,
+          `the section name [${name}] has spaces around it`,
+          `Write it as [${name.trim()}]: the Databricks SDKs disagree on whether the spaces belong to the name`,
+        );
+      if (sections.has(name))
+        throw fail(
+          lineNo,
+          `section [${name}] appears a second time`,
+          "Merge the two sections into one: the Databricks SDKs refuse a repeated section",
+        );
+      section = new Map();
+      sections.set(name, section);
+      sectionName = name;
+      continue;
+    }
+    if (stripped.startsWith("["))
+      throw fail(
+        lineNo,
+        "is not a valid [section] header",
+        "Write a section header as [name] on its own line",
+      );
+    if (!section)
+      throw fail(
+        lineNo,
+        "has a setting before the first [section] header",
+        "Put the settings under a [DEFAULT] or [profile-name] header",
+      );
+    const at = stripped.search(/[=:]/);
+    const key = at > 0 ? stripped.slice(0, at).trim().toLowerCase() : "";
+    if (key === "")
+      throw fail(
+        lineNo,
+        `in [${sectionName}] is neither [section], key = value, a comment nor blank`,
+        "Fix the file's syntax: every setting is key = value",
+      );
+    if (section.has(key))
+      throw fail(
+        lineNo,
+        `key ${key} appears a second time in [${sectionName}] (first on line ${section.get(key)!.line})`,
+        "Keep one of the two lines: the Databricks SDKs refuse a repeated key",
+      );
+    const entry: DatabricksConfigEntry = { value: "", line: lineNo, lines: 1, quoted: false };
+    section.set(key, entry);
+    open = { key, parts: [stripped.slice(at + 1).trim()], indent, entry };
   }
-  return profiles;
+  close();
+  return { path, sections };
+}
+
+/** Removes one pair of matching quotes around a whole single-line value, or returns undefined. */
+function unquote(value: string): string | undefined {
+  if (value.length < 2 || value.includes("\n")) return undefined;
+  const q = value[0];
+  if ((q === '"' || q === "'") && value.endsWith(q)) return value.slice(1, -1);
+  return undefined;
 }
 
 /**
@@ -53,7 +148,7 @@ export function parseDatabricksConfig(text: string, fileName = ".databrickscfg")
  *
  * @throws ConfigError when the file exists but cannot be read or parsed.
  */
-export async function readDatabricksConfig(path: string): Promise<DatabricksConfigProfiles | undefined> {
+export async function readDatabricksConfig(path: string): Promise<DatabricksConfigFile | undefined> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -62,6 +157,7 @@ export async function readDatabricksConfig(path: string): Promise<DatabricksConf
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw new ConfigError(`Cannot read the Databricks config file ${path}: ${code ?? String(error)}`, {
       sources: ["DATABRICKS_CONFIG_FILE"],
+      hint: "Check the file's permissions, or point DATABRICKS_CONFIG_FILE at another file",
     });
   }
   return parseDatabricksConfig(text, path);

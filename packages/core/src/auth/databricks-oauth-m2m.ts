@@ -10,6 +10,11 @@ import {
 /** Path of a workspace's OAuth authorization server metadata (RFC 8414). */
 export const DATABRICKS_OIDC_METADATA_PATH = "/oidc/.well-known/oauth-authorization-server";
 
+/** Path of an account's OAuth authorization server metadata on an accounts host. */
+export function databricksAccountOidcMetadataPath(accountId: string): string {
+  return `/oidc/accounts/${encodeURIComponent(accountId)}/.well-known/oauth-authorization-server`;
+}
+
 /** The fields of the authorization server metadata modeltrail uses; others are accepted and ignored. */
 const metadataSchema = z.object({
   token_endpoint: z.string().url(),
@@ -17,8 +22,10 @@ const metadataSchema = z.object({
 
 /** Options of `databricksOAuthM2M`. */
 export interface DatabricksOAuthM2MOptions {
-  /** Workspace URL, e.g. `https://adb-123.4.azuredatabricks.net`. */
+  /** Workspace URL, e.g. `https://adb-123.4.azuredatabricks.net`, or an accounts host with `accountId`. */
   host: string;
+  /** Account id: set for an accounts host (`https://accounts.cloud.databricks.com`), whose OAuth is per account. */
+  accountId?: string | undefined;
   /** OAuth client id of the service principal. */
   clientId: string;
   /** OAuth secret of the service principal (registered for redaction). */
@@ -36,14 +43,21 @@ export interface DatabricksOAuthM2MOptions {
 }
 
 /**
- * Finds a workspace's token endpoint from `${host}/oidc/.well-known/oauth-authorization-server`.
+ * Finds a workspace's token endpoint from `${host}/oidc/.well-known/oauth-authorization-server`, or an
+ * account's from `${host}/oidc/accounts/${accountId}/.well-known/oauth-authorization-server` when
+ * `accountId` is given.
  *
  * @throws ApiError (service `databricks`) when the metadata cannot be fetched, ValidationError when it
  * has no valid `token_endpoint`, NetworkError/TimeoutError/AbortError.
  */
 export async function discoverDatabricksTokenEndpoint(
   host: string,
-  options: { dispatcher?: Dispatcher | undefined; signal?: AbortSignal; timeoutMs?: number | undefined } = {},
+  options: {
+    dispatcher?: Dispatcher | undefined;
+    signal?: AbortSignal;
+    timeoutMs?: number | undefined;
+    accountId?: string | undefined;
+  } = {},
 ): Promise<string> {
   const http = new HttpClient({
     baseUrl: host,
@@ -54,7 +68,9 @@ export async function discoverDatabricksTokenEndpoint(
   try {
     const metadata = await http.json({
       method: "GET",
-      path: DATABRICKS_OIDC_METADATA_PATH,
+      path: options.accountId
+        ? databricksAccountOidcMetadataPath(options.accountId)
+        : DATABRICKS_OIDC_METADATA_PATH,
       headers: { accept: "application/json" },
       signal: options.signal,
       schema: metadataSchema,
@@ -67,9 +83,9 @@ export async function discoverDatabricksTokenEndpoint(
 
 /**
  * Databricks OAuth machine-to-machine auth for a service principal: discovers the token endpoint
- * from the workspace's OIDC metadata on first use, then runs the client credentials grant with
- * `scope=all-apis` and HTTP Basic client authentication, as the Databricks SDKs do. Tokens are cached
- * and refreshed before expiry (see `oauth2ClientCredentials`).
+ * from the workspace's (or, with `accountId`, the account's) OIDC metadata on first use, then runs
+ * the client credentials grant with `scope=all-apis` and HTTP Basic client authentication, as the
+ * Databricks SDKs do. Tokens are cached and refreshed before expiry (see `oauth2ClientCredentials`).
  *
  * @throws ConfigError when the client id or secret is empty; token errors as `oauth2ClientCredentials`.
  */
@@ -79,6 +95,7 @@ export function databricksOAuthM2M(options: DatabricksOAuthM2MOptions): OAuth2Cl
       discoverDatabricksTokenEndpoint(options.host, {
         dispatcher: options.dispatcher,
         timeoutMs: options.timeoutMs,
+        accountId: options.accountId,
       }),
     clientId: options.clientId,
     clientSecret: options.clientSecret,

@@ -9,12 +9,9 @@ export {
 export { basicAuth } from "./basic-auth.js";
 export { type BearerTokenOptions, bearerToken, type TokenSource } from "./bearer-token.js";
 export type { AuthRequestContext, CredentialProvider } from "./credential-provider.js";
-export {
-  type DatabricksAuth,
-  type DatabricksAuthOptions,
-  type DatabricksAuthType,
-  resolveDatabricksAuth,
-} from "./databricks-auth.js";
+export { type DatabricksAuth, type DatabricksAuthOptions, resolveDatabricksAuth } from "./databricks-auth.js";
+export type { DatabricksAuthType } from "./databricks-auth-settings.js";
+export type { DatabricksCloud } from "./databricks-environment.js";
 export { type DatabricksOAuthM2MOptions, databricksOAuthM2M } from "./databricks-oauth-m2m.js";
 export {
   type AccessToken,

@@ -80,7 +80,7 @@ describe("resolveDatabricksAuth: sources and precedence", () => {
     expect(await auth.provider.getAuthHeaders()).toEqual({ authorization: "Bearer explicit-token-5678" });
   });
 
-  it("fills settings the environment leaves unset from the DEFAULT profile of ~/.databrickscfg", async () => {
+  it("reads the DEFAULT profile of ~/.databrickscfg when nothing else is configured", async () => {
     await writeConfig(
       [
         "; written by databricks configure",
@@ -99,14 +99,8 @@ describe("resolveDatabricksAuth: sources and precedence", () => {
       profile: "DEFAULT",
     });
     expect(await fileOnly.provider.getAuthHeaders()).toEqual({ authorization: "Bearer file-token-abcd" });
-
-    const mixed = await resolveDatabricksAuth({
-      env: { DATABRICKS_HOST: "https://env-host.cloud.databricks.com" },
-      homeDir: home,
-    });
-    expect(mixed.host).toBe("https://env-host.cloud.databricks.com");
-    expect(await mixed.provider.getAuthHeaders()).toEqual({ authorization: "Bearer file-token-abcd" });
-    expect(mixed.sources.token).toBe(`profile DEFAULT in ${join(home, ".databrickscfg")}`);
+    expect(fileOnly.sources.token).toBe(`token in profile DEFAULT of ${join(home, ".databrickscfg")}`);
+    expect(fileOnly.configFile).toBe(join(home, ".databrickscfg"));
   });
 
   it("reads the profile named by DATABRICKS_CONFIG_PROFILE from DATABRICKS_CONFIG_FILE", async () => {
@@ -132,7 +126,8 @@ describe("resolveDatabricksAuth: sources and precedence", () => {
       profile: "prod.eu",
     });
     expect(auth.provider.kind).toBe("oauth-m2m");
-    expect(auth.sources.clientSecret).toBe(`profile prod.eu in ${path}`);
+    expect(auth.sources.clientSecret).toBe(`client_secret in profile prod.eu of ${path}`);
+    expect(auth.principal).toBe("prod-client-id");
   });
 
   it("prefers the profile option over DATABRICKS_CONFIG_PROFILE", async () => {
@@ -152,14 +147,16 @@ describe("resolveDatabricksAuth: sources and precedence", () => {
     const err = await messageOf(() =>
       resolveDatabricksAuth({ env: { DATABRICKS_CONFIG_PROFILE: "staging" }, homeDir: home }),
     );
-    expect(err.message).toContain(`Databricks profile staging not found in ${path} (profiles: DEFAULT, dev)`);
+    expect(err.message).toContain(
+      `Databricks profile staging (from DATABRICKS_CONFIG_PROFILE) not found in ${path} (profiles: DEFAULT, dev)`,
+    );
     const missingFile = await messageOf(() =>
       resolveDatabricksAuth({ profile: "dev", configFile: join(home, "nope.cfg"), env: {}, homeDir: home }),
     );
     expect(missingFile.message).toContain("does not exist");
   });
 
-  it("picks PAT before OAuth M2M before Azure when several are configured", async () => {
+  it("uses whichever method DATABRICKS_AUTH_TYPE names when several are configured", async () => {
     const env = {
       DATABRICKS_HOST: "https://adb-1.1.azuredatabricks.net",
       DATABRICKS_TOKEN: "pat-wins-1234",
@@ -169,15 +166,14 @@ describe("resolveDatabricksAuth: sources and precedence", () => {
       ARM_CLIENT_SECRET: "arm-secret-1234",
       ARM_TENANT_ID: "arm-tenant",
     };
-    expect((await resolveDatabricksAuth({ env, homeDir: home })).authType).toBe("pat");
-    const { DATABRICKS_TOKEN: _t, ...noPat } = env;
-    const m2m = await resolveDatabricksAuth({ env: noPat, homeDir: home });
-    expect(m2m.authType).toBe("oauth-m2m");
-    closers.push(async () => m2m.provider.close?.());
-    const { DATABRICKS_CLIENT_ID: _c, ...onlyAzure } = noPat;
-    const azure = await resolveDatabricksAuth({ env: onlyAzure, homeDir: home });
-    expect(azure.authType).toBe("azure-client-secret");
-    closers.push(async () => azure.provider.close?.());
+    for (const type of ["pat", "oauth-m2m", "azure-client-secret"] as const) {
+      const auth = await resolveDatabricksAuth({
+        env: { ...env, DATABRICKS_AUTH_TYPE: type },
+        homeDir: home,
+      });
+      closers.push(async () => auth.provider.close?.());
+      expect(auth.authType).toBe(type);
+    }
   });
 
   it("lets DATABRICKS_AUTH_TYPE force a method", async () => {
@@ -199,18 +195,22 @@ describe("resolveDatabricksAuth: sources and precedence", () => {
       resolveDatabricksAuth({ env: { ...env, DATABRICKS_AUTH_TYPE: "azure-client-secret" }, homeDir: home }),
     );
     expect(err.message).toContain(
-      "Databricks auth type azure-client-secret was forced by DATABRICKS_AUTH_TYPE",
+      "Databricks auth type azure-client-secret (from DATABRICKS_AUTH_TYPE) is not fully configured",
     );
-    expect(err.message).toContain(
-      "azure-client-secret: ARM_CLIENT_ID not set, ARM_CLIENT_SECRET not set, ARM_TENANT_ID not set",
-    );
+    expect(err.message).toContain("azure-client-secret: ARM_CLIENT_ID, ARM_CLIENT_SECRET not set");
     expect(err.message).not.toContain("pat:");
 
     const unknown = await messageOf(() =>
-      resolveDatabricksAuth({ env: { ...env, DATABRICKS_AUTH_TYPE: "basic" }, homeDir: home }),
+      resolveDatabricksAuth({ env: { ...env, DATABRICKS_AUTH_TYPE: "magic" }, homeDir: home }),
     );
-    expect(unknown.message).toContain('"basic"');
-    expect(unknown.message).toContain("pat, oauth-m2m, azure-client-secret");
+    expect(unknown.message).toContain('"magic" (from DATABRICKS_AUTH_TYPE) is not a known auth type');
+    expect(unknown.hint).toContain("pat, basic, oauth-m2m, azure-client-secret");
+    const cli = await messageOf(() =>
+      resolveDatabricksAuth({ env: { ...env, DATABRICKS_AUTH_TYPE: "databricks-cli" }, homeDir: home }),
+    );
+    expect(cli.message).toContain(
+      '"databricks-cli" (from DATABRICKS_AUTH_TYPE) is the Databricks CLI\'s login, which modeltrail does not support',
+    );
   });
 
   it("honours auth_type from the profile", async () => {
@@ -232,14 +232,27 @@ describe("resolveDatabricksAuth: failure message", () => {
     );
     expect(err.message).toContain("No Databricks credentials found. Tried: host: DATABRICKS_HOST not set");
     expect(err.message).toContain("pat: DATABRICKS_TOKEN not set");
+    expect(err.message).toContain("basic: DATABRICKS_USERNAME, DATABRICKS_PASSWORD not set");
     expect(err.message).toContain("oauth-m2m: DATABRICKS_CLIENT_SECRET not set");
     expect(err.message).not.toContain("DATABRICKS_CLIENT_ID not set");
+    expect(err.message).toContain("azure-client-secret: ARM_CLIENT_ID, ARM_CLIENT_SECRET not set");
     expect(err.message).toContain(
-      "azure-client-secret: ARM_CLIENT_ID not set, ARM_CLIENT_SECRET not set, ARM_TENANT_ID not set",
+      `config file ${path} not read because DATABRICKS_CLIENT_ID is set and no profile is named`,
     );
-    expect(err.message).toContain(`profile DEFAULT not found in ${path}`);
     expect(err.sources).toContain("DATABRICKS_HOST");
     expect(err.sources).toContain("DATABRICKS_TOKEN");
+
+    const noDefault = await messageOf(() => resolveDatabricksAuth({ env: {}, homeDir: home }));
+    expect(noDefault.message).toContain(
+      `config file ${path} has no DEFAULT profile and no [__settings__] default_profile`,
+    );
+    const named = await messageOf(() =>
+      resolveDatabricksAuth({ env: { DATABRICKS_CONFIG_PROFILE: "dev" }, homeDir: home }),
+    );
+    expect(named.message).toContain(
+      "pat: DATABRICKS_TOKEN (or token in profile dev) not set; basic: DATABRICKS_USERNAME (or username in profile dev), DATABRICKS_PASSWORD (or password in profile dev) not set",
+    );
+    expect(named.message).toContain(`profile dev in ${path} read`);
   });
 
   it("says when the config file is absent, and when only the host is missing", async () => {
@@ -249,7 +262,7 @@ describe("resolveDatabricksAuth: failure message", () => {
       resolveDatabricksAuth({ env: { DATABRICKS_TOKEN: "tok-9999" }, homeDir: home }),
     );
     expect(hostOnly.message).toContain(
-      "Databricks workspace host is not configured. Tried: host: DATABRICKS_HOST not set",
+      "Databricks workspace host is not configured for auth type pat. Tried: host: DATABRICKS_HOST not set",
     );
   });
 

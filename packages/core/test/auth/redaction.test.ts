@@ -172,7 +172,7 @@ describe("secrets never leak from auth errors", () => {
       env: { DATABRICKS_TOKEN: PAT, DATABRICKS_AUTH_TYPE: "azure-client-secret" },
       homeDir: home,
     }).catch((e: unknown) => e);
-    expect((err as Error).message).toContain("azure-client-secret: ARM_CLIENT_ID not set");
+    expect((err as Error).message).toContain("azure-client-secret: ARM_CLIENT_ID");
     expectNoSecrets(err);
   });
 });

@@ -42,8 +42,8 @@ async function run(code: string, name: string): Promise<string[]> {
 }
 
 describe("packages/core/README.md examples", () => {
-  it("has the two examples", () => {
-    expect(blocks.length).toBe(2);
+  it("has the three examples", () => {
+    expect(blocks.length).toBe(3);
   });
 
   it("runs the TraceContext example", async () => {
@@ -63,5 +63,16 @@ describe("packages/core/README.md examples", () => {
   it("runs the transport example (internal entry) against a fake MLflow", async () => {
     const out = await run(blocks[1]!.replace("http://127.0.0.1:5000", server.url), "http");
     expect(out).toEqual(["no such experiment"]);
+  });
+
+  it("runs the Databricks auth example", async () => {
+    const out = await run(blocks[2]!, "databricks-auth");
+    expect(out).toEqual([
+      "https://adb-1234567890123456.7.azuredatabricks.net pat azure",
+      JSON.stringify({ host: "DATABRICKS_HOST", token: "DATABRICKS_TOKEN" }),
+      expect.stringMatching(
+        /^CONFIG_ERROR Set DATABRICKS_AUTH_TYPE to the method to use \(pat, basic, oauth-m2m, azure-client-secret\)/,
+      ),
+    ]);
   });
 });

@@ -93,14 +93,17 @@ export class DatabricksClient {
   }
 
   /**
-   * Creates a client with credentials resolved like the official Databricks SDKs (core's
+   * Creates a client with credentials resolved as the official Databricks SDKs resolve them (core's
    * `resolveDatabricksAuth`): explicit options, then `DATABRICKS_HOST` with `DATABRICKS_TOKEN` (PAT),
-   * `DATABRICKS_CLIENT_ID`/`DATABRICKS_CLIENT_SECRET` (OAuth M2M), `ARM_CLIENT_ID`/
-   * `ARM_CLIENT_SECRET`/`ARM_TENANT_ID` (Azure service principal), then the `~/.databrickscfg`
-   * profile (`DATABRICKS_CONFIG_PROFILE`, `DATABRICKS_CONFIG_FILE`); `DATABRICKS_AUTH_TYPE` forces
-   * one method. No request is made until the first API call.
+   * `DATABRICKS_USERNAME`/`DATABRICKS_PASSWORD` (basic), `DATABRICKS_CLIENT_ID`/
+   * `DATABRICKS_CLIENT_SECRET` (OAuth M2M) or `ARM_CLIENT_ID`/`ARM_CLIENT_SECRET` (Azure service
+   * principal), then a `~/.databrickscfg` profile when one is named (`DATABRICKS_CONFIG_PROFILE`) or
+   * nothing else is set. Several methods at once need `DATABRICKS_AUTH_TYPE`. No request is made
+   * until the first API call, except to find the workspace URL from `DATABRICKS_AZURE_RESOURCE_ID`
+   * when no host is set.
    *
-   * @throws ConfigError listing every method tried and what it lacked.
+   * @throws ConfigError listing every method tried and what it lacked, or naming the methods
+   * configured at once; errors of `resolveDatabricksAuth`.
    */
   static async fromEnv(options: DatabricksClientFromEnvOptions = {}): Promise<DatabricksClient> {
     if (options.credentials) {
@@ -116,7 +119,7 @@ export class DatabricksClient {
     return client;
   }
 
-  /** The auth method in use: `pat`, `oauth-m2m`, `azure-client-secret`, or the provider's `kind`. */
+  /** The auth method in use: `pat`, `basic`, `oauth-m2m`, `azure-client-secret`, or the provider's `kind`. */
   get authType(): string | undefined {
     return this.resolvedAuthType;
   }

@@ -5,7 +5,8 @@ the fake server at `loopback_url` (http://127.0.0.1:PORT) instead of the real ho
 are kept, the original host goes in the `Host` header (and the scheme in `X-Forwarded-Proto`), so one
 fake can play several hosts (workspaces, Azure AD, Azure Resource Manager). Any other attempt to open a
 connection or resolve a name that is not loopback raises `NetworkGuardError`, so a test program cannot
-reach the network by accident. Without `loopback_url`, every `requests` call raises too.
+reach the network by accident. Without `loopback_url`, every `requests` call raises too. Refusals are
+also listed in `refused`, because libraries such as databricks-sdk catch some errors and go on.
 """
 
 import socket
@@ -15,7 +16,15 @@ _LOOPBACK_NAMES = {"127.0.0.1", "::1", "localhost"}
 
 
 class NetworkGuardError(ConnectionError):
-    """Raised for any network access that is not the loopback fake."""
+    """Raised for any network access that is not the loopback fake (and recorded in `refused`)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        refused.append(message)
+
+
+# Every refusal so far, in order: a program reports them, since a library may swallow the error.
+refused = []
 
 
 def _is_loopback(host):

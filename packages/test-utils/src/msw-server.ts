@@ -62,7 +62,8 @@ export async function startMswServer(...initial: RequestHandler[]): Promise<MswS
       headers,
       body: body.toString("utf8"),
     });
-    const url = new URL(req.url ?? "/", base);
+    // The request target is a path: "//x" is the path //x, not a scheme-relative URL to host x.
+    const url = new URL(`${base}${req.url ?? "/"}`);
     const hasBody = req.method !== "GET" && req.method !== "HEAD" && body.length > 0;
     const request = new Request(url, { method: req.method, headers, body: hasBody ? body : undefined });
     const response = await getResponse([...extra, ...initial], request);

@@ -36,6 +36,7 @@ describe("runPythonJson and the modeltrail_loopback guard", () => {
         env: Record<string, string>;
         routed: { status: number; location: string };
         refused: boolean[];
+        recorded: number;
       }>(probe, { loopbackUrl: server.url, env: { PROBE_ONE: "1" } });
       expect(out.env).toEqual({ PROBE_ONE: "1" });
       expect(out.routed).toEqual({
@@ -43,6 +44,7 @@ describe("runPythonJson and the modeltrail_loopback guard", () => {
         location: "https://login.example/adb-1.2.azuredatabricks.net/authorize",
       });
       expect(out.refused).toEqual([true, true, true]);
+      expect(out.recorded).toBe(3);
     } finally {
       delete process.env.DATABRICKS_PROBE_LEAK;
     }

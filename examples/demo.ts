@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       : `MLflow ${server.url} from MLFLOW_TRACKING_URI`,
     0,
   );
-  const client: MlflowClient = await mlflow.MlflowClient.create({ trackingUri: server.url });
+  const client: MlflowClient = await mlflow.MlflowClient.fromEnv({ trackingUri: server.url });
   const pipelineStarted = Date.now();
   try {
     // 1. CI

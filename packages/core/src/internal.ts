@@ -94,11 +94,13 @@ export { MODELTRAIL_ERROR_BRAND } from "./errors/model-trail-error.js";
 export { formatIssuePath } from "./errors/validation-error.js";
 
 // The HTTP transport.
+export { CALL_OPTION_KEYS, pickCallOptions, startCall } from "./http/call-options.js";
 export {
   DEFAULT_MAX_RESPONSE_BYTES,
   defaultApiError,
   HttpClient,
   type HttpClientTestHooks,
+  type JsonCall,
   type JsonRequestOptions,
   MAX_RESPONSE_BYTES_LIMIT,
 } from "./http/http-client.js";

@@ -7,7 +7,7 @@ import {
   type RetryOptions,
   resolveDatabricksAuth,
 } from "@modeltrail/core";
-import { HttpClient, type HttpClientTestHooks, redactUrl } from "@modeltrail/core/internal";
+import { HttpClient, type HttpClientTestHooks, normalizeDatabricksHost } from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 import { mapDatabricksError } from "./errors.js";
 import { JobsApi } from "./jobs-api.js";
@@ -56,7 +56,7 @@ export type DatabricksClientFromEnvOptions = Omit<DatabricksClientOptions, "host
  * Retry-After and on the transient messages the official SDKs retry.
  */
 export class DatabricksClient {
-  /** The workspace URL, normalised (`https://host`, no trailing slash). */
+  /** The workspace URL, normalised to its origin (`https://host[:port]`; see core's `normalizeDatabricksHost`). */
   readonly host: string;
   /** The HTTP transport (service name `databricks`), for endpoints this client does not wrap. */
   readonly http: HttpClient;
@@ -67,7 +67,7 @@ export class DatabricksClient {
   private resolvedAuthType: string | undefined;
   private ownedCredentials: CredentialProvider | undefined;
 
-  /** Creates a client. Throws ConfigError when `host` is missing or not a URL. */
+  /** Creates a client. Throws ConfigError when `host` is missing, not a URL or not http(s). */
   constructor(options: DatabricksClientOptions) {
     this.host = normalizeDatabricksHost(options.host);
     let credentials = options.credentials;
@@ -129,24 +129,4 @@ export class DatabricksClient {
     await this.http.close();
     await this.ownedCredentials?.close?.();
   }
-}
-
-/**
- * Normalises a workspace URL: adds `https://` to a bare host name and removes trailing slashes.
- * Throws ConfigError when it is empty or not a URL.
- */
-export function normalizeDatabricksHost(host: string | undefined): string {
-  const raw = (host ?? "").trim();
-  if (raw === "")
-    throw new ConfigError("No Databricks workspace URL configured", { sources: ["DATABRICKS_HOST"] });
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(`Invalid Databricks workspace URL "${redactUrl(raw)}"`, {
-      hint: "Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net",
-    });
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { ConfigError, ValidationError } from "@modeltrail/core";
+import { type CallOptions, ConfigError, ValidationError } from "@modeltrail/core";
+import { startCall } from "@modeltrail/core/internal";
 import type { DatabricksClient } from "./client.js";
 import type { DeployContext } from "./deploy-context.js";
 import type { Job } from "./schemas/api/job.js";
@@ -26,8 +27,8 @@ export const GIT_SHA_PARAMETER = "git_sha";
 /** Databricks allows at most 25 tags on a job. */
 const MAX_TAGS = 25;
 
-/** Options of `deployJob`. */
-export interface DeployJobOptions {
+/** Options of `deployJob`: the per-call options of its requests (`deadlineMs` bounds the whole deploy), plus how to find the job. */
+export interface DeployJobOptions extends CallOptions {
   /** Stable key stored in the `modeltrail_job_key` tag (default: the job name). Set it to rename jobs safely. */
   key?: string | undefined;
   /** Update this job id instead of looking the job up. */
@@ -36,8 +37,6 @@ export interface DeployJobOptions {
   traceParameters?: boolean | undefined;
   /** With an explicit `key` and no job of that name, pages of `jobs/list` scanned for the key tag (default 50, 100 jobs each). */
   maxScanPages?: number | undefined;
-  /** Aborts the deploy between and during requests. */
-  signal?: AbortSignal | undefined;
 }
 
 /** What `deployJob` did. */
@@ -92,14 +91,14 @@ export async function deployJob(
     gitSha,
     options.traceParameters ?? true,
   );
-  const { signal } = options;
+  const call = startCall(options);
 
-  const existing = options.jobId ?? (await findJob(client, name, key, options));
+  const existing = options.jobId ?? (await findJob(client, name, key, { ...options, ...call }));
   if (existing === undefined) {
-    const jobId = await client.jobs.create(desired, { signal });
+    const jobId = await client.jobs.create(desired, call);
     return { jobId, action: "created", changes: [`created job "${name}"`], settings: desired };
   }
-  const job = await client.jobs.get(existing, { signal });
+  const job = await client.jobs.get(existing, call);
   const actual = (job.settings ?? {}) as Record<string, unknown>;
   const changes = diffJobSettings(compared, actual);
   const previousHash = (actual.tags as Record<string, string> | undefined)?.[DEPLOY_TAGS.settingsHash];
@@ -113,7 +112,7 @@ export async function deployJob(
         : "settings differ from the last deploy (fields were removed)",
     );
   }
-  await client.jobs.reset(existing, desired, { signal });
+  await client.jobs.reset(existing, desired, call);
   return { jobId: existing, action: "updated", changes, settings: desired };
 }
 
@@ -167,9 +166,9 @@ async function findJob(
   key: string,
   options: DeployJobOptions,
 ): Promise<number | undefined> {
-  const { signal } = options;
+  const call = startCall(options);
   const byName: Job[] = [];
-  for await (const job of client.jobs.list({ name, signal })) byName.push(job);
+  for await (const job of client.jobs.list({ ...call, name })) byName.push(job);
   const tagged = byName.filter((j) => j.settings?.tags?.[DEPLOY_TAGS.jobKey] === key);
   if (tagged.length === 1) return tagged[0]?.job_id;
   if (tagged.length > 1) throw duplicateKey(key, tagged);
@@ -177,7 +176,7 @@ async function findJob(
     let pages = 0;
     const maxJobs = (options.maxScanPages ?? 50) * 100;
     const found: Job[] = [];
-    for await (const job of client.jobs.list({ signal })) {
+    for await (const job of client.jobs.list(call)) {
       if (job.settings?.tags?.[DEPLOY_TAGS.jobKey] === key) found.push(job);
       if (++pages >= maxJobs) break;
     }

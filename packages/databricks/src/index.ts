@@ -2,7 +2,6 @@ export {
   DatabricksClient,
   type DatabricksClientFromEnvOptions,
   type DatabricksClientOptions,
-  normalizeDatabricksHost,
 } from "./client.js";
 export type { DeployContext } from "./deploy-context.js";
 export {

@@ -1,5 +1,5 @@
 import type { CallOptions } from "@modeltrail/core";
-import { type HttpClient, paginate } from "@modeltrail/core/internal";
+import { type HttpClient, paginate, startCall } from "@modeltrail/core/internal";
 import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
 import {
   createJobResponseSchema,
@@ -67,50 +67,46 @@ export class JobsApi {
 
   /** Creates a job from its settings (`POST jobs/create`) and returns its id. Not retried (not idempotent). */
   async create(settings: Record<string, unknown>, options: CallOptions = {}): Promise<number> {
-    const res = await this.http.json({
-      method: "POST",
-      path: `${BASE}/create`,
-      json: settings,
-      signal: options.signal,
-      schema: createJobResponseSchema,
-    });
+    const res = await this.http.post(
+      `${BASE}/create`,
+      { json: settings, schema: createJobResponseSchema },
+      options,
+    );
     return res.job_id;
   }
 
   /** Replaces all settings of a job (`POST jobs/reset`). Retried on transient failures (idempotent). */
   async reset(jobId: number, newSettings: Record<string, unknown>, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: `${BASE}/reset`,
-      json: { job_id: jobId, new_settings: newSettings },
-      signal: options.signal,
-      retrySafe: true,
-    });
+    await this.http.post(
+      `${BASE}/reset`,
+      { json: { job_id: jobId, new_settings: newSettings }, retrySafe: true },
+      options,
+    );
   }
 
   /** Changes some settings of a job (`POST jobs/update`). Retried on transient failures (idempotent). */
   async update(jobId: number, options: UpdateJobOptions): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: `${BASE}/update`,
-      json: {
-        job_id: jobId,
-        ...(options.newSettings ? { new_settings: options.newSettings } : {}),
-        ...(options.fieldsToRemove ? { fields_to_remove: options.fieldsToRemove } : {}),
+    await this.http.post(
+      `${BASE}/update`,
+      {
+        json: {
+          job_id: jobId,
+          ...(options.newSettings ? { new_settings: options.newSettings } : {}),
+          ...(options.fieldsToRemove ? { fields_to_remove: options.fieldsToRemove } : {}),
+        },
+        retrySafe: true,
       },
-      signal: options.signal,
-      retrySafe: true,
-    });
+      options,
+    );
   }
 
   /** Fetches one page of a job (`GET jobs/get`); `jobs.get` merges all pages. */
   async getPage(jobId: number, pageToken?: string, options: CallOptions = {}): Promise<Job> {
-    return this.http.json({
-      path: `${BASE}/get`,
-      query: { job_id: jobId, page_token: pageToken },
-      signal: options.signal,
-      schema: jobSchema,
-    });
+    return this.http.get(
+      `${BASE}/get`,
+      { query: { job_id: jobId, page_token: pageToken }, schema: jobSchema },
+      options,
+    );
   }
 
   /**
@@ -120,7 +116,8 @@ export class JobsApi {
    * job does not exist.
    */
   async get(jobId: number, options: CallOptions = {}): Promise<Job> {
-    const [first, ...rest] = await allPages((token) => this.getPage(jobId, token, options), options.signal);
+    const call = startCall(options);
+    const [first, ...rest] = await allPages((token) => this.getPage(jobId, token, call), call.signal);
     const settings: ApiJobSettings = { ...(first!.settings ?? {}) };
     for (const next of rest) {
       appendArrays(settings, next.settings ?? {}, ["tasks", "job_clusters", "parameters", "environments"]);
@@ -131,22 +128,25 @@ export class JobsApi {
 
   /**
    * Lists jobs (`GET jobs/list`), following page tokens lazily. `name` filters by exact name.
-   * Pass `signal` to stop between pages.
+   * `signal` also stops between pages; `deadlineMs` bounds the whole listing.
    */
   list(options: ListJobsOptions = {}): AsyncGenerator<Job, void, undefined> {
+    const call = startCall(options);
     return paginate(
       async (pageToken) => {
-        const res = await this.http.json({
-          path: `${BASE}/list`,
-          query: {
-            name: options.name,
-            expand_tasks: options.expandTasks,
-            limit: options.limit ?? 100,
-            page_token: pageToken,
+        const res = await this.http.get(
+          `${BASE}/list`,
+          {
+            query: {
+              name: options.name,
+              expand_tasks: options.expandTasks,
+              limit: options.limit ?? 100,
+              page_token: pageToken,
+            },
+            schema: listJobsResponseSchema,
           },
-          signal: options.signal,
-          schema: listJobsResponseSchema,
-        });
+          call,
+        );
         return {
           items: res.jobs ?? [],
           nextPageToken: res.has_more === false ? undefined : res.next_page_token,
@@ -158,12 +158,7 @@ export class JobsApi {
 
   /** Deletes a job (`POST jobs/delete`). Throws NotFoundError (or BadRequestError) when it does not exist. */
   async delete(jobId: number, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: `${BASE}/delete`,
-      json: { job_id: jobId },
-      signal: options.signal,
-    });
+    await this.http.post(`${BASE}/delete`, { json: { job_id: jobId } }, options);
   }
 
   /**
@@ -172,21 +167,22 @@ export class JobsApi {
    * token. Without one it is sent once.
    */
   async runNow(jobId: number, options: RunNowOptions = {}): Promise<RunNowResponse> {
-    return this.http.json({
-      method: "POST",
-      path: `${BASE}/run-now`,
-      json: {
-        ...options.extra,
-        job_id: jobId,
-        ...(options.jobParameters ? { job_parameters: options.jobParameters } : {}),
-        ...(options.only ? { only: options.only } : {}),
-        ...(options.idempotencyToken ? { idempotency_token: options.idempotencyToken } : {}),
-        ...(options.queue !== undefined ? { queue: { enabled: options.queue } } : {}),
-        ...(options.performanceTarget ? { performance_target: options.performanceTarget } : {}),
+    return this.http.post(
+      `${BASE}/run-now`,
+      {
+        json: {
+          ...options.extra,
+          job_id: jobId,
+          ...(options.jobParameters ? { job_parameters: options.jobParameters } : {}),
+          ...(options.only ? { only: options.only } : {}),
+          ...(options.idempotencyToken ? { idempotency_token: options.idempotencyToken } : {}),
+          ...(options.queue !== undefined ? { queue: { enabled: options.queue } } : {}),
+          ...(options.performanceTarget ? { performance_target: options.performanceTarget } : {}),
+        },
+        retrySafe: options.idempotencyToken !== undefined && options.idempotencyToken !== "",
+        schema: runNowResponseSchema,
       },
-      signal: options.signal,
-      retrySafe: options.idempotencyToken !== undefined && options.idempotencyToken !== "",
-      schema: runNowResponseSchema,
-    });
+      options,
+    );
   }
 }

@@ -1,3 +1,5 @@
+import type { CallOptions } from "@modeltrail/core";
+import { startCall } from "@modeltrail/core/internal";
 import type { DatabricksClient } from "./client.js";
 import type { DeployContext } from "./deploy-context.js";
 import { runIdempotencyToken } from "./idempotency.js";
@@ -5,8 +7,11 @@ import type { RunOutcome } from "./run-outcome.js";
 import type { Run } from "./schemas/api/run.js";
 import { type WaitForRunOptions, waitForRun } from "./wait-for-run.js";
 
-/** Options of `runJob`. */
-export interface RunJobOptions {
+/**
+ * Options of `runJob`: the per-call options of its requests (`deadlineMs` bounds the whole call, the
+ * wait included unless the wait options set their own), plus what to start and whether to wait.
+ */
+export interface RunJobOptions extends CallOptions {
   /** Job parameter values for this run. */
   jobParameters?: Record<string, string> | undefined;
   /** Run only these task keys. */
@@ -20,8 +25,6 @@ export interface RunJobOptions {
   queue?: boolean | undefined;
   /** Wait for the run to finish: `true`, or `waitForRun` options. */
   wait?: boolean | WaitForRunOptions | undefined;
-  /** Aborts the request (and the wait, unless the wait options bring their own signal). */
-  signal?: AbortSignal | undefined;
 }
 
 /** What `runJob` started, and with `wait` how it ended. */
@@ -53,6 +56,7 @@ export async function runJob(
   jobId: number,
   options: RunJobOptions = {},
 ): Promise<RunJobResult> {
+  const call = startCall(options);
   const token =
     options.idempotencyToken === false
       ? undefined
@@ -63,14 +67,14 @@ export async function runJob(
     only: options.only,
     idempotencyToken: token,
     queue: options.queue,
-    signal: options.signal,
+    ...call,
   });
   const base = { runId: started.run_id, numberInJob: started.number_in_job, idempotencyToken: token };
   if (options.wait) {
     const waitOptions: WaitForRunOptions = options.wait === true ? {} : options.wait;
-    const outcome = await waitForRun(client, started.run_id, { signal: options.signal, ...waitOptions });
+    const outcome = await waitForRun(client, started.run_id, { ...call, ...waitOptions });
     return { ...base, run: outcome.run, outcome };
   }
-  const run = await client.runs.get(started.run_id, { signal: options.signal });
+  const run = await client.runs.get(started.run_id, call);
   return { ...base, run };
 }

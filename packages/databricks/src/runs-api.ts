@@ -1,4 +1,4 @@
-import { type HttpClient, paginate } from "@modeltrail/core/internal";
+import { type HttpClient, paginate, startCall } from "@modeltrail/core/internal";
 import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
 import type { CallOptions } from "./jobs-api.js";
 import { listRunsResponseSchema, type Run, runSchema, submitRunResponseSchema } from "./schemas/api/run.js";
@@ -55,33 +55,36 @@ export class RunsApi {
    * Retried on transient failures only with an idempotency token.
    */
   async submit(request: Record<string, unknown>, options: SubmitRunOptions = {}): Promise<number> {
-    const res = await this.http.json({
-      method: "POST",
-      path: `${BASE}/submit`,
-      json: {
-        ...request,
-        ...(options.idempotencyToken ? { idempotency_token: options.idempotencyToken } : {}),
+    const res = await this.http.post(
+      `${BASE}/submit`,
+      {
+        json: {
+          ...request,
+          ...(options.idempotencyToken ? { idempotency_token: options.idempotencyToken } : {}),
+        },
+        retrySafe: Boolean(options.idempotencyToken ?? request.idempotency_token),
+        schema: submitRunResponseSchema,
       },
-      signal: options.signal,
-      retrySafe: Boolean(options.idempotencyToken ?? request.idempotency_token),
-      schema: submitRunResponseSchema,
-    });
+      options,
+    );
     return res.run_id;
   }
 
   /** Fetches one page of a run (`GET jobs/runs/get`); `runs.get` merges all pages. */
   async getPage(runId: number, pageToken?: string, options: GetRunOptions = {}): Promise<Run> {
-    return this.http.json({
-      path: `${BASE}/get`,
-      query: {
-        run_id: runId,
-        include_history: options.includeHistory,
-        include_resolved_values: options.includeResolvedValues,
-        page_token: pageToken,
+    return this.http.get(
+      `${BASE}/get`,
+      {
+        query: {
+          run_id: runId,
+          include_history: options.includeHistory,
+          include_resolved_values: options.includeResolvedValues,
+          page_token: pageToken,
+        },
+        schema: runSchema,
       },
-      signal: options.signal,
-      schema: runSchema,
-    });
+      options,
+    );
   }
 
   /**
@@ -91,7 +94,11 @@ export class RunsApi {
    * NotFoundError when the run does not exist.
    */
   async get(runId: number, options: GetRunOptions = {}): Promise<Run> {
-    const [first, ...rest] = await allPages((token) => this.getPage(runId, token, options), options.signal);
+    const call = startCall(options);
+    const [first, ...rest] = await allPages(
+      (token) => this.getPage(runId, token, { ...options, ...call }),
+      call.signal,
+    );
     const merged: Run = { ...first! };
     const arrays = (first!.iterations?.length ?? 0) > 0 ? "iterations" : "tasks";
     for (const next of rest)
@@ -105,45 +112,41 @@ export class RunsApi {
    * error trace. Pass a task run id (a run's `tasks[].run_id`), not a multi-task job run id.
    */
   async getOutput(runId: number, options: CallOptions = {}): Promise<RunOutput> {
-    return this.http.json({
-      path: `${BASE}/get-output`,
-      query: { run_id: runId },
-      signal: options.signal,
-      schema: runOutputSchema,
-    });
+    return this.http.get(
+      `${BASE}/get-output`,
+      { query: { run_id: runId }, schema: runOutputSchema },
+      options,
+    );
   }
 
   /** Requests cancellation of a run (`POST jobs/runs/cancel`); returns before the run has stopped. */
   async cancel(runId: number, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: `${BASE}/cancel`,
-      json: { run_id: runId },
-      signal: options.signal,
-      retrySafe: true,
-    });
+    await this.http.post(`${BASE}/cancel`, { json: { run_id: runId }, retrySafe: true }, options);
   }
 
   /** Lists runs, newest first (`GET jobs/runs/list`), following page tokens lazily. */
   list(options: ListRunsOptions = {}): AsyncGenerator<Run, void, undefined> {
+    const call = startCall(options);
     return paginate(
       async (pageToken) => {
-        const res = await this.http.json({
-          path: `${BASE}/list`,
-          query: {
-            job_id: options.jobId,
-            active_only: options.activeOnly,
-            completed_only: options.completedOnly,
-            run_type: options.runType,
-            expand_tasks: options.expandTasks,
-            start_time_from: options.startTimeFrom,
-            start_time_to: options.startTimeTo,
-            limit: options.limit ?? 25,
-            page_token: pageToken,
+        const res = await this.http.get(
+          `${BASE}/list`,
+          {
+            query: {
+              job_id: options.jobId,
+              active_only: options.activeOnly,
+              completed_only: options.completedOnly,
+              run_type: options.runType,
+              expand_tasks: options.expandTasks,
+              start_time_from: options.startTimeFrom,
+              start_time_to: options.startTimeTo,
+              limit: options.limit ?? 25,
+              page_token: pageToken,
+            },
+            schema: listRunsResponseSchema,
           },
-          signal: options.signal,
-          schema: listRunsResponseSchema,
-        });
+          call,
+        );
         return {
           items: res.runs ?? [],
           nextPageToken: res.has_more === false ? undefined : res.next_page_token,

@@ -1,5 +1,6 @@
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import { AbortError, TimeoutError } from "@modeltrail/core";
+import { AbortError, type CallOptions, TimeoutError } from "@modeltrail/core";
+import { pickCallOptions } from "@modeltrail/core/internal";
 import { classifyRun, type RunOutcome, runLifecycleState } from "./run-outcome.js";
 import type { Run } from "./schemas/api/run.js";
 
@@ -34,18 +35,22 @@ export type RunProgressEvent =
  */
 export interface RunsSource {
   runs: {
-    get(runId: number, options?: { signal?: AbortSignal | undefined }): Promise<Run>;
-    cancel(runId: number, options?: { signal?: AbortSignal | undefined }): Promise<void>;
+    get(runId: number, options?: CallOptions): Promise<Run>;
+    cancel(runId: number, options?: CallOptions): Promise<void>;
   };
 }
 
-/** Options of `waitForRun`. */
-export interface WaitForRunOptions {
+/**
+ * Options of `waitForRun`: the per-call options, where `deadlineMs` bounds the whole wait and the
+ * others (`timeoutMs` of one attempt, `retry`, `headers`, `maxResponseBytes`) apply to every poll,
+ * plus how to poll and what to do at the deadline.
+ */
+export interface WaitForRunOptions extends CallOptions {
   /** Stop waiting after this many ms (default: wait as long as the run takes). */
-  timeoutMs?: number | undefined;
-  /** What to do when `timeoutMs` passes: throw TimeoutError (default) or return a `timedout` outcome with `stillRunning: true`. */
+  deadlineMs?: number | undefined;
+  /** What to do when `deadlineMs` passes: throw TimeoutError (default) or return a `timedout` outcome with `stillRunning: true`. */
   onTimeout?: "throw" | "return" | undefined;
-  /** Cancel the run (`runs/cancel`) when `timeoutMs` passes (default false). */
+  /** Cancel the run (`runs/cancel`) when `deadlineMs` passes (default false). */
   cancelOnTimeout?: boolean | undefined;
   /** Stops waiting; the promise rejects with AbortError. */
   signal?: AbortSignal | undefined;
@@ -72,7 +77,7 @@ export interface WaitForRunOptions {
  * it drops back to the start after any state change. Reports run and task state changes to
  * `onProgress`. A failed run is an outcome, not an exception.
  *
- * Throws TimeoutError when `timeoutMs` passes (unless `onTimeout: "return"`), AbortError when
+ * Throws TimeoutError when `deadlineMs` passes (unless `onTimeout: "return"`), AbortError when
  * `signal` aborts (after cancelling the run with `cancelOnAbort`), and whatever `runs.get` throws
  * (NotFoundError for an unknown run; transient errors are retried by the transport).
  */
@@ -88,7 +93,12 @@ export async function waitForRun(
   const maxDelay = Math.max(initial, options.maxPollIntervalMs ?? 20_000);
   const factor = Math.max(1, options.backoffFactor ?? 1.5);
   const started = clock();
-  const deadline = options.timeoutMs !== undefined ? started + options.timeoutMs : undefined;
+  const deadline = options.deadlineMs !== undefined ? started + options.deadlineMs : undefined;
+  // Every poll gets the caller's per-call options; its deadline is the time the wait has left.
+  const pollOptions = (): CallOptions => ({
+    ...pickCallOptions(options),
+    deadlineMs: deadline === undefined ? undefined : Math.max(1, deadline - clock()),
+  });
   const emit = (event: RunProgressEvent) => {
     try {
       options.onProgress?.(event);
@@ -105,7 +115,7 @@ export async function waitForRun(
   const onAbort = async (): Promise<never> => {
     if (options.cancelOnAbort) {
       emit({ type: "cancel-requested", runId, reason: "abort" });
-      await cancelQuietly(client, runId);
+      await cancelQuietly(client, runId, options);
     }
     throw new AbortError(
       `Stopped waiting for Databricks run ${runId}${options.cancelOnAbort ? "; cancellation was requested" : ""}`,
@@ -120,7 +130,7 @@ export async function waitForRun(
     if (options.signal?.aborted) return onAbort();
     let run: Run;
     try {
-      run = await client.runs.get(runId, { signal: options.signal });
+      run = await client.runs.get(runId, pollOptions());
     } catch (err) {
       if (options.signal?.aborted) return onAbort();
       throw err;
@@ -173,7 +183,7 @@ export async function waitForRun(
     }
     if (deadline !== undefined && clock() >= deadline) {
       // One last look, so that a run that finished during the final sleep is reported as finished.
-      const finalRun = await client.runs.get(runId, { signal: options.signal });
+      const finalRun = await client.runs.get(runId, { ...pollOptions(), deadlineMs: undefined });
       const finalOutcome = classifyRun(finalRun);
       if (finalOutcome) return finalOutcome;
       return onWaitTimeout(client, runId, finalRun, options, emit);
@@ -188,10 +198,10 @@ async function onWaitTimeout(
   options: WaitForRunOptions,
   emit: (event: RunProgressEvent) => void,
 ): Promise<RunOutcome> {
-  const ms = options.timeoutMs ?? 0;
+  const ms = options.deadlineMs ?? 0;
   if (options.cancelOnTimeout) {
     emit({ type: "cancel-requested", runId, reason: "timeout" });
-    await cancelQuietly(client, runId);
+    await cancelQuietly(client, runId, options);
   }
   const state = runLifecycleState(run);
   const message = `Stopped waiting for Databricks run ${runId} after ${ms} ms; it was still ${state}${options.cancelOnTimeout ? " (cancellation requested)" : ""}`;
@@ -199,13 +209,17 @@ async function onWaitTimeout(
     return { kind: "timedout", run, message, code: undefined, failedTasks: [], stillRunning: true };
   }
   throw new TimeoutError(message, ms, {
-    hint: "Raise timeoutMs, or open the run page to see why it takes longer",
+    hint: "Raise deadlineMs, or open the run page to see why it takes longer",
   });
 }
 
-async function cancelQuietly(client: RunsSource, runId: number): Promise<void> {
+async function cancelQuietly(client: RunsSource, runId: number, options: CallOptions): Promise<void> {
   try {
-    await client.runs.cancel(runId, { signal: AbortSignal.timeout(30_000) });
+    await client.runs.cancel(runId, {
+      ...pickCallOptions(options),
+      signal: AbortSignal.timeout(30_000),
+      deadlineMs: undefined,
+    });
   } catch {
     // best effort: the caller is told through the AbortError/TimeoutError message
   }

@@ -16,7 +16,7 @@ import {
 import { startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { DatabricksClient, isTransientDatabricksMessage, normalizeDatabricksHost } from "../src/index.js";
+import { DatabricksClient, isTransientDatabricksMessage } from "../src/index.js";
 import { type FakeWorkspace, fixture, PLANTED_TOKEN, startWorkspace } from "./client-test-helpers.js";
 
 let ws: FakeWorkspace | undefined;
@@ -41,11 +41,14 @@ describe("DatabricksClient", () => {
     expect(req?.path).toBe("/api/2.2/jobs/get?job_id=11223344");
   });
 
-  it("normalises hosts and rejects a missing one naming DATABRICKS_HOST", () => {
-    expect(normalizeDatabricksHost("adb-1.2.azuredatabricks.net/")).toBe(
+  it("normalises hosts (core's normalizeDatabricksHost) and rejects a missing one naming DATABRICKS_HOST", async () => {
+    const host = (h: string) => new DatabricksClient({ host: h, token: "dapi-x" });
+    expect(host("adb-1.2.azuredatabricks.net/").host).toBe("https://adb-1.2.azuredatabricks.net");
+    expect(host("http://127.0.0.1:8080").host).toBe("http://127.0.0.1:8080");
+    expect(host(" https://adb-1.2.azuredatabricks.net/?o=1#job/5 ").host).toBe(
       "https://adb-1.2.azuredatabricks.net",
     );
-    expect(normalizeDatabricksHost("http://127.0.0.1:8080")).toBe("http://127.0.0.1:8080");
+    expect(() => host("ftp://adb-1.2.azuredatabricks.net")).toThrow(ConfigError);
     expect(() => new DatabricksClient({ host: "" })).toThrow(ConfigError);
     try {
       new DatabricksClient({ host: " " });

@@ -149,7 +149,7 @@ describe("waitForRun timeout and abort", () => {
     ws = await startWorkspace([sequence("runs-get-running.json")]);
     const t = fakeTime();
     const err = await waitForRun(ws.client, 455644833, {
-      timeoutMs: 5000,
+      deadlineMs: 5000,
       sleep: t.sleep,
       clock: t.clock,
     }).catch((e: unknown) => e);
@@ -168,7 +168,7 @@ describe("waitForRun timeout and abort", () => {
     const t = fakeTime();
     const events: RunProgressEvent[] = [];
     const outcome = await waitForRun(ws.client, 455644833, {
-      timeoutMs: 3000,
+      deadlineMs: 3000,
       onTimeout: "return",
       cancelOnTimeout: true,
       sleep: t.sleep,
@@ -184,7 +184,7 @@ describe("waitForRun timeout and abort", () => {
   it("a run that finishes during the last sleep is reported as finished, not timed out", async () => {
     ws = await startWorkspace([sequence("runs-get-running.json", "runs-get-success.json")]);
     const t = fakeTime();
-    const outcome = await waitForRun(ws.client, 1, { timeoutMs: 500, sleep: t.sleep, clock: t.clock });
+    const outcome = await waitForRun(ws.client, 1, { deadlineMs: 500, sleep: t.sleep, clock: t.clock });
     expect(outcome.kind).toBe("success");
   });
 
@@ -251,7 +251,7 @@ describe("waitForRun with a LocalJobRunner", () => {
       const outcome = await waitForRun(runner, run.runId, {
         pollIntervalMs: 20,
         maxPollIntervalMs: 50,
-        timeoutMs: 60_000,
+        deadlineMs: 60_000,
         onProgress: (e) => e.type === "task-state" && states.push(`${e.taskKey}:${e.state}`),
       });
       expect(outcome.kind).toBe("failed");

@@ -4,6 +4,7 @@ import type { Dispatcher } from "undici";
 import type { CallOptions } from "./api-path.js";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "./artifacts/artifacts-client.js";
 import type { ArtifactRef, DownloadOptions, DownloadResult } from "./artifacts/types.js";
+import type { MlflowClientParts } from "./client-parts.js";
 import {
   type MlflowConnectionOptions,
   type ResolvedMlflowConnection,
@@ -86,10 +87,10 @@ export interface MlflowClientOptions extends MlflowConnectionOptions {
 
 /**
  * A client of an MLflow tracking server (or a Databricks workspace's MLflow): experiments, runs,
- * the model registry and artifacts, over one connection pool. Create it with `MlflowClient.create()`
+ * the model registry and artifacts, over one connection pool. Create it with `MlflowClient.fromEnv()`
  * (any tracking URI) or `new MlflowClient()` (http/https URIs). Close it with `close()`.
  */
-export class MlflowClient {
+export class MlflowClient implements MlflowClientParts {
   /** The HTTP transport (one undici pool) every call goes through. */
   readonly http: HttpClient;
   /** The resolved connection (base URL, kind; credentials are never exposed in messages). */
@@ -118,7 +119,7 @@ export class MlflowClient {
   /**
    * Creates a client for an http(s) tracking server from options and `MLFLOW_TRACKING_*` env vars.
    * Throws ConfigError when MLFLOW_TRACKING_URI is missing or malformed, or is a Databricks URI
-   * (use `MlflowClient.create`), or an already resolved connection can be passed as second argument.
+   * (use `MlflowClient.fromEnv`), or an already resolved connection can be passed as second argument.
    */
   constructor(options: MlflowClientOptions = {}, connection?: ResolvedMlflowConnection) {
     // The options are not kept: they may hold a token or password.
@@ -188,12 +189,22 @@ export class MlflowClient {
   }
 
   /**
-   * Creates a client for any tracking URI, including `databricks` and `databricks://PROFILE` (whose
-   * credentials core's Databricks auth resolves: PAT, OAuth M2M, Azure service principal,
-   * `~/.databrickscfg`). Throws ConfigError naming the missing variable.
+   * Creates a client from options and the environment (`MLFLOW_TRACKING_URI` and the other
+   * `MLFLOW_*` variables), for any tracking URI: http(s), `databricks` and `databricks://PROFILE`
+   * (whose credentials core's Databricks auth resolves: PAT, OAuth M2M, Azure service principal,
+   * `~/.databrickscfg`), with `MLFLOW_REGISTRY_URI=databricks-uc` for Unity Catalog. The same
+   * factory name as `DatabricksClient.fromEnv`. Throws ConfigError naming the missing variable.
    */
-  static async create(options: MlflowClientOptions = {}): Promise<MlflowClient> {
+  static async fromEnv(options: MlflowClientOptions = {}): Promise<MlflowClient> {
     return new MlflowClient(options, await resolveMlflowConnection(options));
+  }
+
+  /**
+   * Creates a client for any tracking URI; the same as {@link MlflowClient.fromEnv}.
+   * @deprecated Use `MlflowClient.fromEnv(options)`, the factory name both clients share.
+   */
+  static create(options: MlflowClientOptions = {}): Promise<MlflowClient> {
+    return MlflowClient.fromEnv(options);
   }
 
   /**

@@ -74,7 +74,7 @@ export function resolveHttpConnection(options: MlflowConnectionOptions = {}): Re
   if (parseDatabricksTrackingUri(raw)) {
     throw new ConfigError(
       `The tracking URI "${raw}" points at Databricks, whose credentials are resolved asynchronously`,
-      { hint: "Use `await MlflowClient.create()` (or resolveMlflowConnection) instead of the constructor" },
+      { hint: "Use `await MlflowClient.fromEnv()` (or resolveMlflowConnection) instead of the constructor" },
     );
   }
   // The URL parser silently drops tabs, newlines and trailing control characters: refuse, don't repair.

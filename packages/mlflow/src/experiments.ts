@@ -1,5 +1,5 @@
 import { NotFoundError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type HttpClient, startCall } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { pagedList } from "./paged-list.js";
 import { recordToTags } from "./schemas/common.js";
@@ -34,25 +34,21 @@ export class Experiments {
 
   /** Gets an experiment by id. Throws NotFoundError when it does not exist. */
   async get(experimentId: string, options: CallOptions = {}): Promise<Experiment> {
-    const res = await this.http.json({
-      method: "GET",
-      path: `${MLFLOW_API}/experiments/get`,
-      query: { experiment_id: experimentId },
-      signal: options.signal,
-      schema: getExperimentResponse,
-    });
+    const res = await this.http.get(
+      `${MLFLOW_API}/experiments/get`,
+      { query: { experiment_id: experimentId }, schema: getExperimentResponse },
+      options,
+    );
     return res.experiment;
   }
 
   /** Gets an experiment by name. Throws NotFoundError when it does not exist. */
   async getByName(name: string, options: CallOptions = {}): Promise<Experiment> {
-    const res = await this.http.json({
-      method: "GET",
-      path: `${MLFLOW_API}/experiments/get-by-name`,
-      query: { experiment_name: name },
-      signal: options.signal,
-      schema: getExperimentResponse,
-    });
+    const res = await this.http.get(
+      `${MLFLOW_API}/experiments/get-by-name`,
+      { query: { experiment_name: name }, schema: getExperimentResponse },
+      options,
+    );
     return res.experiment;
   }
 
@@ -71,17 +67,18 @@ export class Experiments {
    * idempotent); use `getOrCreate` for that. Throws ConflictError when the name is taken.
    */
   async create(name: string, options: CreateExperimentOptions = {}): Promise<string> {
-    const res = await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/experiments/create`,
-      json: {
-        name,
-        ...(options.artifactLocation ? { artifact_location: options.artifactLocation } : {}),
-        ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
+    const res = await this.http.post(
+      `${MLFLOW_API}/experiments/create`,
+      {
+        json: {
+          name,
+          ...(options.artifactLocation ? { artifact_location: options.artifactLocation } : {}),
+          ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
+        },
+        schema: createExperimentResponse,
       },
-      signal: options.signal,
-      schema: createExperimentResponse,
-    });
+      options,
+    );
     return res.experiment_id;
   }
 
@@ -91,13 +88,14 @@ export class Experiments {
    * name up again.
    */
   async getOrCreate(name: string, options: CreateExperimentOptions = {}): Promise<string> {
-    const existing = await this.findByName(name, options);
+    const call = startCall(options);
+    const existing = await this.findByName(name, call);
     if (existing) return existing.experiment_id;
     try {
-      return await this.create(name, options);
+      return await this.create(name, { ...options, ...call });
     } catch (err) {
       // a concurrent creator (ConflictError) or a lost response may have created it
-      const again = await this.findByName(name, options).catch(() => undefined);
+      const again = await this.findByName(name, call).catch(() => undefined);
       if (again) return again.experiment_id;
       throw err;
     }
@@ -125,12 +123,10 @@ export class Experiments {
 
   /** Marks an experiment deleted. */
   async delete(experimentId: string, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/experiments/delete`,
-      json: { experiment_id: experimentId },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await this.http.post(
+      `${MLFLOW_API}/experiments/delete`,
+      { json: { experiment_id: experimentId }, retrySafe: true },
+      options,
+    );
   }
 }

@@ -12,6 +12,7 @@ export {
 } from "./api-path.js";
 export * from "./artifacts/index.js";
 export { MlflowClient, type MlflowClientOptions } from "./client.js";
+export type { MlflowClientParts } from "./client-parts.js";
 export {
   type MlflowConnectionOptions,
   parseDatabricksTrackingUri,
@@ -67,6 +68,7 @@ export {
   findModelVersions,
   type ModelVersionQuery,
   modelVersionFilter,
+  type RegisterModelClient,
   type RegisterModelOptions,
   type RegisterModelResult,
   registerModel,

@@ -1,5 +1,5 @@
 import { ValidationError, type ValidationIssue } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type HttpClient, startCall } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
 import { checkKey, checkLength, MLFLOW_LIMITS } from "./validation.js";
 
@@ -199,14 +199,13 @@ export async function logBatch(
   options: LogBatchOptions = {},
 ): Promise<{ requests: number }> {
   const chunks = splitLogBatch(prepareLogBatch(input), options.limits);
+  const call = startCall(options);
   for (const chunk of chunks) {
-    await http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/runs/log-batch`,
-      json: { run_id: runId, ...chunk },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await http.post(
+      `${MLFLOW_API}/runs/log-batch`,
+      { json: { run_id: runId, ...chunk }, retrySafe: true },
+      call,
+    );
   }
   return { requests: chunks.length };
 }

@@ -1,5 +1,5 @@
 import { ValidationError, type ValidationIssue } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type HttpClient, startCall } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
 import { checkLength, MLFLOW_LIMITS } from "./validation.js";
 
@@ -93,13 +93,15 @@ export async function logInputs(
   options: CallOptions = {},
 ): Promise<void> {
   const wire = prepareDatasetInputs(datasets);
+  const call = startCall(options);
   for (let i = 0; i < wire.length; i += MLFLOW_LIMITS.datasetsPerCall) {
-    await http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/runs/log-inputs`,
-      json: { run_id: runId, datasets: wire.slice(i, i + MLFLOW_LIMITS.datasetsPerCall) },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await http.post(
+      `${MLFLOW_API}/runs/log-inputs`,
+      {
+        json: { run_id: runId, datasets: wire.slice(i, i + MLFLOW_LIMITS.datasetsPerCall) },
+        retrySafe: true,
+      },
+      call,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { BadRequestError, NotFoundError } from "@modeltrail/core";
-import { type HttpClient, paginate } from "@modeltrail/core/internal";
+import { type HttpClient, paginate, startCall } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { type CallOptions, filterLiteral, MLFLOW_API } from "./api-path.js";
 import { int64 } from "./schemas/common.js";
@@ -41,26 +41,27 @@ export async function findLoggedModelOfRun(
   name: string,
   options: CallOptions = {},
 ): Promise<LoggedModelInfo | undefined> {
-  const { signal } = options;
+  const call = startCall(options);
   const runId = run.info.run_id;
   let newest: LoggedModelInfo | undefined;
   for await (const model of paginate(
     async (pageToken) => {
-      const res = await http.json({
-        method: "POST",
-        path: `${MLFLOW_API}/logged-models/search`,
-        json: {
-          experiment_ids: [run.info.experiment_id],
-          filter: `name = ${filterLiteral(name)}`,
-          ...(pageToken ? { page_token: pageToken } : {}),
+      const res = await http.post(
+        `${MLFLOW_API}/logged-models/search`,
+        {
+          json: {
+            experiment_ids: [run.info.experiment_id],
+            filter: `name = ${filterLiteral(name)}`,
+            ...(pageToken ? { page_token: pageToken } : {}),
+          },
+          retrySafe: true,
+          schema: loggedModelsPage,
         },
-        retrySafe: true,
-        signal,
-        schema: loggedModelsPage,
-      });
+        call,
+      );
       return { items: res.models, nextPageToken: res.next_page_token || undefined };
     },
-    { maxPages: MAX_PAGES, signal },
+    { maxPages: MAX_PAGES, signal: options.signal },
   )) {
     if (model.info.source_run_id !== runId) continue;
     if (!newest || (model.info.creation_timestamp_ms ?? 0) > (newest.creation_timestamp_ms ?? 0))

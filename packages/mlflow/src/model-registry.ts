@@ -52,29 +52,28 @@ export class RegisteredModels {
   /** Creates a registered model. Throws ConflictError when the name exists (MLflow sends it as HTTP 400). */
   async create(name: string, options: CreateRegisteredModelOptions = {}): Promise<RegisteredModel> {
     validateRegistryTags(options.tags, "registered model");
-    const res = await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/registered-models/create`,
-      json: {
-        name,
-        ...(options.description !== undefined ? { description: options.description } : {}),
-        ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
+    const res = await this.http.post(
+      `${MLFLOW_API}/registered-models/create`,
+      {
+        json: {
+          name,
+          ...(options.description !== undefined ? { description: options.description } : {}),
+          ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
+        },
+        schema: registeredModelResponse,
       },
-      signal: options.signal,
-      schema: registeredModelResponse,
-    });
+      options,
+    );
     return res.registered_model;
   }
 
   /** Gets a registered model (with its latest versions per stage and aliases). Throws NotFoundError. */
   async get(name: string, options: CallOptions = {}): Promise<RegisteredModel> {
-    const res = await this.http.json({
-      method: "GET",
-      path: `${MLFLOW_API}/registered-models/get`,
-      query: { name },
-      signal: options.signal,
-      schema: registeredModelResponse,
-    });
+    const res = await this.http.get(
+      `${MLFLOW_API}/registered-models/get`,
+      { query: { name }, schema: registeredModelResponse },
+      options,
+    );
     return res.registered_model;
   }
 
@@ -84,25 +83,17 @@ export class RegisteredModels {
     description: string,
     options: CallOptions = {},
   ): Promise<RegisteredModel> {
-    const res = await this.http.json({
-      method: "PATCH",
-      path: `${MLFLOW_API}/registered-models/update`,
-      json: { name, description },
-      retrySafe: true,
-      signal: options.signal,
-      schema: registeredModelResponse,
-    });
+    const res = await this.http.patch(
+      `${MLFLOW_API}/registered-models/update`,
+      { json: { name, description }, retrySafe: true, schema: registeredModelResponse },
+      options,
+    );
     return res.registered_model;
   }
 
   /** Deletes a registered model and all its versions. Throws NotFoundError when it does not exist. */
   async delete(name: string, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "DELETE",
-      path: `${MLFLOW_API}/registered-models/delete`,
-      json: { name },
-      signal: options.signal,
-    });
+    await this.http.delete(`${MLFLOW_API}/registered-models/delete`, { json: { name } }, options);
   }
 
   /** Iterates over the registered models matching a filter, page by page. */
@@ -123,34 +114,25 @@ export class RegisteredModels {
   /** Sets a tag on a registered model. */
   async setTag(name: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     validateRegistryTags({ [key]: value }, "registered model");
-    await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/registered-models/set-tag`,
-      json: { name, key, value },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await this.http.post(
+      `${MLFLOW_API}/registered-models/set-tag`,
+      { json: { name, key, value }, retrySafe: true },
+      options,
+    );
   }
 
   /** Deletes a tag of a registered model. */
   async deleteTag(name: string, key: string, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "DELETE",
-      path: `${MLFLOW_API}/registered-models/delete-tag`,
-      json: { name, key },
-      signal: options.signal,
-    });
+    await this.http.delete(`${MLFLOW_API}/registered-models/delete-tag`, { json: { name, key } }, options);
   }
 
   /** Points an alias (`champion`, `prod`...) at a version, moving it if it pointed elsewhere. */
   async setAlias(name: string, alias: string, version: string, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/registered-models/alias`,
-      json: { name, alias, version },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await this.http.post(
+      `${MLFLOW_API}/registered-models/alias`,
+      { json: { name, alias, version }, retrySafe: true },
+      options,
+    );
   }
 
   /**
@@ -159,13 +141,11 @@ export class RegisteredModels {
    */
   async getVersionByAlias(name: string, alias: string, options: CallOptions = {}): Promise<ModelVersion> {
     try {
-      const res = await this.http.json({
-        method: "GET",
-        path: `${MLFLOW_API}/registered-models/alias`,
-        query: { name, alias },
-        signal: options.signal,
-        schema: modelVersionResponse,
-      });
+      const res = await this.http.get(
+        `${MLFLOW_API}/registered-models/alias`,
+        { query: { name, alias }, schema: modelVersionResponse },
+        options,
+      );
       return res.model_version;
     } catch (err) {
       if (err instanceof BadRequestError && /alias .* not found/i.test(err.serviceMessage ?? "")) {
@@ -187,12 +167,7 @@ export class RegisteredModels {
 
   /** Deletes an alias. */
   async deleteAlias(name: string, alias: string, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "DELETE",
-      path: `${MLFLOW_API}/registered-models/alias`,
-      json: { name, alias },
-      signal: options.signal,
-    });
+    await this.http.delete(`${MLFLOW_API}/registered-models/alias`, { json: { name, alias } }, options);
   }
 
   /**
@@ -204,13 +179,11 @@ export class RegisteredModels {
     stages?: string[],
     options: CallOptions = {},
   ): Promise<ModelVersion[]> {
-    const res = await this.http.json({
-      method: "GET",
-      path: `${MLFLOW_API}/registered-models/get-latest-versions`,
-      query: { name, stages },
-      signal: options.signal,
-      schema: latestVersionsResponse,
-    });
+    const res = await this.http.get(
+      `${MLFLOW_API}/registered-models/get-latest-versions`,
+      { query: { name, stages }, schema: latestVersionsResponse },
+      options,
+    );
     return res.model_versions;
   }
 }

@@ -45,33 +45,32 @@ export class ModelVersions {
    */
   async create(options: CreateModelVersionOptions): Promise<ModelVersion> {
     validateRegistryTags(options.tags, "model version");
-    const res = await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/model-versions/create`,
-      json: {
-        name: options.name,
-        source: options.source,
-        ...(options.runId ? { run_id: options.runId } : {}),
-        ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
-        ...(options.runLink ? { run_link: options.runLink } : {}),
-        ...(options.description !== undefined ? { description: options.description } : {}),
-        ...(options.modelId ? { model_id: options.modelId } : {}),
+    const res = await this.http.post(
+      `${MLFLOW_API}/model-versions/create`,
+      {
+        json: {
+          name: options.name,
+          source: options.source,
+          ...(options.runId ? { run_id: options.runId } : {}),
+          ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
+          ...(options.runLink ? { run_link: options.runLink } : {}),
+          ...(options.description !== undefined ? { description: options.description } : {}),
+          ...(options.modelId ? { model_id: options.modelId } : {}),
+        },
+        schema: modelVersionResponse,
       },
-      signal: options.signal,
-      schema: modelVersionResponse,
-    });
+      options,
+    );
     return res.model_version;
   }
 
   /** Gets a model version. Throws NotFoundError. */
   async get(name: string, version: string | number, options: CallOptions = {}): Promise<ModelVersion> {
-    const res = await this.http.json({
-      method: "GET",
-      path: `${MLFLOW_API}/model-versions/get`,
-      query: { name, version: String(version) },
-      signal: options.signal,
-      schema: modelVersionResponse,
-    });
+    const res = await this.http.get(
+      `${MLFLOW_API}/model-versions/get`,
+      { query: { name, version: String(version) }, schema: modelVersionResponse },
+      options,
+    );
     return res.model_version;
   }
 
@@ -102,14 +101,15 @@ export class ModelVersions {
     description: string,
     options: CallOptions = {},
   ): Promise<ModelVersion> {
-    const res = await this.http.json({
-      method: "PATCH",
-      path: `${MLFLOW_API}/model-versions/update`,
-      json: { name, version: String(version), description },
-      retrySafe: true,
-      signal: options.signal,
-      schema: modelVersionResponse,
-    });
+    const res = await this.http.patch(
+      `${MLFLOW_API}/model-versions/update`,
+      {
+        json: { name, version: String(version), description },
+        retrySafe: true,
+        schema: modelVersionResponse,
+      },
+      options,
+    );
     return res.model_version;
   }
 
@@ -122,13 +122,11 @@ export class ModelVersions {
     options: CallOptions = {},
   ): Promise<void> {
     validateRegistryTags({ [key]: value }, "model version");
-    await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/model-versions/set-tag`,
-      json: { name, version: String(version), key, value },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await this.http.post(
+      `${MLFLOW_API}/model-versions/set-tag`,
+      { json: { name, version: String(version), key, value }, retrySafe: true },
+      options,
+    );
   }
 
   /** Deletes a tag of a model version. */
@@ -138,22 +136,20 @@ export class ModelVersions {
     key: string,
     options: CallOptions = {},
   ): Promise<void> {
-    await this.http.json({
-      method: "DELETE",
-      path: `${MLFLOW_API}/model-versions/delete-tag`,
-      json: { name, version: String(version), key },
-      signal: options.signal,
-    });
+    await this.http.delete(
+      `${MLFLOW_API}/model-versions/delete-tag`,
+      { json: { name, version: String(version), key } },
+      options,
+    );
   }
 
   /** Deletes a model version. */
   async delete(name: string, version: string | number, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "DELETE",
-      path: `${MLFLOW_API}/model-versions/delete`,
-      json: { name, version: String(version) },
-      signal: options.signal,
-    });
+    await this.http.delete(
+      `${MLFLOW_API}/model-versions/delete`,
+      { json: { name, version: String(version) } },
+      options,
+    );
   }
 
   /**
@@ -166,31 +162,30 @@ export class ModelVersions {
     stage: string,
     options: CallOptions & { archiveExistingVersions?: boolean } = {},
   ): Promise<ModelVersion> {
-    const res = await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/model-versions/transition-stage`,
-      json: {
-        name,
-        version: String(version),
-        stage,
-        archive_existing_versions: options.archiveExistingVersions ?? false,
+    const res = await this.http.post(
+      `${MLFLOW_API}/model-versions/transition-stage`,
+      {
+        json: {
+          name,
+          version: String(version),
+          stage,
+          archive_existing_versions: options.archiveExistingVersions ?? false,
+        },
+        retrySafe: true,
+        schema: modelVersionResponse,
       },
-      retrySafe: true,
-      signal: options.signal,
-      schema: modelVersionResponse,
-    });
+      options,
+    );
     return res.model_version;
   }
 
   /** The concrete URI of a model version's files (e.g. `mlflow-artifacts:/1/<run>/artifacts/model`). */
   async getDownloadUri(name: string, version: string | number, options: CallOptions = {}): Promise<string> {
-    const res = await this.http.json({
-      method: "GET",
-      path: `${MLFLOW_API}/model-versions/get-download-uri`,
-      query: { name, version: String(version) },
-      signal: options.signal,
-      schema: downloadUriResponse,
-    });
+    const res = await this.http.get(
+      `${MLFLOW_API}/model-versions/get-download-uri`,
+      { query: { name, version: String(version) }, schema: downloadUriResponse },
+      options,
+    );
     return res.artifact_uri;
   }
 }

@@ -1,4 +1,4 @@
-import { type HttpClient, paginate } from "@modeltrail/core/internal";
+import { type HttpClient, paginate, startCall } from "@modeltrail/core/internal";
 import type { z } from "zod";
 import type { PageOptions } from "./api-path.js";
 
@@ -25,18 +25,19 @@ export function pagedList<R extends { next_page_token?: string | undefined }, T>
   options: PageOptions = {},
 ): AsyncGenerator<T, void, undefined> {
   const defined = Object.fromEntries(Object.entries(request.params).filter(([, v]) => v !== undefined));
+  // One deadline for the whole listing; every page gets the caller's other per-call options.
+  const call = startCall(options);
   return paginate(
     async (pageToken) => {
       const params = pageToken ? { ...defined, page_token: pageToken } : defined;
-      const page = await http.json({
-        method: request.method,
-        path: request.path,
-        ...(request.method === "GET"
-          ? { query: params as Record<string, string | number | boolean> }
-          : { json: params, retrySafe: true }),
-        signal: options.signal,
-        schema: request.schema,
-      });
+      const page =
+        request.method === "GET"
+          ? await http.get(
+              request.path,
+              { query: params as Record<string, string | number | boolean>, schema: request.schema },
+              call,
+            )
+          : await http.post(request.path, { json: params, retrySafe: true, schema: request.schema }, call);
       return { items: request.items(page), nextPageToken: page.next_page_token };
     },
     { maxPages: options.maxPages, signal: options.signal },

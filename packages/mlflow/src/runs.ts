@@ -66,31 +66,30 @@ export class Runs {
       checkLength(t.value, MLFLOW_LIMITS.tagValueLength, `tags[${i}].value`, issues);
     });
     if (issues.length > 0) throw new ValidationError("Invalid run tags", { issues });
-    const res = await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/runs/create`,
-      json: {
-        experiment_id: options.experimentId ?? "0",
-        start_time: options.startTime ?? Date.now(),
-        ...(options.runName ? { run_name: options.runName } : {}),
-        ...(options.userId ? { user_id: options.userId } : {}),
-        ...(tags.length > 0 ? { tags } : {}),
+    const res = await this.http.post(
+      `${MLFLOW_API}/runs/create`,
+      {
+        json: {
+          experiment_id: options.experimentId ?? "0",
+          start_time: options.startTime ?? Date.now(),
+          ...(options.runName ? { run_name: options.runName } : {}),
+          ...(options.userId ? { user_id: options.userId } : {}),
+          ...(tags.length > 0 ? { tags } : {}),
+        },
+        schema: runResponse,
       },
-      signal: options.signal,
-      schema: runResponse,
-    });
+      options,
+    );
     return res.run;
   }
 
   /** Gets a run with its metrics (latest values), params, tags and inputs. Throws NotFoundError. */
   async get(runId: string, options: CallOptions = {}): Promise<Run> {
-    const res = await this.http.json({
-      method: "GET",
-      path: `${MLFLOW_API}/runs/get`,
-      query: { run_id: runId },
-      signal: options.signal,
-      schema: runResponse,
-    });
+    const res = await this.http.get(
+      `${MLFLOW_API}/runs/get`,
+      { query: { run_id: runId }, schema: runResponse },
+      options,
+    );
     return res.run;
   }
 
@@ -99,31 +98,26 @@ export class Runs {
     const terminal =
       options.status === "FINISHED" || options.status === "FAILED" || options.status === "KILLED";
     const endTime = options.endTime ?? (terminal ? Date.now() : undefined);
-    const res = await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/runs/update`,
-      json: {
-        run_id: runId,
-        ...(options.status ? { status: options.status } : {}),
-        ...(endTime !== undefined ? { end_time: endTime } : {}),
-        ...(options.runName ? { run_name: options.runName } : {}),
+    const res = await this.http.post(
+      `${MLFLOW_API}/runs/update`,
+      {
+        json: {
+          run_id: runId,
+          ...(options.status ? { status: options.status } : {}),
+          ...(endTime !== undefined ? { end_time: endTime } : {}),
+          ...(options.runName ? { run_name: options.runName } : {}),
+        },
+        retrySafe: true,
+        schema: updateRunResponse,
       },
-      retrySafe: true,
-      signal: options.signal,
-      schema: updateRunResponse,
-    });
+      options,
+    );
     return res.run_info;
   }
 
   /** Marks a run deleted. */
   async delete(runId: string, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/runs/delete`,
-      json: { run_id: runId },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await this.http.post(`${MLFLOW_API}/runs/delete`, { json: { run_id: runId }, retrySafe: true }, options);
   }
 
   /** Iterates over the runs matching a filter, in the requested order, page by page. */
@@ -153,24 +147,20 @@ export class Runs {
     checkKey(key, "key", issues);
     checkLength(value, MLFLOW_LIMITS.tagValueLength, "value", issues);
     if (issues.length > 0) throw new ValidationError("Invalid run tag", { issues });
-    await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/runs/set-tag`,
-      json: { run_id: runId, key, value },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await this.http.post(
+      `${MLFLOW_API}/runs/set-tag`,
+      { json: { run_id: runId, key, value }, retrySafe: true },
+      options,
+    );
   }
 
   /** Deletes a run tag. Throws NotFoundError when the tag does not exist. */
   async deleteTag(runId: string, key: string, options: CallOptions = {}): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: `${MLFLOW_API}/runs/delete-tag`,
-      json: { run_id: runId, key },
-      retrySafe: true,
-      signal: options.signal,
-    });
+    await this.http.post(
+      `${MLFLOW_API}/runs/delete-tag`,
+      { json: { run_id: runId, key }, retrySafe: true },
+      options,
+    );
   }
 
   /** Logs metrics, params and tags, split to the server's limits; see `logBatch`. */

@@ -12,9 +12,9 @@ import {
   toMlflowTags,
   ValidationError,
 } from "@modeltrail/core";
-import { abortErrorFor, throwIfAborted } from "@modeltrail/core/internal";
+import { abortErrorFor, startCall, throwIfAborted } from "@modeltrail/core/internal";
 import { type CallOptions, filterIdentifier, filterLiteral, type PageOptions } from "./api-path.js";
-import type { MlflowClient } from "./client.js";
+import type { MlflowClientParts } from "./client-parts.js";
 import { findLoggedModelOfRun } from "./logged-models.js";
 import { tagsToRecord } from "./schemas/common.js";
 import type { ModelVersion } from "./schemas/registry.js";
@@ -47,7 +47,7 @@ export function traceTagName(
  * ValidationError when a tag is invalid (nothing written), ApiError subclasses otherwise.
  */
 export async function tagRun(
-  client: MlflowClient,
+  client: Pick<MlflowClientParts, "runs">,
   runId: string,
   ctx: TraceContext,
   options: CallOptions & TraceCodecOptions = {},
@@ -86,6 +86,19 @@ export interface RegisterModelResult {
   /** The context extended with the model name, version and run id. */
   trace: TraceContext;
 }
+
+/** What `registerModel` uses of a client (an MlflowClient has it). */
+export type RegisterModelClient = Pick<
+  MlflowClientParts,
+  | "runs"
+  | "registeredModels"
+  | "modelVersions"
+  | "artifacts"
+  | "http"
+  | "connection"
+  | "runLink"
+  | "registerRetryDelayMs"
+>;
 
 /** Errors after which a create may or may not have happened on the server. */
 function isLostResponse(err: unknown): boolean {
@@ -126,30 +139,33 @@ function cleanArtifactPath(path: string): string {
  * and the last ApiError/NetworkError when every attempt failed.
  */
 export async function registerModel(
-  client: MlflowClient,
+  client: RegisterModelClient,
   ctx: TraceContext,
   options: RegisterModelOptions,
 ): Promise<RegisterModelResult> {
-  const { runId, name, signal } = options;
+  const { runId, name } = options;
+  // One deadline for the whole registration; every request gets the caller's per-call options.
+  const call = startCall(options);
+  const { signal } = call;
   const artifactPath = cleanArtifactPath(options.artifactPath);
-  const run = await client.runs.get(runId, { signal });
+  const run = await client.runs.get(runId, call);
   if (!run.info.artifact_uri) {
     throw new ValidationError(`Run ${runId} has no artifact URI; cannot register a model from it`, {
       issues: [{ path: "runId", message: "the run has no artifact_uri" }],
     });
   }
-  const { source, modelId } = await resolveModelSource(client, run, artifactPath, signal);
+  const { source, modelId } = await resolveModelSource(client, run, artifactPath, call);
   // a version or URI inherited from another model would be wrong on the new version's tags
   const trace = ctx.with({ model: { name, mlflowRunId: runId, version: null, uri: null } });
   const tags = { ...toMlflowTags(trace, { conventions: options.conventions }), ...options.tags };
   const runLink = client.runLink(run.info.experiment_id, runId);
 
   try {
-    await client.registeredModels.create(name, { signal });
+    await client.registeredModels.create(name, call);
   } catch (err) {
     if (!(err instanceof ConflictError)) {
       // a lost response may have created it: check before giving up
-      const exists = await client.registeredModels.get(name, { signal }).then(
+      const exists = await client.registeredModels.get(name, call).then(
         () => true,
         () => false,
       );
@@ -158,7 +174,7 @@ export async function registerModel(
   }
 
   const finish = async (mv: ModelVersion, created: boolean): Promise<RegisterModelResult> => {
-    const ready = await awaitReady(client, mv, options.awaitReadyMs ?? 300_000, signal);
+    const ready = await awaitReady(client, mv, options.awaitReadyMs ?? 300_000, call);
     return {
       modelVersion: ready,
       created,
@@ -167,7 +183,7 @@ export async function registerModel(
     };
   };
 
-  const existing = await findVersionFromRun(client, name, runId, source, signal);
+  const existing = await findVersionFromRun(client, name, runId, source, call);
   if (existing) return finish(existing, false);
 
   const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
@@ -183,14 +199,14 @@ export async function registerModel(
         runLink,
         description: options.description,
         modelId,
-        signal,
+        ...call,
       });
       return finish(mv, true);
     } catch (err) {
       if (!isLostResponse(err)) throw err;
       lastError = err;
       throwIfAborted(signal, `Registering a version of model "${name}"`);
-      const found = await findVersionFromRun(client, name, runId, source, signal).catch(() => undefined);
+      const found = await findVersionFromRun(client, name, runId, source, call).catch(() => undefined);
       if (found) return finish(found, true);
       if (attempt < maxAttempts && delayMs > 0) await sleep(delayMs * attempt, signal);
     }
@@ -206,10 +222,10 @@ export async function registerModel(
  * it holds any files (models without an MLmodel file). Throws ValidationError when nothing is there.
  */
 async function resolveModelSource(
-  client: MlflowClient,
+  client: Pick<MlflowClientParts, "artifacts" | "http" | "connection">,
   run: Run,
   artifactPath: string,
-  signal: AbortSignal | undefined,
+  call: CallOptions,
 ): Promise<{ source: string; modelId?: string | undefined }> {
   const runId = run.info.run_id;
   const runSource = joinArtifactUri(run.info.artifact_uri ?? "", artifactPath);
@@ -217,7 +233,7 @@ async function resolveModelSource(
   if (artifactPath !== "") {
     for await (const entry of client.artifacts.list(
       { runId, path: artifactPath },
-      { recursive: false, signal, runArtifactsOnly: true },
+      { ...call, recursive: false, runArtifactsOnly: true },
     )) {
       entries.push(entry.path);
       if (entries.length > 1000) break;
@@ -225,7 +241,7 @@ async function resolveModelSource(
   }
   if (artifactPath === "" || entries.includes("MLmodel")) return { source: runSource };
 
-  const newest = await findLoggedModelOfRun(client.http, run, artifactPath, { signal });
+  const newest = await findLoggedModelOfRun(client.http, run, artifactPath, call);
   // As MLflow's client: `models:/<model_id>` for a tracking server, the artifact location for
   // Databricks' workspace registry (which does not accept models:/ sources).
   if (newest)
@@ -244,16 +260,16 @@ async function resolveModelSource(
 
 /** The version of `name` registered from `runId` with exactly this source, if any (the oldest). */
 async function findVersionFromRun(
-  client: MlflowClient,
+  client: Pick<MlflowClientParts, "modelVersions">,
   name: string,
   runId: string,
   source: string,
-  signal: AbortSignal | undefined,
+  call: CallOptions,
 ): Promise<ModelVersion | undefined> {
   let best: ModelVersion | undefined;
   for await (const mv of client.modelVersions.search({
+    ...call,
     filter: `name = ${filterLiteral(name)} AND run_id = ${filterLiteral(runId)}`,
-    signal,
   })) {
     if (mv.source !== source) continue;
     if (mv.status === "FAILED_REGISTRATION") continue;
@@ -263,16 +279,16 @@ async function findVersionFromRun(
 }
 
 async function awaitReady(
-  client: MlflowClient,
+  client: Pick<MlflowClientParts, "modelVersions">,
   mv: ModelVersion,
   maxMs: number,
-  signal: AbortSignal | undefined,
+  call: CallOptions,
 ): Promise<ModelVersion> {
   let current = mv;
   const deadline = Date.now() + maxMs;
   while (current.status === "PENDING_REGISTRATION" && Date.now() < deadline) {
-    await sleep(1000, signal);
-    current = await client.modelVersions.get(mv.name, mv.version, { signal });
+    await sleep(1000, call.signal);
+    current = await client.modelVersions.get(mv.name, mv.version, call);
   }
   return current;
 }
@@ -361,7 +377,7 @@ export function modelVersionFilter(query: ModelVersionQuery, options: FindModelV
  * ValidationError for an empty or malformed query, and the client's errors.
  */
 export function findModelVersions(
-  client: MlflowClient,
+  client: Pick<MlflowClientParts, "modelVersions">,
   query: ModelVersionQuery,
   options: FindModelVersionsOptions = {},
 ): AsyncGenerator<ModelVersion, void, undefined> {
@@ -374,7 +390,7 @@ export function findModelVersions(
  * invalid context.
  */
 export async function traceOfModelVersion(
-  client: MlflowClient,
+  client: Pick<MlflowClientParts, "modelVersions">,
   name: string,
   version: string | number,
   options: CallOptions & TraceCodecOptions = {},

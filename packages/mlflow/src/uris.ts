@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError } from "@modeltrail/core";
-import { createApiError, type HttpClient } from "@modeltrail/core/internal";
+import { createApiError, type HttpClient, startCall } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
 import { encodeArtifactPathForUri, readUriArtifactPath, uriTextProblem } from "./artifacts/artifact-path.js";
@@ -177,16 +177,17 @@ export async function resolveArtifactLocation(
   options: CallOptions = {},
 ): Promise<ResolvedArtifactLocation> {
   const parsed = parseMlflowUri(uri);
+  const call = startCall(options);
   switch (parsed.kind) {
     case "run": {
-      const run = await deps.runs.get(parsed.runId, options);
+      const run = await deps.runs.get(parsed.runId, call);
       const root = run.info.artifact_uri ?? "";
       const inRun = locate(uri, root, parsed.path, parsed.runId);
-      if (parsed.path === "" || (await runHasArtifact(deps.http, parsed.runId, parsed.path, options)))
+      if (parsed.path === "" || (await runHasArtifact(deps.http, parsed.runId, parsed.path, call)))
         return inRun;
       // MLflow 3 keeps `log_model(m, name=...)` models outside the run's artifacts, as a logged
       // model whose source_run_id is the run: `runs:/<run>/<name>/<rest>` then means <rest> in it.
-      const found = await loggedModelOfRunPath(deps.http, run, parsed.path, options);
+      const found = await loggedModelOfRunPath(deps.http, run, parsed.path, call);
       if (!found) return inRun;
       return {
         ...fromConcrete(uri, joinArtifactUri(found.model.artifact_uri, found.rest)),
@@ -197,12 +198,11 @@ export async function resolveArtifactLocation(
     case "mlflow-artifacts":
       return locate(uri, "mlflow-artifacts:/", parsed.path, undefined);
     case "logged-model": {
-      const res = await deps.http.json({
-        method: "GET",
-        path: `${MLFLOW_API}/logged-models/${encodeURIComponent(parsed.modelId)}`,
-        signal: options.signal,
-        schema: loggedModelResponse,
-      });
+      const res = await deps.http.get(
+        `${MLFLOW_API}/logged-models/${encodeURIComponent(parsed.modelId)}`,
+        { schema: loggedModelResponse },
+        call,
+      );
       const info = res.model.info;
       return {
         ...fromConcrete(uri, info.artifact_uri),
@@ -211,13 +211,13 @@ export async function resolveArtifactLocation(
       };
     }
     default: {
-      const mv = await resolveModelVersion(deps, parsed, options);
-      const downloadUri = await deps.modelVersions.getDownloadUri(mv.name, mv.version, options);
+      const mv = await resolveModelVersion(deps, parsed, call);
+      const downloadUri = await deps.modelVersions.getDownloadUri(mv.name, mv.version, call);
       let location: ResolvedArtifactLocation = fromConcrete(uri, downloadUri);
       if (mv.run_id) {
         location.runId = mv.run_id;
         try {
-          const run = await deps.runs.get(mv.run_id, options);
+          const run = await deps.runs.get(mv.run_id, call);
           const root = (run.info.artifact_uri ?? "").replace(/\/+$/, "");
           if (root && (downloadUri === root || downloadUri.startsWith(`${root}/`))) {
             location = locate(uri, root, downloadUri.slice(root.length + 1), mv.run_id);
@@ -293,17 +293,19 @@ async function runHasArtifact(
   const slash = path.lastIndexOf("/");
   const parent = slash === -1 ? "" : path.slice(0, slash);
   const base = path.slice(slash + 1);
+  const call = startCall(options);
   let pageToken: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
     let res: z.infer<typeof runArtifactsPage>;
     try {
-      res = await http.json({
-        method: "GET",
-        path: `${MLFLOW_API}/artifacts/list`,
-        query: { run_id: runId, path: parent === "" ? undefined : parent, page_token: pageToken },
-        signal: options.signal,
-        schema: runArtifactsPage,
-      });
+      res = await http.get(
+        `${MLFLOW_API}/artifacts/list`,
+        {
+          query: { run_id: runId, path: parent === "" ? undefined : parent, page_token: pageToken },
+          schema: runArtifactsPage,
+        },
+        call,
+      );
     } catch (err) {
       if (err instanceof NotFoundError) return false;
       throw err;

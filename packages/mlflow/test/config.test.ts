@@ -175,7 +175,7 @@ describe("MLflow connection settings", () => {
     expect(parseDatabricksTrackingUri("databricks://staging:prefix")).toEqual({ profile: "staging" });
     expect(parseDatabricksTrackingUri("http://databricks")).toBeUndefined();
     const err = configError(() => new MlflowClient({ env: { MLFLOW_TRACKING_URI: "databricks" } }));
-    expect(err.message).toContain("MlflowClient.create");
+    expect(err.message).toContain("MlflowClient.fromEnv");
   });
 
   it("resolves databricks URIs through core's Databricks auth", async () => {
@@ -192,7 +192,7 @@ describe("MLflow connection settings", () => {
     expect((await conn.credentials!.getAuthHeaders()).authorization).toBe(
       "Bearer dapi0123456789abcdef0123456789abcdef",
     );
-    const client = await MlflowClient.create({
+    const client = await MlflowClient.fromEnv({
       env: {
         MLFLOW_TRACKING_URI: "databricks",
         DATABRICKS_HOST: "https://adb-1.2.azuredatabricks.net",
@@ -204,6 +204,28 @@ describe("MLflow connection settings", () => {
       "https://adb-1.2.azuredatabricks.net/#mlflow/experiments/7/runs/abc",
     );
     await client.close();
+  });
+
+  it("MlflowClient.create is the deprecated alias of fromEnv: same connection, same errors", async () => {
+    const env = {
+      MLFLOW_TRACKING_URI: "databricks",
+      DATABRICKS_HOST: "https://adb-1.2.azuredatabricks.net",
+      DATABRICKS_TOKEN: "dapi0123456789abcdef0123456789abcdef",
+    };
+    const viaCreate = await MlflowClient.create({ env, databricks: { homeDir: emptyHome } });
+    const viaFromEnv = await MlflowClient.fromEnv({ env, databricks: { homeDir: emptyHome } });
+    expect(viaCreate.connection.baseUrl).toBe(viaFromEnv.connection.baseUrl);
+    expect(viaCreate.connection.kind).toBe("databricks");
+    await Promise.all([viaCreate.close(), viaFromEnv.close()]);
+    const failures = await Promise.all(
+      [MlflowClient.create, MlflowClient.fromEnv].map((factory) =>
+        factory({ env: { MLFLOW_TRACKING_URI: "databricks" }, databricks: { homeDir: emptyHome } }).catch(
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    expect(failures[0]).toBeInstanceOf(ConfigError);
+    expect((failures[0] as ConfigError).message).toBe((failures[1] as ConfigError).message);
   });
 
   it("a databricks URI without a workspace is a ConfigError naming DATABRICKS_HOST", async () => {

@@ -574,23 +574,34 @@ function sameHost(a: string, b: string): boolean | undefined {
 }
 
 /**
- * Normalizes a workspace host to `scheme://host[:port]`: adds `https://` when no scheme is given,
- * drops paths, queries and trailing slashes.
+ * Normalizes a Databricks workspace host to its origin, `scheme://host[:port]`: the one form every
+ * modeltrail package uses. Surrounding whitespace is trimmed, `https://` is added when no scheme is
+ * given, and user info, paths, queries, fragments and trailing slashes are dropped: the REST API
+ * lives at the root of the workspace, so a URL copied from the browser
+ * (`https://adb-1.2.azuredatabricks.net/?o=1#job/5`) works as it is.
  *
- * @throws ConfigError when the host is not an http(s) URL. `source` names where it came from.
+ * @throws ConfigError when the host is empty, not a URL, or not http(s); `source` names where it
+ * came from (default `DATABRICKS_HOST`). The message never repeats a password given in the URL.
  */
-export function normalizeDatabricksHost(host: string, source = "DATABRICKS_HOST"): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`;
+export function normalizeDatabricksHost(host: string | undefined, source = "DATABRICKS_HOST"): string {
+  const raw = (host ?? "").trim();
+  if (raw === "")
+    throw new ConfigError(`No Databricks workspace URL configured (${source} is empty)`, {
+      sources: ["DATABRICKS_HOST"],
+      hint: "Set the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net",
+    });
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError(`The Databricks host "${redactUrl(host)}" (from ${source}) is not a valid URL`, {
+    throw new ConfigError(`The Databricks host "${redactUrl(raw)}" (from ${source}) is not a valid URL`, {
       sources: ["DATABRICKS_HOST"],
+      hint: "Use the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net",
     });
   }
   if (url.protocol !== "https:" && url.protocol !== "http:")
-    throw new ConfigError(`The Databricks host "${redactUrl(host)}" (from ${source}) must be an https URL`, {
+    throw new ConfigError(`The Databricks host "${redactUrl(raw)}" (from ${source}) must be an https URL`, {
       sources: ["DATABRICKS_HOST"],
     });
   return url.origin;

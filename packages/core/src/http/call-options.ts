@@ -1,4 +1,4 @@
-import type { RetryOptions } from "./types.js";
+import type { RetryOptions } from "./retry-options.js";
 
 /**
  * Per-call options that every service method of every modeltrail client accepts as its last
@@ -23,4 +23,52 @@ export interface CallOptions {
    * with ResponseTooLargeError before it is buffered. Default: the client's (64 MiB unless set).
    */
   maxResponseBytes?: number | undefined;
+}
+
+/** Every key of {@link CallOptions}: what `pickCallOptions` copies. */
+export const CALL_OPTION_KEYS = [
+  "signal",
+  "timeoutMs",
+  "deadlineMs",
+  "retry",
+  "headers",
+  "maxResponseBytes",
+] as const satisfies ReadonlyArray<keyof CallOptions>;
+
+// A key added to CallOptions but not to CALL_OPTION_KEYS fails to compile here.
+type MissingCallOptionKeys = Exclude<keyof CallOptions, (typeof CALL_OPTION_KEYS)[number]>;
+const everyCallOptionKeyListed: [MissingCallOptionKeys] extends [never] ? true : MissingCallOptionKeys = true;
+void everyCallOptionKeyListed;
+
+/**
+ * The per-call options of an options object that may hold more (a method's own options extend
+ * CallOptions): exactly the CallOptions keys that are set, nothing else, so a method's option named
+ * like a request field can never reach the transport as one.
+ */
+export function pickCallOptions(options: CallOptions | undefined): CallOptions {
+  const picked: Record<string, unknown> = {};
+  if (!options) return picked;
+  for (const key of CALL_OPTION_KEYS) {
+    const value = options[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked as CallOptions;
+}
+
+/**
+ * Starts a call that makes several requests (a lookup then a create, a paged listing, a download of
+ * many files): returns its CallOptions with `deadlineMs` counting down from now, so every request
+ * made with them shares the caller's one deadline instead of getting a fresh one. Options without a
+ * deadline are returned as they are (picked). Spreading the result reads the time left at that moment.
+ */
+export function startCall(options: CallOptions | undefined): CallOptions {
+  const picked = pickCallOptions(options);
+  const { deadlineMs } = picked;
+  if (deadlineMs === undefined) return picked;
+  const end = Date.now() + deadlineMs;
+  const { deadlineMs: _fixed, ...rest } = picked;
+  return Object.defineProperty(rest, "deadlineMs", {
+    enumerable: true,
+    get: () => Math.max(0, end - Date.now()),
+  }) as CallOptions;
 }

@@ -19,6 +19,7 @@ import {
   registerSecretHeaderValue,
 } from "../redact.js";
 import { assertSupportedNode } from "../runtime/node-version.js";
+import { type CallOptions, pickCallOptions } from "./call-options.js";
 import { createHttpResponse, normalizeHeaders, readBody } from "./http-response.js";
 import { parseRetryAfter } from "./retry-after.js";
 import {
@@ -70,6 +71,23 @@ export const MAX_RESPONSE_BYTES_LIMIT: number = bufferConstants.MAX_STRING_LENGT
 
 /** Options of `HttpClient.json`: a request plus an optional zod schema for the response. */
 export type JsonRequestOptions<T> = RequestOptions & { schema?: z.ZodType<T> };
+
+/**
+ * What a service method knows about one JSON endpoint, for `HttpClient.get/post/put/patch/delete`:
+ * the query, the JSON body, the response schema, whether a POST/PATCH may be retried, and statuses
+ * that are answers rather than errors. The per-call options come separately.
+ */
+export interface JsonCall<T> {
+  query?: Record<string, QueryValue>;
+  /** Sent as JSON with `content-type: application/json`. */
+  json?: unknown;
+  /** Validates (and types) the response. */
+  schema?: z.ZodType<T>;
+  /** Allows retrying a POST/PATCH that is safe to repeat. */
+  retrySafe?: boolean;
+  /** Statuses returned as answers instead of thrown. */
+  okStatuses?: ReadonlyArray<number>;
+}
 
 /** Hooks that make retry timing deterministic in tests. */
 export interface HttpClientTestHooks {
@@ -402,6 +420,45 @@ export class HttpClient {
       });
     }
     return result.data;
+  }
+
+  /**
+   * One JSON call of a service method (`GET path`), the way every service method makes its
+   * requests: what the method knows of the endpoint in `call`, and the caller's per-call options in
+   * `options` (signal, timeoutMs, deadlineMs, retry, headers, maxResponseBytes), which may be the
+   * method's whole options object: only the CallOptions keys are read. Throws what `json` throws.
+   */
+  get<T = unknown>(path: string, call: JsonCall<T> = {}, options?: CallOptions): Promise<T> {
+    return this.send("GET", path, call, options);
+  }
+
+  /** `POST path` as one JSON call of a service method; see `get`. Retried only with `retrySafe`. */
+  post<T = unknown>(path: string, call: JsonCall<T> = {}, options?: CallOptions): Promise<T> {
+    return this.send("POST", path, call, options);
+  }
+
+  /** `PUT path` as one JSON call of a service method; see `get`. */
+  put<T = unknown>(path: string, call: JsonCall<T> = {}, options?: CallOptions): Promise<T> {
+    return this.send("PUT", path, call, options);
+  }
+
+  /** `PATCH path` as one JSON call of a service method; see `get`. Retried only with `retrySafe`. */
+  patch<T = unknown>(path: string, call: JsonCall<T> = {}, options?: CallOptions): Promise<T> {
+    return this.send("PATCH", path, call, options);
+  }
+
+  /** `DELETE path` as one JSON call of a service method; see `get`. */
+  delete<T = unknown>(path: string, call: JsonCall<T> = {}, options?: CallOptions): Promise<T> {
+    return this.send("DELETE", path, call, options);
+  }
+
+  private send<T>(
+    method: HttpMethod,
+    path: string,
+    call: JsonCall<T>,
+    options: CallOptions | undefined,
+  ): Promise<T> {
+    return this.json<T>({ ...call, ...pickCallOptions(options), method, path });
   }
 
   /** Closes the connection pool if this client created it. */

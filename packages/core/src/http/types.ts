@@ -3,6 +3,9 @@ import type { Dispatcher } from "undici";
 import type { CredentialProvider } from "../auth/credential-provider.js";
 import type { ApiError } from "../errors/api-error.js";
 import type { CallOptions } from "./call-options.js";
+import type { RetryOptions } from "./retry-options.js";
+
+export type { RetryOptions };
 
 /** HTTP methods the transport sends. */
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
@@ -15,20 +18,6 @@ export type QueryValue =
   | undefined
   | null
   | ReadonlyArray<string | number | boolean>;
-
-/** Retry policy. Delays use exponential backoff with full jitter, capped, and honour Retry-After. */
-export interface RetryOptions {
-  /** Retries after the first attempt (default 4). 0 disables retries. */
-  maxRetries: number;
-  /** Base delay of the backoff in ms (default 250): attempt n waits random(0, min(max, base * 2^n)). */
-  baseDelayMs: number;
-  /** Upper bound for one delay in ms (default 20 000). A longer Retry-After is honoured up to `maxRetryAfterMs`. */
-  maxDelayMs: number;
-  /** Longest Retry-After honoured, in ms (default 120 000); a longer one fails the request instead. */
-  maxRetryAfterMs: number;
-  /** Status codes that are retried (default 408, 429, 500, 502, 503, 504). */
-  statuses: ReadonlyArray<number>;
-}
 
 /** Everything the transport knows about an error response, for service-specific mapping. */
 export interface ErrorResponseInfo {

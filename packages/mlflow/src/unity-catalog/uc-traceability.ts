@@ -18,7 +18,7 @@ import { parse as parseYaml } from "yaml";
 import { filterLiteral } from "../api-path.js";
 import type { ArtifactRef, DownloadResult, TransferOptions, UploadResult } from "../artifacts/types.js";
 import { collectLocalTree } from "../artifacts/upload.js";
-import type { MlflowClient } from "../client.js";
+import type { MlflowClientParts } from "../client-parts.js";
 import { listResourceTree } from "../databricks/artifact-resources.js";
 import { downloadResourceFiles, type ResourceDownloadSettings } from "../databricks/resource-download.js";
 import { uploadResourceFiles } from "../databricks/resource-upload.js";
@@ -41,7 +41,7 @@ import { type UcStorageOptions, ucStorageResource } from "./uc-storage.js";
 
 /** What the Unity Catalog flows need of a client. */
 export interface UcContext {
-  client: MlflowClient;
+  client: Pick<MlflowClientParts, "runs" | "artifacts" | "http">;
   registry: UnityCatalogRegistry;
   transport: StorageTransport;
   settings: ResourceDownloadSettings;

@@ -10,7 +10,7 @@ export function workspaceClient(
   url: string,
   options: MlflowClientOptions & { env?: Record<string, string> } = {},
 ): Promise<MlflowClient> {
-  return MlflowClient.create({
+  return MlflowClient.fromEnv({
     trackingUri: "databricks",
     databricks: {
       host: url,

@@ -3,11 +3,13 @@
 //  - @arethetypeswrong/cli checks that types resolve for ESM, CJS, node10 and bundlers;
 //  - `npm pack --dry-run` contents must be only what users need: package.json, README.md,
 //    LICENSE and dist/ (the ESM, CJS and both declaration entry points must be there);
+//  - no import cycle in any package's sources (dpdm, type-only imports included: a cycle of types
+//    still ties two modules into one);
 //  - runtime dependencies are ranges (`^8.13.1`), never exact versions, so a user's tree can share
 //    one undici or zod with modeltrail (the lockfile pins what CI tests).
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { dependencyRangeProblems } from "./dependency-ranges.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -125,6 +127,48 @@ if (both.length > 0) throw new Error("exported by both entries: " + both.join(",
   }
   if (failures === 0) console.log(`✓ ${name}: publint, attw, ${files.length} packed files`);
 }
+// No import cycles, in any package: every entry point of every package with all it imports.
+{
+  const entries = readdirSync(join(root, "packages")).flatMap((dir) =>
+    ["index.ts", "internal.ts"]
+      .map((f) => join("packages", dir, "src", f))
+      .filter((f) => existsSync(join(root, f))),
+  );
+  const report = join(root, ".tmp", "dpdm.json");
+  mkdirSync(dirname(report), { recursive: true });
+  try {
+    execFileSync(
+      bin("dpdm"),
+      [
+        "--no-tree",
+        "--no-warning",
+        "--no-progress",
+        "--circular",
+        "--exit-code",
+        "circular:1",
+        "-o",
+        report,
+        ...entries,
+      ],
+      { cwd: root, stdio: "pipe" },
+    );
+    console.log(`✓ no import cycles (${entries.length} entry points)`);
+  } catch (err) {
+    let cycles = [];
+    try {
+      cycles = JSON.parse(readFileSync(report, "utf8")).circulars ?? [];
+    } catch {
+      // no report: show dpdm's own output
+    }
+    fail(
+      "import cycles",
+      cycles.length > 0
+        ? `${cycles.map((c) => c.join(" -> ")).join("\n")}\nBreak each: move what both sides need into a module of its own, or pass it in (see mlflow's client-parts.ts)`
+        : `${err.stdout}${err.stderr}`,
+    );
+  }
+}
+
 if (failures > 0) {
   console.error(`${failures} package problem(s)`);
   process.exit(1);

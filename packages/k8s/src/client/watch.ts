@@ -11,8 +11,8 @@ import {
 import { createApiError, type HttpClient, type HttpResponse } from "@modeltrail/core/internal";
 import { jsonLines } from "./json-lines.js";
 import { isKubeStatus } from "./kube-errors.js";
-import type { KubeList, ListOptions } from "./resource-api.js";
 import type { KubeObject } from "./resource-kinds.js";
+import type { KubeList, ListOptions } from "./resource-options.js";
 import { selectorString } from "./selectors.js";
 
 /** One event of a watch. */

@@ -3,7 +3,7 @@ import type { HttpClient } from "@modeltrail/core/internal";
 import { filterLiteral, MLFLOW_API, type PageOptions } from "../api-path.js";
 import { pagedList } from "../paged-list.js";
 import { recordToTags } from "../schemas/common.js";
-import type { ModelVersion, RegisteredModel } from "../schemas/registry.js";
+import { downloadUriResponse, type ModelVersion, type RegisteredModel } from "../schemas/registry.js";
 import { noStagesInUnityCatalog, splitUcModelName, toUcTagKeys, validateUcTags } from "./uc-rules.js";
 import {
   type UcModelVersion,
@@ -347,10 +347,17 @@ export class UnityCatalogRegistry {
     });
   }
 
-  /** Where a version's files are (its storage location). */
+  /** Where a version's files are (its storage location, `model-versions/get-download-uri`). */
   async getDownloadUri(name: string, version: string | number, options: CallOptions = {}): Promise<string> {
-    const mv = await this.getModelVersion(name, version, options);
-    return mv.storage_location ?? "";
+    splitUcModelName(name);
+    const res = await this.http.json({
+      method: "GET",
+      path: `${UC_API}/model-versions/get-download-uri`,
+      query: { name, version: String(version) },
+      ...options,
+      schema: downloadUriResponse,
+    });
+    return res.artifact_uri;
   }
 
   /** UC has no stages. Always throws ValidationError saying to use aliases. */

@@ -186,6 +186,12 @@ export function fakeUnityCatalog(
       if (!mv) return err(404, "RESOURCE_DOES_NOT_EXIST", "Model version not found.");
       return HttpResponse.json({ model_version: wire(mv) });
     }),
+    http.get(`${api}/model-versions/get-download-uri`, ({ request }) => {
+      const q = new URL(request.url).searchParams;
+      const mv = version(q.get("name"), q.get("version"));
+      if (!mv) return err(404, "RESOURCE_DOES_NOT_EXIST", "Model version not found.");
+      return HttpResponse.json({ artifact_uri: mv.storage_location });
+    }),
     http.delete(`${api}/model-versions/delete`, async ({ request }) => {
       const body = (await request.json()) as { name: string; version: string };
       models.get(body.name)?.versions.delete(body.version);

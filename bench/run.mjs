@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const all = {
   core: "core/run.mjs",
+  "dbx-artifacts": "dbx-artifacts/run.mjs",
   "mlflow-artifacts": "mlflow-artifacts/run.mjs",
   "node-floor": "node-floor/run.mjs",
 };

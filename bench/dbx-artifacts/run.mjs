@@ -236,7 +236,8 @@ print(json.dumps({"transferMs": (time.perf_counter() - t0) * 1000}))`;
       const m = await timed(cmd, argv, env);
       const ok = (await sha256(file)) === sourceSha;
       if (!ok) throw new Error(`${name}: downloaded file differs from the source`);
-      (results[name] ??= []).push(m);
+      results[name] ??= [];
+      results[name].push(m);
       await rm(dest, { recursive: true, force: true });
       console.log(
         `${name}: process ${m.processMs.toFixed(0)} ms, transfer ${m.transferMs?.toFixed(0) ?? "–"} ms, peak RSS ${(m.rssKiB / 1024).toFixed(1)} MiB`,

@@ -14,7 +14,7 @@
 // scripts/install-dbx-storage.sh). Writes bench/results/dbx-artifacts.{json,md} (quick: .quick.*).
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
@@ -181,6 +181,11 @@ try {
         })),
       });
     }
+    // MLflow 3's Python client tries the Files API first for logged models and falls back to the
+    // credentials endpoints when it fails (a 404 would read as "no files"): this workspace has none
+    if (url.pathname.startsWith("/api/2.0/fs/")) {
+      return json(501, { error_code: "NOT_IMPLEMENTED", message: "the Files API is not served here" });
+    }
     json(404, { error_code: "ENDPOINT_NOT_FOUND", message: `no ${req.method} ${url.pathname}` });
   });
   await new Promise((r) => workspace.listen(0, "127.0.0.1", r));
@@ -207,8 +212,8 @@ try {
 import json, sys, time
 import mlflow
 t0 = time.perf_counter()
-mlflow.artifacts.download_artifacts(artifact_uri=sys.argv[1], dst_path=sys.argv[2])
-print(json.dumps({"transferMs": (time.perf_counter() - t0) * 1000}))`;
+local = mlflow.artifacts.download_artifacts(artifact_uri=sys.argv[1], dst_path=sys.argv[2])
+print(json.dumps({"transferMs": (time.perf_counter() - t0) * 1000, "local": local}))`;
   const runs = {
     modeltrail: (dest) => [
       "node",
@@ -234,7 +239,7 @@ print(json.dumps({"transferMs": (time.perf_counter() - t0) * 1000}))`;
       await mkdir(dest);
       const [cmd, argv, file] = make(dest);
       const m = await timed(cmd, argv, env);
-      const ok = (await sha256(file)) === sourceSha;
+      const ok = (await sha256(m.local ? join(m.local, "model.bin") : file)) === sourceSha;
       if (!ok) throw new Error(`${name}: downloaded file differs from the source`);
       results[name] ??= [];
       results[name].push(m);
@@ -282,7 +287,7 @@ print(json.dumps({"transferMs": (time.perf_counter() - t0) * 1000}))`;
     "",
     `${out.date} · one ${BYTES / 1024 ** 2} MiB file in an MLflow 3 logged model on a Databricks-style workspace backed by Azurite (on disk) · repeat ${repeat} (median) · Node ${process.version} · MLflow 3.17.2 · ${out.cpus} CPUs (shared machine)`,
     "",
-    'Same fake workspace (logged-models get, directories, credentials-for-download handing out real SAS URLs), same blob. modeltrail: `client.download("models:/<id>")` from the built dist. MLflow Python: `mlflow.artifacts.download_artifacts("models:/<id>")` (its Databricks artifact repository; MLflow 3 first tries the Files API, which the fake answers 404, then falls back). curl: one GET of the SAS URL, the floor. **transfer** = inside the child around the download call; **process** = whole child (start-up and imports included). Every download verified with sha256.',
+    'Same fake workspace (logged-models get, directories, credentials-for-download handing out real SAS URLs), same blob. modeltrail: `client.download("models:/<id>")` from the built dist. MLflow Python: `mlflow.artifacts.download_artifacts("models:/<id>")` (its Databricks artifact repository; MLflow 3 first tries the Files API, which the fake answers 501, then falls back). curl: one GET of the SAS URL, the floor. **transfer** = inside the child around the download call; **process** = whole child (start-up and imports included). Every download verified with sha256.',
     "",
     "| client | transfer | process | transfer / curl | peak RSS | CPU (user+sys) |",
     "|---|---:|---:|---:|---:|---:|",
@@ -337,11 +342,15 @@ function timed(cmd, argv, env) {
         .split("\n")
         .filter((l) => l.startsWith("{"))
         .at(-1);
+      const parsed = line ? JSON.parse(line) : {};
+      if (process.env.BENCH_DEBUG)
+        writeFileSync(`/tmp/bench-${Date.now()}.log`, `${cmd}\n${out}\n---\n${err}`);
       resolve({
         processMs,
         rssKiB: rss,
         cpuS: user + sys,
-        transferMs: line ? JSON.parse(line).transferMs : undefined,
+        transferMs: parsed.transferMs,
+        local: parsed.local,
       });
     });
   });

@@ -47,6 +47,7 @@ export {
   DATABRICKS_SETTINGS_SECTION,
   type DatabricksConfigEntry,
   type DatabricksConfigFile,
+  MAX_DATABRICKS_CONFIG_BYTES,
   parseDatabricksConfig,
   readDatabricksConfig,
 } from "./auth/databricks-config-file.js";

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { ConfigError } from "../errors/config-error.js";
 
 /** One `key = value` of a `.databrickscfg` section. */
@@ -143,22 +144,51 @@ function unquote(value: string): string | undefined {
   return undefined;
 }
 
+/** The largest config file read (1 MiB): a real one is a few hundred bytes per profile. */
+export const MAX_DATABRICKS_CONFIG_BYTES = 1024 * 1024;
+
 /**
  * Reads and parses a `.databrickscfg` file; returns undefined when it does not exist.
  *
- * @throws ConfigError when the file exists but cannot be read or parsed.
+ * @throws ConfigError when the file exists but cannot be read or parsed, is not a regular file (a
+ * directory, a device such as /dev/zero, a pipe), or is larger than `MAX_DATABRICKS_CONFIG_BYTES`.
  */
 export async function readDatabricksConfig(path: string): Promise<DatabricksConfigFile | undefined> {
+  const refuse = (what: string, hint = "Point DATABRICKS_CONFIG_FILE at your .databrickscfg") =>
+    new ConfigError(`Cannot read the Databricks config file ${path}: ${what}`, {
+      sources: ["DATABRICKS_CONFIG_FILE"],
+      hint,
+    });
   let text: string;
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    text = await readFile(path, "utf8");
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw refuse(stat.isDirectory() ? "EISDIR" : "not a regular file");
+    if (stat.size > MAX_DATABRICKS_CONFIG_BYTES)
+      throw refuse(`${stat.size} bytes, more than the ${MAX_DATABRICKS_CONFIG_BYTES} a config file can have`);
+    // Read at most one byte past the limit, in case the file grows after the stat.
+    const buffer = Buffer.alloc(MAX_DATABRICKS_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_DATABRICKS_CONFIG_BYTES)
+        throw refuse(`more than ${MAX_DATABRICKS_CONFIG_BYTES} bytes`);
+    }
+    text = buffer.subarray(0, length).toString("utf8");
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new ConfigError(`Cannot read the Databricks config file ${path}: ${code ?? String(error)}`, {
-      sources: ["DATABRICKS_CONFIG_FILE"],
-      hint: "Check the file's permissions, or point DATABRICKS_CONFIG_FILE at another file",
-    });
+    throw refuse(
+      code ?? String(error),
+      "Check the file's permissions, or point DATABRICKS_CONFIG_FILE at another file",
+    );
+  } finally {
+    await handle?.close();
   }
   return parseDatabricksConfig(text, path);
 }

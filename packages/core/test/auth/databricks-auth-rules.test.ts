@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { ConfigError, type DatabricksAuthOptions, resolveDatabricksAuth } from "@modeltrail/core";
 import { type MswServer, startMswServer } from "@modeltrail/test-utils";
+import fc from "fast-check";
 import { HttpResponse, http } from "msw";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { databricksOidcHandlers } from "./fixtures.js";
@@ -475,5 +476,82 @@ describe("file values the SDKs would read differently", () => {
     const err = await refused({});
     expect(err.message).toContain(`host in profile DEFAULT of ${path} (line 2) spans 2 lines`);
     expect(err.hint).toContain("un-indent");
+  });
+});
+
+describe("resolution invariants (property)", () => {
+  const HOSTS = [
+    "https://a.cloud.databricks.com",
+    "https://b.cloud.databricks.com",
+    "https://adb-1.2.azuredatabricks.net",
+  ];
+  const envSetting = fc.record(
+    {
+      DATABRICKS_HOST: fc.constantFrom(...HOSTS),
+      DATABRICKS_TOKEN: fc.constant(ENV_TOKEN),
+      DATABRICKS_CLIENT_ID: fc.constant("env-client"),
+      DATABRICKS_CLIENT_SECRET: fc.constant(SECRET),
+      ARM_CLIENT_ID: fc.constant("arm-client"),
+      ARM_CLIENT_SECRET: fc.constant(ARM_SECRET),
+      DATABRICKS_CONFIG_PROFILE: fc.constantFrom("DEFAULT", "p"),
+      DATABRICKS_AUTH_TYPE: fc.constantFrom("pat", "oauth-m2m", "azure-client-secret"),
+    },
+    { requiredKeys: [] },
+  );
+  const profile = fc.record(
+    {
+      host: fc.constantFrom(...HOSTS),
+      token: fc.constant(FILE_TOKEN),
+      client_id: fc.constant("file-client"),
+      client_secret: fc.constant(SECRET),
+    },
+    { requiredKeys: [] },
+  );
+  const ini = (name: string, p: Record<string, string>) =>
+    `[${name}]\n${Object.entries(p)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join("\n")}\n`;
+
+  it("never uses the file when the environment names a host or credential and no profile, never sends a profile's credential to another profile's host, never picks among several methods", async () => {
+    await fc.assert(
+      fc.asyncProperty(envSetting, profile, profile, async (env, def, p) => {
+        await cfg(ini("DEFAULT", def) + ini("p", p));
+        const named = env.DATABRICKS_CONFIG_PROFILE;
+        const envCredential = Object.keys(env).some(
+          (k) => k !== "DATABRICKS_CONFIG_PROFILE" && k !== "DATABRICKS_AUTH_TYPE",
+        );
+        let auth: Awaited<ReturnType<typeof resolveDatabricksAuth>> | undefined;
+        try {
+          auth = await resolveDatabricksAuth({ env, homeDir: home });
+          await auth.provider.close?.();
+        } catch (e) {
+          expect(e).toBeInstanceOf(ConfigError);
+          return;
+        }
+        const fromFile = Object.values(auth.sources).filter((s) => s.includes(" in profile "));
+        if (!named && envCredential) expect(fromFile).toEqual([]);
+        const used = named ?? "DEFAULT";
+        const section = used === "p" ? p : def;
+        const needs: Record<string, string[]> = {
+          pat: ["token"],
+          basic: ["username", "password"],
+          "oauth-m2m": ["clientId", "clientSecret"],
+          "azure-client-secret": ["azureClientId", "azureClientSecret"],
+        };
+        const credentialFromFile = needs[auth.authType]!.some((k) =>
+          auth!.sources[k]?.includes(" in profile "),
+        );
+        if (credentialFromFile && section.host) expect(auth.host).toBe(new URL(section.host).origin);
+        const families = new Set(
+          Object.keys(auth.sources)
+            .filter((k) =>
+              ["token", "clientId", "clientSecret", "azureClientId", "azureClientSecret"].includes(k),
+            )
+            .map((k) => (k === "token" ? "pat" : k.startsWith("azure") ? "azure" : "oauth")),
+        );
+        if (families.size > 1) expect(auth.sources.authType).toBeDefined();
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,9 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@modeltrail/core";
 import {
   type DatabricksConfigFile,
+  MAX_DATABRICKS_CONFIG_BYTES,
   parseDatabricksConfig,
   readDatabricksConfig,
 } from "@modeltrail/core/internal";
@@ -211,6 +213,26 @@ describe("readDatabricksConfig", () => {
       const path = join(dir, "ok.cfg");
       await writeFile(path, "[a]\nhost = h\n");
       expect((await readDatabricksConfig(path))!.path).toBe(path);
+      const big = join(dir, "big.cfg");
+      await writeFile(big, `[a]\n${"x = y\n".repeat(MAX_DATABRICKS_CONFIG_BYTES / 6 + 1)}`);
+      await expect(readDatabricksConfig(big)).rejects.toThrow(
+        /bytes, more than the 1048576 a config file can have/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a device or a pipe instead of reading it forever", async () => {
+    await expect(readDatabricksConfig("/dev/zero")).rejects.toThrow(
+      "Cannot read the Databricks config file /dev/zero: not a regular file",
+    );
+    const dir = await mkdtemp(join(tmpdir(), "modeltrail-dbcfg-fifo-"));
+    try {
+      const fifo = join(dir, "fifo");
+      execFileSync("mkfifo", [fifo]);
+      // No writer ever opens it: a blocking open would wait forever.
+      await expect(readDatabricksConfig(fifo)).rejects.toThrow("not a regular file");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -40,7 +40,12 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/test/**/*.int.test.ts"],
-          exclude: ["**/*.storage.int.test.ts", "packages/registry/**", "**/node_modules/**"],
+          exclude: [
+            "**/*.storage.int.test.ts",
+            "packages/registry/**",
+            "packages/k8s/**",
+            "**/node_modules/**",
+          ],
           globalSetup: ["packages/test-utils/src/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
@@ -57,6 +62,17 @@ export default defineConfig({
           globalSetup: ["packages/test-utils/src/built-packages.ts"],
           testTimeout: 60_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "k8s-int",
+          include: ["packages/k8s/test/**/*.int.test.ts"],
+          globalSetup: ["packages/test-utils/src/k8s-global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
         },
       },
       {

@@ -9,6 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const all = {
   core: "core/run.mjs",
   "dbx-artifacts": "dbx-artifacts/run.mjs",
+  k8s: "k8s/run.mjs",
   "mlflow-artifacts": "mlflow-artifacts/run.mjs",
   "node-floor": "node-floor/run.mjs",
 };

@@ -64,3 +64,35 @@ export {
 } from "./config/kubeconfig-files.js";
 export { type MergedKubeconfig, mergeKubeconfigs } from "./config/kubeconfig-merge.js";
 export { type LoadKubeConfigOptions, loadKubeConfig } from "./config/load-kube-config.js";
+export { formatImageRef, type ImageRef, parseImageRef } from "./manifests/image-ref.js";
+export { toYaml } from "./manifests/manifest-yaml.js";
+export {
+  CHANGE_CAUSE_ANNOTATION,
+  type RenderDeploymentOptions,
+  type RenderedManifests,
+  renderDeployment,
+  selectorLabels,
+} from "./manifests/render-deployment.js";
+export { DEFAULT_FIELD_MANAGER, type DeployOptions, type DeployResult, deploy } from "./rollout/deploy.js";
+export { diagnoseRollout, type PodDiagnosis, type RolloutDiagnosis } from "./rollout/diagnose-rollout.js";
+export { type HistoryOptions, history, type Revision } from "./rollout/history.js";
+export {
+  currentReplicaSet,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  replicaSetsOf,
+  revisionOf,
+} from "./rollout/replica-sets.js";
+export { type RollbackOptions, type RollbackResult, rollback } from "./rollout/rollback.js";
+export { deploymentCondition, type RolloutStatus, rolloutStatus } from "./rollout/rollout-status.js";
+export { type TraceOfOptions, traceOf, traceOfReplicaSet } from "./rollout/trace-of.js";
+export {
+  RolloutFailedError,
+  type RolloutFailure,
+  type RolloutProgress,
+  type RolloutResult,
+  rolloutFailedError,
+  type WaitForRolloutOptions,
+  waitForRollout,
+} from "./rollout/wait-for-rollout.js";
+export { ranRun } from "./trace/run-id.js";

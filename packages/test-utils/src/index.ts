@@ -5,6 +5,13 @@ export {
   REPO_ROOT,
   staleBuilds,
 } from "./built-packages.js";
+export {
+  K8S_BIN_DIR,
+  K8S_VERSION,
+  type K8sControlPlane,
+  type StartK8sControlPlaneOptions,
+  startK8sControlPlane,
+} from "./k8s-control-plane.js";
 export { type LocalProcess, startLocalProcess, waitUntilReady } from "./local-process.js";
 export { loopbackDispatcher } from "./loopback-dispatcher.js";
 export {

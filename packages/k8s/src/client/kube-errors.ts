@@ -67,7 +67,7 @@ export interface ApplyConflict {
 export class ApplyConflictError extends ConflictError {
   /** Each conflicting field with the manager that owns it. */
   readonly conflicts: ApplyConflict[];
-  constructor(init: ApiErrorInit, conflicts: ApplyConflict[]) {
+  constructor(init: ApiErrorInit, conflicts: ApplyConflict[] = []) {
     super(init);
     this.name = "ApplyConflictError";
     this.conflicts = conflicts;

@@ -9,7 +9,7 @@
 // Figures go to bench/results/k8s.json and k8s.md. Run with `pnpm build && pnpm bench k8s`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -74,6 +74,7 @@ await kube.close();
 `,
 );
 
+const loadBefore = loadavg()[0];
 let results;
 try {
   kubectl("create", "namespace", NS);
@@ -145,6 +146,11 @@ try {
     },
     apiRequests: { deploy: deployRequests, rollback: rollbackRequests },
     kubectlRevisions: history,
+    machine: {
+      cpus: cpus().length,
+      loadAverage1mBefore: round1(loadBefore),
+      loadAverage1mAfter: round1(loadavg()[0]),
+    },
   };
 } finally {
   await plane.stop();
@@ -156,7 +162,9 @@ const md = `# @modeltrail/k8s benchmark
 
 ${results.date}, Node ${results.node}, ${results.platform}. Kubernetes ${results.kubernetes}, all on 127.0.0.1
 (kwok marks pods ready at once, so the figures are the client's and the control plane's overhead, not
-container start-up). Produced by \`pnpm build && pnpm bench k8s\`.
+container start-up). ${results.machine.cpus} cores, 1-minute load average ${results.machine.loadAverage1mBefore} before and
+${results.machine.loadAverage1mAfter} after (the machine is shared: compare the ratios, measured in the same interleaved rounds,
+rather than the absolute times). Produced by \`pnpm build && pnpm bench k8s\`.
 
 ## Apply to rollout complete: update of a ${results.replicas}-replica Deployment (median of ${results.rounds} interleaved rounds)
 

@@ -16,12 +16,13 @@ describe("against a real kube-apiserver", () => {
   it("authenticates with the client certificate and with the token kubeconfig", async () => {
     const viaToken = new KubeClient({ kubeconfig: inject("tokenKubeconfig"), namespace: env.namespace });
     try {
-      expect((await viaToken.configMaps.list()).items.map((c) => c.metadata?.name)).toContain(
-        "kube-root-ca.crt",
+      await viaToken.configMaps.apply(
+        { metadata: { name: "made-with-token" }, data: { by: "token" } },
+        { fieldManager: "token-user" },
       );
-      expect((await env.kube.configMaps.list()).items.map((c) => c.metadata?.name)).toContain(
-        "kube-root-ca.crt",
-      );
+      const seen = await env.kube.configMaps.get("made-with-token"); // read with the client certificate
+      expect(seen.data).toEqual({ by: "token" });
+      expect(seen.metadata?.managedFields?.map((f) => f.manager)).toEqual(["token-user"]);
     } finally {
       await viaToken.close();
     }

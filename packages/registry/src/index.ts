@@ -44,6 +44,14 @@ export {
 export { canonicalJson } from "./canonical-json.js";
 export { DIGEST_ALGORITHMS, type DigestAlgorithm, isDigest, parseDigest, sha256Digest } from "./digest.js";
 export {
+  type DsseEnvelope,
+  preAuthEncoding,
+  type SigningKey,
+  signDsse,
+  type VerificationKey,
+  verifyDsse,
+} from "./dsse.js";
+export {
   findImageForRun,
   type ListTraceableImagesOptions,
   listTraceableImages,
@@ -100,6 +108,21 @@ export {
   parsePlatform,
   selectPlatform,
 } from "./platform.js";
+export {
+  type AttachedProvenance,
+  type AttachProvenanceOptions,
+  attachProvenance,
+  COSIGN_SIGNATURE_ANNOTATION,
+  IN_TOTO_STATEMENT_V1,
+  MODELTRAIL_BUILD_TYPE,
+  type ModelProvenanceInput,
+  modelProvenance,
+  type ProvenanceStatement,
+  type ResourceDescriptor,
+  SLSA_PROVENANCE_V1,
+  type VerifiedProvenance,
+  verifyProvenance,
+} from "./provenance.js";
 export {
   DOCKER_HUB_REGISTRY,
   formatReference,

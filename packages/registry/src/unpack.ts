@@ -200,7 +200,7 @@ async function applyEntry(
   switch (entry.type) {
     case "Directory": {
       if (current && !current.isDirectory()) await rm(abs, { recursive: true, force: true });
-      if (!current || !current.isDirectory()) await mkdir(abs, { mode: 0o755 });
+      if (!current?.isDirectory()) await mkdir(abs, { mode: 0o755 });
       await chmod(abs, mode | 0o700);
       entry.resume();
       break;

@@ -12,6 +12,7 @@ export * from "./codecs/index.js";
 export * from "./detect/index.js";
 export * from "./errors/index.js";
 export * from "./http/index.js";
+export * from "./lineage/index.js";
 export * from "./resolvers/index.js";
 export * from "./trace/index.js";
 export { VERSION } from "./version.js";

@@ -122,7 +122,50 @@ export type {
   RequestOptions,
 } from "./http/types.js";
 export { userAgent } from "./http/user-agent.js";
-
+// Lineage internals: the zod schemas behind TraceReport, TraceHandle and the verify checks, and the
+// closed lists of node kinds, edge relations, systems and reasons (renderers and exporters use them).
+export {
+  TRACE_EDGE_RELATIONS,
+  TRACE_NODE_KINDS,
+  TRACE_NODE_STATES,
+  traceEdgeSchema,
+  traceGraphSchema,
+  traceNodeSchema,
+} from "./lineage/trace-graph.js";
+export { traceHandleSchema } from "./lineage/trace-handle.js";
+export {
+  reportArtifactFileSchema,
+  reportArtifactsSchema,
+  reportCodeSchema,
+  reportDataSchema,
+  reportDatasetSchema,
+  reportProvenanceSchema,
+  reportServingEnvironmentSchema,
+  reportServingInfrastructureSchema,
+  reportServingNodeSchema,
+  reportServingRevisionSchema,
+  reportTrainingEnvironmentSchema,
+  reportTrainingInfrastructureSchema,
+  traceLineageSchema,
+  traceReportSchema,
+  traceRequestsSchema,
+  UNREACHABLE_REASONS,
+  unreachableSchema,
+} from "./lineage/trace-report.js";
+export {
+  TRACE_SYSTEMS,
+  tracedMapSchema,
+  tracedValueSchema,
+  traceFactSchema,
+  traceScalarSchema,
+  traceSourceSchema,
+} from "./lineage/trace-source.js";
+export {
+  VERIFY_STATUSES,
+  verifyCheckSchema,
+  verifySummarySchema,
+  verifyValueSchema,
+} from "./lineage/verify-result.js";
 // Secret registration and redaction.
 export {
   isSecretHeader,
@@ -135,10 +178,8 @@ export {
   registerSecret,
   registerSecretHeaderValue,
 } from "./redact.js";
-
 // The Node version check the transport makes at the first request.
 export { assertSupportedNode, isNodeVersionAtLeast, REQUIRED_NODE_VERSION } from "./runtime/node-version.js";
-
 // Trace internals: schema limits and zod schemas, convention helpers.
 export { ANNOTATION_PREFIX, isValidK8sKey, SCALAR_FIELDS } from "./trace/conventions.js";
 export {

@@ -19,7 +19,11 @@ describe("parseTraceHandle", () => {
       kind: "run",
       runId: "0e65f4e6ffd84bbcaca05398f1d5dff3",
     });
-    expect(parseTraceHandle("models:/churn/3")).toEqual({ kind: "model-version", name: "churn", version: "3" });
+    expect(parseTraceHandle("models:/churn/3")).toEqual({
+      kind: "model-version",
+      name: "churn",
+      version: "3",
+    });
     expect(parseTraceHandle("models:/main.ml.churn/12")).toEqual({
       kind: "model-version",
       name: "main.ml.churn",
@@ -92,7 +96,9 @@ describe("parseTraceHandle", () => {
       namespace: "prod",
       name: "api",
     });
-    expect(() => parseTraceHandle({ kind: "deployment", namespace: "Prod", name: "api" })).toThrow(ValidationError);
+    expect(() => parseTraceHandle({ kind: "deployment", namespace: "Prod", name: "api" })).toThrow(
+      ValidationError,
+    );
     expect(() => parseTraceHandle({ kind: "commit", gitSha: "abc" })).toThrow(/40-character/);
     expect(() => parseTraceHandle({ kind: "deployment", namespace: "p", name: "a", extra: 1 })).toThrow(
       ValidationError,

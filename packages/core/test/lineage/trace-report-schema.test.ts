@@ -3,7 +3,11 @@ import { parseTraceReport, type TraceReport, ValidationError } from "../../src/i
 import { traceReportSchema } from "../../src/internal.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
-const mv = { system: "mlflow", object: "model version churn/3", url: "http://127.0.0.1:5000/#/models/churn/versions/3" };
+const mv = {
+  system: "mlflow",
+  object: "model version churn/3",
+  url: "http://127.0.0.1:5000/#/models/churn/versions/3",
+};
 
 /** A small report as the walk writes it: one lineage, two nodes, one failed check. */
 function sample(): TraceReport {
@@ -31,18 +35,31 @@ function sample(): TraceReport {
           modelVersion: { value: "3", source: mv },
           files: [{ path: "MLmodel", size: 120, source: mv }],
         },
-        data: { datasets: [{ name: "iris", digest: "abc", source: { system: "mlflow", object: "run 0e65" } }] },
+        data: {
+          datasets: [{ name: "iris", digest: "abc", source: { system: "mlflow", object: "run 0e65" } }],
+        },
       },
     ],
     graph: {
       nodes: [
-        { id: "model-version:churn/3", kind: "model-version", label: "churn v3", state: "resolved", facts: {} },
+        {
+          id: "model-version:churn/3",
+          kind: "model-version",
+          label: "churn v3",
+          state: "resolved",
+          facts: {},
+        },
         { id: `commit:${SHA}`, kind: "commit", label: SHA.slice(0, 12), state: "referenced", facts: {} },
       ],
       edges: [{ from: `commit:${SHA}`, to: "model-version:churn/3", relation: "built" }],
     },
     unreachable: [
-      { system: "registry", lookup: "images of run 42", reason: "no-resolver", message: "no registry resolver" },
+      {
+        system: "registry",
+        lookup: "images of run 42",
+        reason: "no-resolver",
+        message: "no registry resolver",
+      },
     ],
     requests: { total: 3, bySystem: { mlflow: 3 }, lookups: 2 },
     checks: [

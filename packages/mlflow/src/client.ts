@@ -1,5 +1,5 @@
 import { ConfigError, type DebugLogger, type RetryOptions, type TraceContext } from "@modeltrail/core";
-import { HttpClient, type HttpClientOptions } from "@modeltrail/core/internal";
+import { HttpClient, type HttpClientOptions, startCall } from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 import type { CallOptions } from "./api-path.js";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "./artifacts/artifacts-client.js";
@@ -227,6 +227,9 @@ export class MlflowClient implements MlflowClientParts {
    */
   async download(uri: string, destDir: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const parsed = parseMlflowUri(uri);
+    // One deadline for the whole download; every request gets the caller's per-call options.
+    const call = startCall(options);
+    const transfer = { ...options, ...call };
     const uc = this.ucContext();
     if (uc && (parsed.kind === "model-latest" || parsed.kind === "model-stage")) {
       noStagesInUnityCatalog(`Cannot download ${uri}`);
@@ -235,10 +238,10 @@ export class MlflowClient implements MlflowClientParts {
       const mv =
         parsed.kind === "model-version"
           ? { name: parsed.name, version: parsed.version }
-          : await uc.registry.getVersionByAlias(parsed.name, parsed.alias, { signal: options.signal });
-      return downloadUcModelVersion(uc, mv.name, String(mv.version), destDir, options);
+          : await uc.registry.getVersionByAlias(parsed.name, parsed.alias, call);
+      return downloadUcModelVersion(uc, mv.name, String(mv.version), destDir, transfer);
     }
-    const loc = await this.resolveUri(uri, { signal: options.signal });
+    const loc = await this.resolveUri(uri, call);
     // the local name comes from the requested path, not from where the files are stored (a logged
     // model's root ends in ".../artifacts")
     const name =
@@ -265,10 +268,10 @@ export class MlflowClient implements MlflowClientParts {
       /^dbfs:(\/\/[^/]*)?\/databricks\/mlflow-registry\//i.test(loc.artifactUri)
     ) {
       const mv = loc.modelVersion;
-      return this.artifacts.downloadModelVersion(mv.name, mv.version, destDir, options);
+      return this.artifacts.downloadModelVersion(mv.name, mv.version, destDir, transfer);
     }
-    if (isModel && options.name === undefined) return this.artifacts.downloadTree(ref, destDir, options);
-    return this.artifacts.download(ref, destDir, name === undefined ? options : { ...options, name });
+    if (isModel && options.name === undefined) return this.artifacts.downloadTree(ref, destDir, transfer);
+    return this.artifacts.download(ref, destDir, name === undefined ? transfer : { ...transfer, name });
   }
 
   /** Writes a trace context's MLflow tags onto a run; see `tagRun`. */

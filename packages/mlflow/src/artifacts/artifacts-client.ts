@@ -1,8 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import { ConfigError, NotFoundError, ValidationError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type CallOptions, ConfigError, NotFoundError, ValidationError } from "@modeltrail/core";
+import { type HttpClient, pickCallOptions, startCall } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { loggedModelOfRunPath } from "../logged-models.js";
 import {
@@ -34,6 +34,14 @@ import type {
   UploadResult,
 } from "./types.js";
 import { collectLocalTree, singleFileItem, type UploadSettings, uploadItems } from "./upload.js";
+
+/** Options of `MlflowArtifacts.list`: the per-call options of its listing requests, and what to list. */
+export interface ListArtifactsOptions extends CallOptions {
+  /** Everything below (default), or only the direct children. */
+  recursive?: boolean | undefined;
+  /** Only the run's own artifacts, not the logged model a run path may name (see the class comment). */
+  runArtifactsOnly?: boolean | undefined;
+}
 
 /** Options of MlflowArtifacts. */
 export interface MlflowArtifactsOptions {
@@ -157,13 +165,14 @@ export class MlflowArtifacts {
    * ValidationError for unsupported URIs or unsafe paths, NotFoundError for an unknown run, and ConfigError for a run whose root is neither proxied nor
    * readable through the tracking API (an artifact URI without a run id).
    */
-  async resolve(ref: ArtifactRef, signal?: AbortSignal): Promise<ArtifactLocation> {
+  async resolve(ref: ArtifactRef, options: CallOptions = {}): Promise<ArtifactLocation> {
+    const call = startCall(options);
     if (typeof ref === "string") {
       const parsed = parseArtifactUri(ref);
       if (parsed.kind === "proxy") return parsed;
-      return this.runLocation(parsed.runId, parsed.path, signal);
+      return this.runLocation(parsed.runId, parsed.path, call);
     }
-    if ("runId" in ref) return this.runLocation(ref.runId, parseArtifactPathArg(ref.path), signal);
+    if ("runId" in ref) return this.runLocation(ref.runId, parseArtifactPathArg(ref.path), call);
     if (!isProxiedArtifactUri(ref.artifactUri)) {
       throw new ConfigError(
         `Artifact root ${JSON.stringify(ref.artifactUri)} is not served by the artifact proxy`,
@@ -177,7 +186,7 @@ export class MlflowArtifacts {
       return this.runLocation(
         parsed.runId,
         joinArtifactPath(parsed.path, parseArtifactPathArg(ref.path)),
-        signal,
+        call,
       );
     return { kind: "proxy", path: joinArtifactPath(parsed.path, parseArtifactPathArg(ref.path)) };
   }
@@ -189,14 +198,12 @@ export class MlflowArtifacts {
    * Throws ValidationError for an entry that is absolute or contains `..`, a backslash or NUL;
    * ApiError/NetworkError from the server.
    */
-  async *list(
-    ref: ArtifactRef,
-    options: { recursive?: boolean; signal?: AbortSignal; runArtifactsOnly?: boolean } = {},
-  ): AsyncGenerator<ArtifactFileInfo> {
+  async *list(ref: ArtifactRef, options: ListArtifactsOptions = {}): AsyncGenerator<ArtifactFileInfo> {
+    const call = startCall(options);
     const loc = options.runArtifactsOnly
-      ? await this.resolve(ref, options.signal)
-      : (await this.resolveRead(ref, options.signal)).loc;
-    yield* listArtifacts(this.http, loc, options);
+      ? await this.resolve(ref, call)
+      : (await this.resolveRead(ref, call)).loc;
+    yield* listArtifacts(this.http, loc, { ...call, recursive: options.recursive });
   }
 
   /**
@@ -210,8 +217,9 @@ export class MlflowArtifacts {
     destFile: string,
     options: TransferOptions = {},
   ): Promise<DownloadResult> {
-    const { loc } = await this.resolveRead(ref, options.signal);
-    return this.downloadFileAt(loc, destFile, options);
+    const call = startCall(options);
+    const { loc } = await this.resolveRead(ref, call);
+    return this.downloadFileAt(loc, destFile, { ...options, ...call });
   }
 
   private async downloadFileAt(
@@ -229,7 +237,7 @@ export class MlflowArtifacts {
     const size = await downloadFile(
       this.http,
       { artifactPath: loc.path, destPath: dest, ...fileRequest(loc, "") },
-      { ...this.settings, signal: options.signal, onBytes: (n) => progress.addBytes(n, path) },
+      { ...this.settings, signal: options.signal, call: options, onBytes: (n) => progress.addBytes(n, path) },
     );
     progress.fileDone(path);
     progress.finish();
@@ -246,8 +254,9 @@ export class MlflowArtifacts {
     destDir: string,
     options: TransferOptions = {},
   ): Promise<DownloadResult> {
-    const { loc } = await this.resolveRead(ref, options.signal);
-    return downloadTree(this.http, loc, destDir, this.settings, options);
+    const call = startCall(options);
+    const { loc } = await this.resolveRead(ref, call);
+    return downloadTree(this.http, loc, destDir, this.settings, { ...options, ...call });
   }
 
   /**
@@ -260,21 +269,23 @@ export class MlflowArtifacts {
    */
   async download(ref: ArtifactRef, destDir: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const name = options.name === undefined ? undefined : singleSegment(options.name);
-    const { loc, requested } = await this.resolveRead(ref, options.signal);
+    const call = startCall(options);
+    const { loc, requested } = await this.resolveRead(ref, call);
     // A run's (or an artifact root's) whole content goes into destDir itself, as in MLflow.
     const wholeRoot =
       typeof ref === "string" ? parseArtifactUri(ref).path === "" : parseArtifactPathArg(ref.path) === "";
-    if (loc.path === "" || wholeRoot) return downloadTree(this.http, loc, destDir, this.settings, options);
-    const entries = await listDirectory(this.http, loc, "", options.signal);
+    const transfer = { ...options, ...call };
+    if (loc.path === "" || wholeRoot) return downloadTree(this.http, loc, destDir, this.settings, transfer);
+    const entries = await listDirectory(this.http, loc, "", call);
     // the listing of a single file (proxy) is the file itself, under its name in the store
     const selfName = artifactBaseName(loc.path);
     const localName = name ?? (artifactBaseName(requested) || selfName);
     const selfOnly = entries.length === 1 && !entries[0]?.isDir && entries[0]?.path === selfName;
     if (entries.length > 0 && !selfOnly) {
-      return downloadTree(this.http, loc, join(resolve(destDir), localName), this.settings, options);
+      return downloadTree(this.http, loc, join(resolve(destDir), localName), this.settings, transfer);
     }
     try {
-      return await this.downloadFileAt(loc, join(resolve(destDir), localName), options);
+      return await this.downloadFileAt(loc, join(resolve(destDir), localName), transfer);
     } catch (err) {
       if (err instanceof NotFoundError) {
         throw new NotFoundError({
@@ -300,9 +311,10 @@ export class MlflowArtifacts {
     target: ArtifactRef,
     options: TransferOptions & { name?: string } = {},
   ): Promise<UploadResult> {
-    const loc = this.writable(await this.resolve(target, options.signal));
+    const call = startCall(options);
+    const loc = this.writable(await this.resolve(target, call));
     const item = await singleFileItem(localFile, options.name);
-    return uploadItems(this.http, loc.path, [item], this.uploadSettings, options);
+    return uploadItems(this.http, loc.path, [item], this.uploadSettings, { ...options, ...call });
   }
 
   /**
@@ -315,22 +327,24 @@ export class MlflowArtifacts {
     target: ArtifactRef,
     options: TransferOptions = {},
   ): Promise<UploadResult> {
-    const loc = this.writable(await this.resolve(target, options.signal));
+    const call = startCall(options);
+    const loc = this.writable(await this.resolve(target, call));
     const items = await collectLocalTree(localDir);
-    return uploadItems(this.http, loc.path, items, this.uploadSettings, options);
+    return uploadItems(this.http, loc.path, items, this.uploadSettings, { ...options, ...call });
   }
 
   /**
    * Deletes an artifact file or directory through the proxy. Refuses the proxy root itself
    * (ValidationError). Throws ConfigError for a non-proxied run, ApiError, NetworkError.
    */
-  async delete(ref: ArtifactRef, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const loc = this.writable(await this.resolve(ref, options.signal));
+  async delete(ref: ArtifactRef, options: CallOptions = {}): Promise<void> {
+    const call = startCall(options);
+    const loc = this.writable(await this.resolve(ref, call));
     if (loc.path === "") throw new ValidationError("Refusing to delete the whole artifact store root");
     const res = await this.http.request({
+      ...pickCallOptions(call),
       method: "DELETE",
       path: proxyUrlPath(PROXY_ARTIFACTS_ROUTE, loc.path),
-      signal: options.signal,
     });
     await res.dump();
   }
@@ -347,13 +361,13 @@ export class MlflowArtifacts {
     );
   }
 
-  private async runLocation(runId: string, path: string, signal?: AbortSignal): Promise<ArtifactLocation> {
+  private async runLocation(runId: string, path: string, call: CallOptions): Promise<ArtifactLocation> {
     if (!/^[A-Za-z0-9_-]{1,256}$/.test(runId)) {
       throw new ValidationError(`Invalid MLflow run id ${JSON.stringify(runId)}`, {
         issues: [{ path: "runId", message: "must be letters, digits, '-' or '_'" }],
       });
     }
-    const { root } = await this.runEntry(runId, signal);
+    const { root } = await this.runEntry(runId, call);
     if (isProxiedArtifactUri(root)) {
       const parsed = parseArtifactUri(root);
       if (parsed.kind === "proxy") return { kind: "proxy", path: joinArtifactPath(parsed.path, path) };
@@ -361,16 +375,14 @@ export class MlflowArtifacts {
     return { kind: "tracking", runId, path, artifactUri: root };
   }
 
-  private async runEntry(runId: string, signal?: AbortSignal): Promise<RunEntry> {
+  private async runEntry(runId: string, call: CallOptions): Promise<RunEntry> {
     let entry = this.runRoots.get(runId);
     if (entry === undefined) {
-      const body = await this.http.json({
-        method: "GET",
-        path: "/api/2.0/mlflow/runs/get",
-        query: { run_id: runId },
-        schema: runSchema,
-        signal,
-      });
+      const body = await this.http.get(
+        "/api/2.0/mlflow/runs/get",
+        { query: { run_id: runId }, schema: runSchema },
+        call,
+      );
       entry = { root: body.run.info.artifact_uri ?? "", experimentId: body.run.info.experiment_id };
       this.runRoots.set(runId, entry);
     }
@@ -378,17 +390,17 @@ export class MlflowArtifacts {
   }
 
   /** Resolves a reference to read from: as `resolve`, plus the logged-model fallback of run paths. */
-  private async resolveRead(ref: ArtifactRef, signal?: AbortSignal): Promise<ReadLocation> {
+  private async resolveRead(ref: ArtifactRef, call: CallOptions): Promise<ReadLocation> {
     if (typeof ref === "string") {
       const parsed = parseArtifactUri(ref);
       if (parsed.kind === "proxy") return { loc: parsed, requested: parsed.path };
-      return { loc: await this.runReadLocation(parsed.runId, parsed.path, signal), requested: parsed.path };
+      return { loc: await this.runReadLocation(parsed.runId, parsed.path, call), requested: parsed.path };
     }
     if ("runId" in ref) {
       const path = parseArtifactPathArg(ref.path);
-      return { loc: await this.runReadLocation(ref.runId, path, signal), requested: path };
+      return { loc: await this.runReadLocation(ref.runId, path, call), requested: path };
     }
-    const loc = await this.resolve(ref, signal);
+    const loc = await this.resolve(ref, call);
     return { loc, requested: loc.path };
   }
 
@@ -397,20 +409,16 @@ export class MlflowArtifacts {
    * listing), else the same place in the run's logged model named by the path's first segment, if
    * there is one. Throws ConfigError when that logged model's root is not served by the proxy.
    */
-  private async runReadLocation(
-    runId: string,
-    path: string,
-    signal?: AbortSignal,
-  ): Promise<ArtifactLocation> {
-    const loc = await this.runLocation(runId, path, signal);
+  private async runReadLocation(runId: string, path: string, call: CallOptions): Promise<ArtifactLocation> {
+    const loc = await this.runLocation(runId, path, call);
     if (path === "") return loc;
-    const { experimentId } = await this.runEntry(runId, signal);
-    if (experimentId === undefined || (await this.hasEntry(loc, signal))) return loc;
+    const { experimentId } = await this.runEntry(runId, call);
+    if (experimentId === undefined || (await this.hasEntry(loc, call))) return loc;
     const found = await loggedModelOfRunPath(
       this.http,
       { info: { run_id: runId, experiment_id: experimentId } },
       path,
-      { signal },
+      call,
     );
     if (!found) return loc;
     const modelRoot = found.model.artifact_uri;
@@ -425,11 +433,11 @@ export class MlflowArtifacts {
   }
 
   /** True when the parent directory of `loc` lists an entry named like its last segment. */
-  private async hasEntry(loc: ArtifactLocation, signal?: AbortSignal): Promise<boolean> {
+  private async hasEntry(loc: ArtifactLocation, call: CallOptions): Promise<boolean> {
     const parent = { ...loc, path: artifactDirName(loc.path) };
     const base = artifactBaseName(loc.path);
     try {
-      const entries = await listDirectory(this.http, parent, "", signal);
+      const entries = await listDirectory(this.http, parent, "", call);
       return entries.some((e) => e.path === base);
     } catch (err) {
       if (err instanceof NotFoundError) return false;

@@ -6,12 +6,13 @@ import type { Readable } from "node:stream";
 import {
   AbortError,
   ApiError,
+  type CallOptions,
   ModelTrailError,
   NetworkError,
   TimeoutError,
   ValidationError,
 } from "@modeltrail/core";
-import type { HttpClient, QueryValue } from "@modeltrail/core/internal";
+import { type HttpClient, pickCallOptions, type QueryValue } from "@modeltrail/core/internal";
 
 /** How to fetch one file and where to put it. */
 export interface FileDownloadJob {
@@ -30,7 +31,13 @@ export interface FileDownloadJob {
 export interface FileDownloadContext {
   /** Attempts in total, first one included (default 5). */
   maxAttempts: number;
+  /** Stops this file (the caller's signal, or the one of a tree download that failed elsewhere). */
   signal?: AbortSignal | undefined;
+  /**
+   * The caller's per-call options, given to every request of this file (`timeoutMs`, `deadlineMs`,
+   * `retry`, `headers`, `maxResponseBytes`); its `signal` is replaced by `signal` above.
+   */
+  call?: CallOptions | undefined;
   /** Called with each chunk's size; negative when a restart discards bytes already counted. */
   onBytes?: (n: number) => void;
   /** Wait between attempts (ms); injectable for tests. */
@@ -232,10 +239,14 @@ export async function downloadFile(
       try {
         const ranged = canResume && offset > 0;
         const res = await http.request({
+          ...pickCallOptions(ctx.call),
           method: "GET",
           path: job.requestPath,
           query: job.query,
-          headers: ranged ? { range: `bytes=${offset}-`, ...(etag ? { "if-range": etag } : {}) } : {},
+          headers: {
+            ...ctx.call?.headers,
+            ...(ranged ? { range: `bytes=${offset}-`, ...(etag ? { "if-range": etag } : {}) } : {}),
+          },
           signal: ctx.signal,
           okStatuses: ranged ? [416] : undefined,
         });

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { HttpClient, QueryValue } from "@modeltrail/core/internal";
+import { type HttpClient, type QueryValue, startCall } from "@modeltrail/core/internal";
 import { type ArtifactLocation, PROXY_ARTIFACTS_ROUTE, proxyUrlPath } from "./artifact-location.js";
 import { artifactDirName, ensureSafeDirectory, joinArtifactPath, localPathInside } from "./artifact-path.js";
 import { Semaphore } from "./bounded.js";
@@ -12,7 +12,7 @@ import { downloadFileRanged, type RangedDownloadOptions } from "./ranged-downloa
 import type { ArtifactFileInfo, DownloadedFile, DownloadResult, TransferOptions } from "./types.js";
 
 /** Settings a download needs beyond its arguments. */
-export interface DownloadSettings extends Omit<FileDownloadContext, "signal" | "onBytes"> {
+export interface DownloadSettings extends Omit<FileDownloadContext, "signal" | "onBytes" | "call"> {
   concurrency: number;
   progress?: ProgressReporterOptions;
   /** Parallel byte ranges for large files, or false. */
@@ -47,8 +47,9 @@ export async function downloadTree(
   settings: DownloadSettings,
   options: TransferOptions = {},
 ): Promise<DownloadResult> {
+  const call = startCall(options);
   const entries: ArtifactFileInfo[] = [];
-  for await (const entry of listArtifacts(http, loc, { recursive: true, signal: options.signal })) {
+  for await (const entry of listArtifacts(http, loc, { ...call, recursive: true })) {
     entries.push(entry);
   }
   const root = resolve(destDir);
@@ -92,6 +93,7 @@ export async function downloadTree(
           const ctx = () => ({
             ...settings,
             signal: controller.signal,
+            call,
             onBytes: (n: number) => progress.addBytes(n, info.path),
           });
           const size =

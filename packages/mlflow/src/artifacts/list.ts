@@ -1,5 +1,5 @@
-import { ValidationError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type CallOptions, ValidationError } from "@modeltrail/core";
+import { type HttpClient, startCall } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { type ArtifactLocation, PROXY_ARTIFACTS_ROUTE } from "./artifact-location.js";
 import { joinArtifactPath } from "./artifact-path.js";
@@ -36,19 +36,17 @@ export async function listDirectory(
   http: HttpClient,
   loc: ArtifactLocation,
   rel: string,
-  signal?: AbortSignal,
+  call: CallOptions = {},
   limits: ListLimits = DEFAULT_LIMITS,
 ): Promise<ArtifactFileInfo[]> {
   const dir = joinArtifactPath(loc.path, rel);
   const out: ArtifactFileInfo[] = [];
   if (loc.kind === "proxy") {
-    const body = await http.json({
-      method: "GET",
-      path: PROXY_ARTIFACTS_ROUTE,
-      query: dir === "" ? undefined : { path: dir },
-      schema: proxyListSchema,
-      signal,
-    });
+    const body = await http.get(
+      PROXY_ARTIFACTS_ROUTE,
+      { query: dir === "" ? undefined : { path: dir }, schema: proxyListSchema },
+      call,
+    );
     const check = new DirectoryListingCheck(dir);
     for (const f of body.files ?? []) {
       // The proxy answers with names relative to the listed directory.
@@ -60,13 +58,14 @@ export async function listDirectory(
   let pageToken: string | undefined;
   const check = new DirectoryListingCheck(dir);
   for (let page = 0; page < limits.maxPages; page++) {
-    const body = await http.json({
-      method: "GET",
-      path: "/api/2.0/mlflow/artifacts/list",
-      query: { run_id: loc.runId, path: dir === "" ? undefined : dir, page_token: pageToken },
-      schema: trackingListSchema,
-      signal,
-    });
+    const body = await http.get(
+      "/api/2.0/mlflow/artifacts/list",
+      {
+        query: { run_id: loc.runId, path: dir === "" ? undefined : dir, page_token: pageToken },
+        schema: trackingListSchema,
+      },
+      call,
+    );
     for (const f of body.files ?? []) {
       if (f.path === dir && dir !== "") continue; // listing a file answers with the file itself
       out.push(check.entry(f, check.nameOf(f.path), rel));
@@ -85,15 +84,16 @@ export async function listDirectory(
 export async function* listArtifacts(
   http: HttpClient,
   loc: ArtifactLocation,
-  options: { recursive?: boolean; signal?: AbortSignal; limits?: Partial<ListLimits> } = {},
+  options: CallOptions & { recursive?: boolean; limits?: Partial<ListLimits> } = {},
 ): AsyncGenerator<ArtifactFileInfo> {
+  const call = startCall(options);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const recursive = options.recursive ?? true;
   const stack: Array<{ rel: string; depth: number }> = [{ rel: "", depth: 0 }];
   let count = 0;
   while (stack.length > 0) {
     const { rel, depth } = stack.pop() as { rel: string; depth: number };
-    const entries = await listDirectory(http, loc, rel, options.signal, limits);
+    const entries = await listDirectory(http, loc, rel, call, limits);
     const dirs: string[] = [];
     for (const entry of entries) {
       // A proxy listing of a single file answers with the file itself: it is not a child.

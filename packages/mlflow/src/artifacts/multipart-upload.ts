@@ -1,6 +1,5 @@
-import { ValidationError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
-import { registerSecret } from "@modeltrail/core/internal";
+import { type CallOptions, ValidationError } from "@modeltrail/core";
+import { type HttpClient, pickCallOptions, registerSecret } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { proxyUrlPath } from "./artifact-location.js";
 import { runBounded } from "./bounded.js";
@@ -40,7 +39,13 @@ export interface MultipartJob {
   size: number;
   partSize: number;
   concurrency: number;
+  /** Stops the upload (the part uploads get their own signal, linked to it). */
   signal?: AbortSignal | undefined;
+  /**
+   * The caller's per-call options for the requests to the tracking server; the part uploads to
+   * presigned URLs get them without `headers`, which are meant for the tracking server only.
+   */
+  call?: CallOptions | undefined;
   /** Bytes sent; negative when a retried part discards bytes already counted. */
   onBytes?: (n: number) => void;
 }
@@ -57,11 +62,14 @@ export interface MultipartJob {
  */
 export async function multipartUpload(http: HttpClient, job: MultipartJob): Promise<"done" | "unsupported"> {
   const numParts = Math.max(1, Math.ceil(job.size / job.partSize));
+  const toServer = pickCallOptions(job.call);
+  const { headers: _serverOnly, ...toStorage } = toServer;
   const createRes = await http.request({
+    ...toServer,
     method: "POST",
     path: proxyUrlPath(`${MPU_ROUTE}/create`, job.dirPath),
     json: { path: job.fileName, num_parts: numParts },
-    headers: { accept: "application/json" },
+    headers: { ...toServer.headers, accept: "application/json" },
     signal: job.signal,
     okStatuses: [501],
   });
@@ -88,6 +96,7 @@ export async function multipartUpload(http: HttpClient, job: MultipartJob): Prom
         const start = i * job.partSize;
         const end = Math.min(job.size, start + job.partSize) - 1;
         const res = await http.request({
+          ...toStorage,
           method: "PUT",
           path: cred.url,
           headers: { ...cred.headers, "content-length": String(end - start + 1) },
@@ -100,6 +109,7 @@ export async function multipartUpload(http: HttpClient, job: MultipartJob): Prom
       job.signal,
     );
     const done = await http.request({
+      ...pickCallOptions(job.call),
       method: "POST",
       path: proxyUrlPath(`${MPU_ROUTE}/complete`, job.dirPath),
       json: { path: job.fileName, upload_id: uploadId, parts },
@@ -114,6 +124,7 @@ export async function multipartUpload(http: HttpClient, job: MultipartJob): Prom
         method: "POST",
         path: proxyUrlPath(`${MPU_ROUTE}/abort`, job.dirPath),
         json: { path: job.fileName, upload_id: uploadId },
+        ...(toServer.headers ? { headers: toServer.headers } : {}),
         retrySafe: true,
         retry: { maxRetries: 1 },
       });

@@ -3,7 +3,7 @@ import { constants } from "node:fs";
 import { lstat, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ValidationError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type HttpClient, pickCallOptions } from "@modeltrail/core/internal";
 import type { Semaphore } from "./bounded.js";
 import {
   type FileDownloadContext,
@@ -85,10 +85,15 @@ export async function downloadFileRanged(
       const from = start + done;
       try {
         const res = await http.request({
+          ...pickCallOptions(ctx.call),
           method: "GET",
           path: job.requestPath,
           query: job.query,
-          headers: { range: `bytes=${from}-${end}`, ...(etag ? { "if-range": etag } : {}) },
+          headers: {
+            ...ctx.call?.headers,
+            range: `bytes=${from}-${end}`,
+            ...(etag ? { "if-range": etag } : {}),
+          },
           signal: controller.signal,
         });
         if (res.status === 200) {

@@ -1,3 +1,4 @@
+import type { CallOptions } from "@modeltrail/core";
 import type { ArtifactProgress } from "./progress.js";
 
 /**
@@ -15,10 +16,14 @@ export interface ArtifactFileInfo {
   fileSize: number | undefined;
 }
 
-/** Options shared by downloads and uploads. */
-export interface TransferOptions {
+/**
+ * Options shared by downloads and uploads: the per-call options (every request of the transfer gets
+ * `timeoutMs`, `retry`, `headers` and `maxResponseBytes`; `deadlineMs` bounds the whole transfer;
+ * `signal` cancels it, temporary files removed), plus progress and concurrency.
+ */
+export interface TransferOptions extends CallOptions {
   /** Cancels the transfer; temporary files are removed. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Receives throttled progress events (and always a final one). */
   onProgress?: (progress: ArtifactProgress) => void;
   /** Files transferred at the same time (defaults to the client's `concurrency`). */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { lstat, opendir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ValidationError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type HttpClient, pickCallOptions, startCall } from "@modeltrail/core/internal";
 import { PROXY_ARTIFACTS_ROUTE, proxyUrlPath } from "./artifact-location.js";
 import {
   artifactBaseName,
@@ -97,6 +97,7 @@ export async function uploadItems(
     items.reduce((a, i) => a + i.size, 0),
   );
   const done: UploadedFile[] = new Array(items.length);
+  const call = startCall(options);
   try {
     await runBounded(
       items,
@@ -115,6 +116,7 @@ export async function uploadItems(
             partSize: mp.partSize,
             concurrency: options.concurrency ?? settings.concurrency,
             signal,
+            call,
             onBytes,
           });
           if (outcome === "unsupported") settings.multipartState.unsupported = true;
@@ -124,9 +126,14 @@ export async function uploadItems(
           // Small files are read whole, once (a retried PUT resends the same bytes); others stream.
           const whole = item.size <= (settings.syncIoMaxBytes ?? 0) ? readWholeFile(item) : undefined;
           const res = await http.request({
+            ...pickCallOptions(call),
             method: "PUT",
             path: proxyUrlPath(PROXY_ARTIFACTS_ROUTE, full),
-            headers: { "content-type": "application/octet-stream", "content-length": String(item.size) },
+            headers: {
+              ...call.headers,
+              "content-type": "application/octet-stream",
+              "content-length": String(item.size),
+            },
             body: whole ?? fileBodyFactory(item.localPath, item.size, undefined, onBytes),
             signal,
           });

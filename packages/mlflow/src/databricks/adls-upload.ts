@@ -1,6 +1,13 @@
+import type { CallOptions } from "@modeltrail/core";
 import { runBounded } from "../artifacts/bounded.js";
 import { fileBodyFactory } from "../artifacts/file-body.js";
-import { type CredentialHandle, pickHeaders, withCredential, withQuery } from "./storage-request.js";
+import {
+  type CredentialHandle,
+  pickHeaders,
+  storageCallOptions,
+  withCredential,
+  withQuery,
+} from "./storage-request.js";
 import type { StorageTransport } from "./storage-transport.js";
 
 /** One file to write to ADLS Gen2 through a SAS URI of the `dfs` endpoint. */
@@ -11,6 +18,8 @@ export interface AdlsUploadJob {
   chunkSize: number;
   concurrency: number;
   signal: AbortSignal;
+  /** The caller\'s per-call options (storage requests get them without `headers`). */
+  call?: CallOptions | undefined;
   onBytes: (n: number) => void;
 }
 
@@ -95,6 +104,7 @@ export async function uploadAdls(
       const http = await transport.client(cred.signedUri);
       const allowed = query.resource ? CREATE_HEADERS : UPDATE_HEADERS;
       const res = await http.request({
+        ...storageCallOptions(job.call),
         method: query.resource ? "PUT" : "PATCH",
         path: withQuery(cred.signedUri, query),
         headers: {

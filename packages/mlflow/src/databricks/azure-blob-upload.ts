@@ -1,9 +1,15 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
-import { ApiError } from "@modeltrail/core";
+import { ApiError, type CallOptions } from "@modeltrail/core";
 import { runBounded } from "../artifacts/bounded.js";
 import { fileBodyFactory } from "../artifacts/file-body.js";
-import { type CredentialHandle, pickHeaders, withCredential, withQuery } from "./storage-request.js";
+import {
+  type CredentialHandle,
+  pickHeaders,
+  storageCallOptions,
+  withCredential,
+  withQuery,
+} from "./storage-request.js";
 import type { StorageTransport } from "./storage-transport.js";
 
 /** One file to write to an Azure blob through a SAS URI. */
@@ -15,6 +21,8 @@ export interface AzureBlobUploadJob {
   /** Blocks staged at the same time. */
   concurrency: number;
   signal: AbortSignal;
+  /** The caller\'s per-call options (storage requests get them without `headers`). */
+  call?: CallOptions | undefined;
   onBytes: (n: number) => void;
 }
 
@@ -86,6 +94,7 @@ export async function uploadAzureBlob(
     await withCredential(credential, async (cred) => {
       const http = await transport.client(cred.signedUri);
       const res = await http.request({
+        ...storageCallOptions(job.call),
         method: "PUT",
         path: cred.signedUri,
         headers: {
@@ -103,7 +112,7 @@ export async function uploadAzureBlob(
 
   const count = Math.ceil(job.size / job.chunkSize);
   const ids = await blockIds(job, count);
-  const already = await uncommittedBlocks(transport, credential, job.signal);
+  const already = await uncommittedBlocks(transport, credential, job.signal, job.call);
   const todo: number[] = [];
   let reused = 0;
   for (let i = 0; i < count; i++) {
@@ -122,6 +131,7 @@ export async function uploadAzureBlob(
       await withCredential(credential, async (cred) => {
         const http = await transport.client(cred.signedUri);
         const res = await http.request({
+          ...storageCallOptions(job.call),
           method: "PUT",
           path: withQuery(cred.signedUri, { comp: "block", blockid: ids[i] as string }),
           headers: {
@@ -140,6 +150,7 @@ export async function uploadAzureBlob(
   await withCredential(credential, async (cred) => {
     const http = await transport.client(cred.signedUri);
     const res = await http.request({
+      ...storageCallOptions(job.call),
       method: "PUT",
       path: withQuery(cred.signedUri, { comp: "blocklist" }),
       headers: { ...pickHeaders(cred.headers, isCommitHeader), "content-type": "application/xml" },
@@ -172,6 +183,7 @@ async function uncommittedBlocks(
   transport: StorageTransport,
   credential: CredentialHandle,
   signal: AbortSignal,
+  call: CallOptions | undefined,
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   // Best effort: a SAS without read permission cannot list blocks; then every block is sent.
@@ -179,6 +191,7 @@ async function uncommittedBlocks(
     const cred = await credential.current();
     const http = await transport.client(cred.signedUri);
     const res = await http.request({
+      ...storageCallOptions(call),
       method: "GET",
       path: withQuery(cred.signedUri, { comp: "blocklist", blocklisttype: "uncommitted" }),
       headers: pickHeaders(cred.headers, (n) => n === "x-ms-version" || n === "x-ms-lease-id"),

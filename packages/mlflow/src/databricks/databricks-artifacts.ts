@@ -1,8 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import { ConfigError, NotFoundError, ValidationError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type CallOptions, ConfigError, NotFoundError, ValidationError } from "@modeltrail/core";
+import { type HttpClient, pickCallOptions, startCall } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { MLFLOW_API } from "../api-path.js";
 import { parseArtifactUri } from "../artifacts/artifact-location.js";
@@ -13,7 +13,11 @@ import {
   joinArtifactPath,
   parseArtifactPathArg,
 } from "../artifacts/artifact-path.js";
-import { MlflowArtifacts, type MlflowArtifactsOptions } from "../artifacts/artifacts-client.js";
+import {
+  type ListArtifactsOptions,
+  MlflowArtifacts,
+  type MlflowArtifactsOptions,
+} from "../artifacts/artifacts-client.js";
 import { DEFAULT_SYNC_IO_MAX_BYTES } from "../artifacts/download-file.js";
 import type {
   ArtifactFileInfo,
@@ -125,14 +129,15 @@ export class DatabricksArtifacts extends MlflowArtifacts {
 
   override async *list(
     ref: ArtifactRef,
-    options: { recursive?: boolean; signal?: AbortSignal; runArtifactsOnly?: boolean } = {},
+    options: ListArtifactsOptions = {},
   ): AsyncGenerator<ArtifactFileInfo> {
-    const loc = await this.locate(ref, options.signal, !options.runArtifactsOnly);
+    const call = startCall(options);
+    const loc = await this.locate(ref, call, !options.runArtifactsOnly);
     if (!loc) {
-      yield* super.list(ref, options);
+      yield* super.list(ref, { ...options, ...call });
       return;
     }
-    for (const e of await this.listBelow(loc, options.recursive ?? true, options.signal)) yield e;
+    for (const e of await this.listBelow(loc, options.recursive ?? true, call)) yield e;
   }
 
   override async downloadFile(
@@ -140,13 +145,15 @@ export class DatabricksArtifacts extends MlflowArtifacts {
     destFile: string,
     options: TransferOptions = {},
   ): Promise<DownloadResult> {
-    const loc = await this.locate(ref, options.signal, true);
-    if (!loc) return super.downloadFile(ref, destFile, options);
+    const call = startCall(options);
+    const transfer = { ...options, ...call };
+    const loc = await this.locate(ref, call, true);
+    if (!loc) return super.downloadFile(ref, destFile, transfer);
     if (loc.path === "")
       throw new ValidationError("downloadFile needs the path of a file, not the artifact root");
     const dest = resolve(destFile);
     await mkdir(dirname(dest), { recursive: true });
-    const entry = await this.fileEntry(loc);
+    const entry = await this.fileEntry(loc, call);
     const name = artifactBaseName(loc.path);
     const res = await downloadResourceFiles(
       this.storage,
@@ -155,7 +162,7 @@ export class DatabricksArtifacts extends MlflowArtifacts {
       [{ ...entry, path: basename(dest), source: loc.path }],
       dirname(dest),
       this.downloadSettings,
-      options,
+      transfer,
     );
     const size = res.files[0]?.size ?? 0;
     return { localPath: dest, files: [{ path: name, localPath: dest, size }], bytes: size };
@@ -166,9 +173,11 @@ export class DatabricksArtifacts extends MlflowArtifacts {
     destDir: string,
     options: TransferOptions = {},
   ): Promise<DownloadResult> {
-    const loc = await this.locate(ref, options.signal, true);
-    if (!loc) return super.downloadTree(ref, destDir, options);
-    const entries = await this.listBelow(loc, true, options.signal);
+    const call = startCall(options);
+    const transfer = { ...options, ...call };
+    const loc = await this.locate(ref, call, true);
+    if (!loc) return super.downloadTree(ref, destDir, transfer);
+    const entries = await this.listBelow(loc, true, call);
     return downloadResourceFiles(
       this.storage,
       loc.resource,
@@ -176,7 +185,7 @@ export class DatabricksArtifacts extends MlflowArtifacts {
       entries,
       destDir,
       this.downloadSettings,
-      options,
+      transfer,
     );
   }
 
@@ -185,13 +194,15 @@ export class DatabricksArtifacts extends MlflowArtifacts {
     destDir: string,
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    const loc = await this.locate(ref, options.signal, true);
-    if (!loc) return super.download(ref, destDir, options);
+    const call = startCall(options);
+    const transfer = { ...options, ...call };
+    const loc = await this.locate(ref, call, true);
+    if (!loc) return super.download(ref, destDir, transfer);
     const name = options.name === undefined ? undefined : oneSegment(options.name);
     // A run's whole artifact root goes into destDir itself, as in MLflow; a named root into destDir/name.
-    if (loc.requested === "" && name === undefined) return this.downloadTree(ref, destDir, options);
-    if (loc.requested === "") return this.downloadTree(ref, join(resolve(destDir), name as string), options);
-    const entries = await this.listBelow(loc, true, options.signal);
+    if (loc.requested === "" && name === undefined) return this.downloadTree(ref, destDir, transfer);
+    if (loc.requested === "") return this.downloadTree(ref, join(resolve(destDir), name as string), transfer);
+    const entries = await this.listBelow(loc, true, call);
     const localName = name ?? (artifactBaseName(loc.requested) || artifactBaseName(loc.path));
     if (entries.length > 0) {
       return downloadResourceFiles(
@@ -201,10 +212,10 @@ export class DatabricksArtifacts extends MlflowArtifacts {
         entries,
         join(resolve(destDir), localName),
         this.downloadSettings,
-        options,
+        transfer,
       );
     }
-    return this.downloadFile(ref, join(resolve(destDir), localName), options);
+    return this.downloadFile(ref, join(resolve(destDir), localName), transfer);
   }
 
   /**
@@ -218,17 +229,13 @@ export class DatabricksArtifacts extends MlflowArtifacts {
     destDir: string,
     options: TransferOptions = {},
   ): Promise<DownloadResult> {
+    const call = startCall(options);
     const resource = modelVersionArtifactResource(this.workspace, name, version);
-    const entries = await listResourceTree(resource, "", { signal: options.signal });
-    return downloadResourceFiles(
-      this.storage,
-      resource,
-      "",
-      entries,
-      destDir,
-      this.downloadSettings,
-      options,
-    );
+    const entries = await listResourceTree(resource, "", pickCallOptions(call));
+    return downloadResourceFiles(this.storage, resource, "", entries, destDir, this.downloadSettings, {
+      ...options,
+      ...call,
+    });
   }
 
   override async uploadFile(
@@ -236,8 +243,10 @@ export class DatabricksArtifacts extends MlflowArtifacts {
     target: ArtifactRef,
     options: TransferOptions & { name?: string } = {},
   ): Promise<UploadResult> {
-    const loc = await this.locate(target, options.signal, false);
-    if (!loc) return super.uploadFile(localFile, target, options);
+    const call = startCall(options);
+    const transfer = { ...options, ...call };
+    const loc = await this.locate(target, call, false);
+    if (!loc) return super.uploadFile(localFile, target, transfer);
     const item = await singleFileItem(localFile, options.name);
     return uploadResourceFiles(
       this.workspace,
@@ -247,7 +256,7 @@ export class DatabricksArtifacts extends MlflowArtifacts {
       loc.path,
       [item],
       this.storageUploadSettings(),
-      options,
+      transfer,
     );
   }
 
@@ -256,8 +265,10 @@ export class DatabricksArtifacts extends MlflowArtifacts {
     target: ArtifactRef,
     options: TransferOptions = {},
   ): Promise<UploadResult> {
-    const loc = await this.locate(target, options.signal, false);
-    if (!loc) return super.uploadTree(localDir, target, options);
+    const call = startCall(options);
+    const transfer = { ...options, ...call };
+    const loc = await this.locate(target, call, false);
+    if (!loc) return super.uploadTree(localDir, target, transfer);
     const items = await collectLocalTree(localDir);
     return uploadResourceFiles(
       this.workspace,
@@ -267,13 +278,14 @@ export class DatabricksArtifacts extends MlflowArtifacts {
       loc.path,
       items,
       this.storageUploadSettings(),
-      options,
+      transfer,
     );
   }
 
-  override async delete(ref: ArtifactRef, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const loc = await this.locate(ref, options.signal, false);
-    if (!loc) return super.delete(ref, options);
+  override async delete(ref: ArtifactRef, options: CallOptions = {}): Promise<void> {
+    const call = startCall(options);
+    const loc = await this.locate(ref, call, false);
+    if (!loc) return super.delete(ref, call);
     throw new ConfigError(
       `Artifacts of ${loc.resource.label} cannot be deleted through the Databricks MLflow API`,
       {
@@ -303,18 +315,18 @@ export class DatabricksArtifacts extends MlflowArtifacts {
    */
   private async locate(
     ref: ArtifactRef,
-    signal: AbortSignal | undefined,
+    call: CallOptions,
     read: boolean,
   ): Promise<ResourceLocation | undefined> {
     if (typeof ref === "string") {
       if (isDatabricksTrackingArtifactUri(ref)) return this.fromUri(ref, "");
       if (/^runs:/i.test(ref)) {
         const parsed = parseArtifactUri(ref);
-        if (parsed.kind === "run") return this.fromRun(parsed.runId, parsed.path, signal, read);
+        if (parsed.kind === "run") return this.fromRun(parsed.runId, parsed.path, call, read);
       }
       return undefined;
     }
-    if ("runId" in ref) return this.fromRun(ref.runId, parseArtifactPathArg(ref.path), signal, read);
+    if ("runId" in ref) return this.fromRun(ref.runId, parseArtifactPathArg(ref.path), call, read);
     if (isDatabricksTrackingArtifactUri(ref.artifactUri)) {
       return this.fromUri(ref.artifactUri, parseArtifactPathArg(ref.path));
     }
@@ -334,7 +346,7 @@ export class DatabricksArtifacts extends MlflowArtifacts {
   private async fromRun(
     runId: string,
     path: string,
-    signal: AbortSignal | undefined,
+    call: CallOptions,
     read: boolean,
   ): Promise<ResourceLocation | undefined> {
     if (!/^[A-Za-z0-9_-]{1,256}$/.test(runId)) {
@@ -342,16 +354,16 @@ export class DatabricksArtifacts extends MlflowArtifacts {
         issues: [{ path: "runId", message: "must be letters, digits, '-' or '_'" }],
       });
     }
-    const run = await this.run(runId, signal);
+    const run = await this.run(runId, call);
     if (!isDatabricksTrackingArtifactUri(run.root)) return undefined;
     const rootLoc = this.fromUri(run.root, path);
     if (!read || path === "" || run.experimentId === undefined) return rootLoc;
-    if (await this.resourceHasEntry(rootLoc, signal)) return rootLoc;
+    if (await this.resourceHasEntry(rootLoc, call)) return rootLoc;
     const found = await loggedModelOfRunPath(
       this.workspace,
       { info: { run_id: runId, experiment_id: run.experimentId } },
       path,
-      { signal },
+      call,
     );
     if (!found) return rootLoc;
     if (!isDatabricksTrackingArtifactUri(found.model.artifact_uri)) {
@@ -365,17 +377,15 @@ export class DatabricksArtifacts extends MlflowArtifacts {
 
   private async run(
     runId: string,
-    signal?: AbortSignal,
+    call: CallOptions,
   ): Promise<{ root: string; experimentId: string | undefined }> {
     let entry = this.runs.get(runId);
     if (!entry) {
-      const body = await this.workspace.json({
-        method: "GET",
-        path: `${MLFLOW_API}/runs/get`,
-        query: { run_id: runId },
-        schema: runSchema,
-        signal,
-      });
+      const body = await this.workspace.get(
+        `${MLFLOW_API}/runs/get`,
+        { query: { run_id: runId }, schema: runSchema },
+        call,
+      );
       entry = { root: body.run.info.artifact_uri ?? "", experimentId: body.run.info.experiment_id };
       this.runs.set(runId, entry);
     }
@@ -383,9 +393,9 @@ export class DatabricksArtifacts extends MlflowArtifacts {
   }
 
   /** True when the parent directory of `loc` lists an entry named like its last segment. */
-  private async resourceHasEntry(loc: ResourceLocation, signal?: AbortSignal): Promise<boolean> {
+  private async resourceHasEntry(loc: ResourceLocation, call: CallOptions): Promise<boolean> {
     try {
-      const entries = await loc.resource.listDirectory(artifactDirName(loc.path), { signal });
+      const entries = await loc.resource.listDirectory(artifactDirName(loc.path), pickCallOptions(call));
       return entries.some((e) => e.path === loc.path);
     } catch (err) {
       if (err instanceof NotFoundError) return false;
@@ -397,19 +407,16 @@ export class DatabricksArtifacts extends MlflowArtifacts {
   private async listBelow(
     loc: ResourceLocation,
     recursive: boolean,
-    signal?: AbortSignal,
+    call: CallOptions,
   ): Promise<ArtifactFileInfo[]> {
-    const entries = await listResourceTree(loc.resource, loc.path, {
-      recursive,
-      ...(signal ? { signal } : {}),
-    });
+    const entries = await listResourceTree(loc.resource, loc.path, { ...pickCallOptions(call), recursive });
     const prefix = loc.path === "" ? "" : `${loc.path}/`;
     return entries.map((e) => ({ ...e, path: e.path.slice(prefix.length) }));
   }
 
   /** The listing entry of a single file (its size), or NotFoundError. */
-  private async fileEntry(loc: ResourceLocation): Promise<ArtifactFileInfo> {
-    const entries = await loc.resource.listDirectory(artifactDirName(loc.path), {});
+  private async fileEntry(loc: ResourceLocation, call: CallOptions): Promise<ArtifactFileInfo> {
+    const entries = await loc.resource.listDirectory(artifactDirName(loc.path), pickCallOptions(call));
     const entry = entries.find((e) => e.path === loc.path);
     if (!entry || entry.isDir) {
       throw new NotFoundError({

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
+import { pickCallOptions, startCall } from "@modeltrail/core/internal";
 import {
   artifactDirName,
   ensureSafeDirectory,
@@ -19,7 +20,7 @@ import type {
 } from "../artifacts/types.js";
 import type { DatabricksArtifactResource } from "./artifact-resources.js";
 import { CredentialPool, type CredentialPoolOptions } from "./credential-pool.js";
-import { isCredentialRefused } from "./storage-request.js";
+import { isCredentialRefused, storageCallOptions } from "./storage-request.js";
 import type { StorageTransport } from "./storage-transport.js";
 import type { DatabricksTransferSettings } from "./transfer-settings.js";
 
@@ -76,11 +77,12 @@ export async function downloadResourceFiles(
   const onOuterAbort = (): void => controller.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
   else options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const call = startCall(options);
   const pool = new CredentialPool(
     resource,
     "read",
     planned.map((p) => p.full),
-    { signal: controller.signal },
+    { ...pickCallOptions(call), signal: controller.signal },
     settings.pool,
   );
   const limiter = new Semaphore(options.concurrency ?? settings.concurrency, controller.signal);
@@ -94,6 +96,7 @@ export async function downloadResourceFiles(
           const ctx: FileDownloadContext = {
             ...settings,
             signal: controller.signal,
+            call: storageCallOptions(call),
             onBytes: (n) => progress.addBytes(n, info.path),
           };
           const big =

@@ -1,5 +1,5 @@
 import { ValidationError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type HttpClient, pickCallOptions, startCall } from "@modeltrail/core/internal";
 import { assertSafeArtifactPath, joinArtifactPath } from "../artifacts/artifact-path.js";
 import { runBounded } from "../artifacts/bounded.js";
 import { toAbortError } from "../artifacts/download-file.js";
@@ -52,13 +52,11 @@ export async function uploadResourceFiles(
     items.length,
     items.reduce((a, i) => a + i.size, 0),
   );
-  const pool = new CredentialPool(
-    resource,
-    "write",
-    fulls,
-    { signal: options.signal },
-    { batchSize: 50, ...settings.pool },
-  );
+  const call = startCall(options);
+  const pool = new CredentialPool(resource, "write", fulls, pickCallOptions(call), {
+    batchSize: 50,
+    ...settings.pool,
+  });
   const concurrency = options.concurrency ?? settings.concurrency;
   const t = settings.transfer;
   const done: UploadedFile[] = new Array(items.length);
@@ -72,7 +70,7 @@ export async function uploadResourceFiles(
         const handle = credentialHandle(pool, full);
         const cred = await handle.current();
         let multipart = false;
-        const common = { localPath: item.localPath, size: item.size, signal, onBytes };
+        const common = { localPath: item.localPath, size: item.size, signal, call, onBytes };
         switch (cred.type) {
           case "AZURE_SAS_URI":
             multipart = item.size > t.uploadChunkSize;

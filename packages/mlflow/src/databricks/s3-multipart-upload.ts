@@ -1,11 +1,11 @@
-import { ValidationError } from "@modeltrail/core";
-import type { HttpClient } from "@modeltrail/core/internal";
+import { type CallOptions, ValidationError } from "@modeltrail/core";
+import { type HttpClient, pickCallOptions } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { MLFLOW_API } from "../api-path.js";
 import { runBounded } from "../artifacts/bounded.js";
 import { fileBodyFactory } from "../artifacts/file-body.js";
 import { artifactCredentialInfoSchema, toArtifactCredential } from "./artifact-credentials.js";
-import { isCredentialRefused } from "./storage-request.js";
+import { isCredentialRefused, storageCallOptions } from "./storage-request.js";
 import type { StorageTransport } from "./storage-transport.js";
 
 /** One file to upload to S3 in parts through the workspace's multipart endpoints. */
@@ -20,6 +20,8 @@ export interface S3MultipartJob {
   partSize: number;
   concurrency: number;
   signal: AbortSignal;
+  /** The caller\'s per-call options (storage requests get them without `headers`). */
+  call?: CallOptions | undefined;
   onBytes: (n: number) => void;
 }
 
@@ -58,6 +60,7 @@ export async function uploadS3Multipart(
   }
   const numParts = Math.max(1, Math.ceil(job.size / job.partSize));
   const created = await workspace.json({
+    ...pickCallOptions(job.call),
     method: "POST",
     path: `${MLFLOW_API}/artifacts/create-multipart-upload`,
     json: { run_id: job.resourceId, path: job.path, num_parts: numParts },
@@ -87,6 +90,7 @@ export async function uploadS3Multipart(
         const put = async (signedUri: string, headers: Record<string, string>): Promise<string> => {
           const http = await transport.client(signedUri, headers);
           const res = await http.request({
+            ...storageCallOptions(job.call),
             method: "PUT",
             path: signedUri,
             headers: { "content-length": String(end - start + 1) },
@@ -104,6 +108,7 @@ export async function uploadS3Multipart(
         } catch (err) {
           if (!isCredentialRefused(err)) throw err;
           const fresh = await workspace.json({
+            ...pickCallOptions(job.call),
             method: "GET",
             path: `${MLFLOW_API}/artifacts/get-presigned-upload-part-url`,
             query: { run_id: job.resourceId, path: job.path, upload_id: uploadId, part_number: i + 1 },
@@ -117,6 +122,7 @@ export async function uploadS3Multipart(
       job.signal,
     );
     await workspace.json({
+      ...pickCallOptions(job.call),
       method: "POST",
       path: `${MLFLOW_API}/artifacts/complete-multipart-upload`,
       json: {

@@ -1,5 +1,6 @@
+import type { CallOptions } from "@modeltrail/core";
 import { fileBodyFactory } from "../artifacts/file-body.js";
-import { type CredentialHandle, withCredential } from "./storage-request.js";
+import { type CredentialHandle, storageCallOptions, withCredential } from "./storage-request.js";
 import type { StorageTransport } from "./storage-transport.js";
 
 /** One file to PUT to a presigned (AWS) or signed (GCP) URL. */
@@ -7,6 +8,8 @@ export interface SignedUrlUploadJob {
   localPath: string;
   size: number;
   signal: AbortSignal;
+  /** The caller\'s per-call options (storage requests get them without `headers`). */
+  call?: CallOptions | undefined;
   onBytes: (n: number) => void;
 }
 
@@ -23,6 +26,7 @@ export async function uploadToSignedUrl(
   await withCredential(credential, async (cred) => {
     const http = await transport.client(cred.signedUri, cred.headers);
     const res = await http.request({
+      ...storageCallOptions(job.call),
       method: "PUT",
       path: cred.signedUri,
       headers: { "content-length": String(job.size) },

@@ -1,4 +1,5 @@
-import { ForbiddenError, UnauthorizedError } from "@modeltrail/core";
+import { type CallOptions, ForbiddenError, UnauthorizedError } from "@modeltrail/core";
+import { pickCallOptions } from "@modeltrail/core/internal";
 import type { ArtifactCredential } from "./artifact-credentials.js";
 
 /** One file's credential: the current one, and a way to get a new one after the store refused it. */
@@ -54,4 +55,14 @@ export function pickHeaders(
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) if (allowed(name.toLowerCase())) out[name] = value;
   return out;
+}
+
+/**
+ * The caller's per-call options for a request to cloud storage through a signed URI: all of them
+ * (`timeoutMs`, `deadlineMs`, `retry`, `maxResponseBytes`) except `headers`, which are meant for the
+ * workspace and would break the signature or leak through the URI. `signal` is left to the caller.
+ */
+export function storageCallOptions(call: CallOptions | undefined): CallOptions {
+  const { headers: _workspaceOnly, signal: _own, ...rest } = pickCallOptions(call);
+  return rest;
 }

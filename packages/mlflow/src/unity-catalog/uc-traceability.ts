@@ -14,6 +14,7 @@ import {
   toMlflowTags,
   ValidationError,
 } from "@modeltrail/core";
+import { pickCallOptions, startCall } from "@modeltrail/core/internal";
 import { parse as parseYaml } from "yaml";
 import { filterLiteral } from "../api-path.js";
 import type { ArtifactRef, DownloadResult, TransferOptions, UploadResult } from "../artifacts/types.js";
@@ -127,7 +128,7 @@ export async function registerUcModel(
 ): Promise<RegisterModelResult> {
   const { client, registry } = uc;
   const { runId, name } = options;
-  const call: CallOptions = { signal: options.signal };
+  const call = startCall(options);
   splitUcModelName(name);
   const artifactPath = String(options.artifactPath ?? "").replace(/^\/+|\/+$/g, "");
   const trace = ctx.with({ model: { name, mlflowRunId: runId, version: null, uri: null } });
@@ -142,7 +143,7 @@ export async function registerUcModel(
   const entries: string[] = [];
   for await (const e of client.artifacts.list(
     { runId, path: artifactPath },
-    { recursive: false, signal: options.signal, runArtifactsOnly: true },
+    { ...call, recursive: false, runArtifactsOnly: true },
   )) {
     entries.push(e.path);
     if (entries.length > 1000) break;
@@ -158,7 +159,7 @@ export async function registerUcModel(
 
   const tmp = await mkdtemp(join(tmpdir(), "modeltrail-uc-"));
   try {
-    await client.artifacts.downloadTree(files, tmp, { signal: options.signal });
+    await client.artifacts.downloadTree(files, tmp, call);
     await checkUcSignature(tmp);
 
     try {
@@ -173,7 +174,7 @@ export async function registerUcModel(
       }
     }
     const finish = async (mv: UcModelVersion, created: boolean): Promise<RegisterModelResult> => {
-      const ready = await awaitUcReady(uc, mv, options.awaitReadyMs ?? 300_000, options.signal);
+      const ready = await awaitUcReady(uc, mv, options.awaitReadyMs ?? 300_000, call);
       return {
         modelVersion: ready,
         created,
@@ -181,7 +182,7 @@ export async function registerUcModel(
         trace: trace.with({ model: { version: ready.version, uri: `models:/${name}/${ready.version}` } }),
       };
     };
-    const existing = await findUcVersionFromRun(uc, name, runId, source, options.signal);
+    const existing = await findUcVersionFromRun(uc, name, runId, source, call);
     if (existing?.status === "READY") return finish(existing, false);
 
     let mv: UcModelVersion | undefined = existing;
@@ -195,15 +196,15 @@ export async function registerUcModel(
           tags,
           description: options.description,
           modelId,
-          signal: options.signal,
+          ...call,
         });
       } catch (err) {
         if (!isLostResponse(err) || attempt >= maxAttempts) throw err;
-        mv = await findUcVersionFromRun(uc, name, runId, source, options.signal).catch(() => undefined);
+        mv = await findUcVersionFromRun(uc, name, runId, source, call).catch(() => undefined);
       }
     }
     if (!mv.storage_location) mv = await registry.getModelVersion(name, mv.version, call);
-    await uploadUcModelVersionFiles(uc, mv, tmp, { signal: options.signal });
+    await uploadUcModelVersionFiles(uc, mv, tmp, call);
     const finalized = await registry.finalizeModelVersion(name, mv.version, call);
     return finish(finalized, existing === undefined);
   } finally {
@@ -254,7 +255,8 @@ export async function downloadUcModelVersion(
   destDir: string,
   options: TransferOptions = {},
 ): Promise<DownloadResult> {
-  const mv = await uc.registry.getModelVersion(name, version, { signal: options.signal });
+  const call = startCall(options);
+  const mv = await uc.registry.getModelVersion(name, version, call);
   if (!mv.storage_location)
     throw new ValidationError(`Model version ${name}/${version} has no storage location`);
   const resource = ucStorageResource({
@@ -267,8 +269,11 @@ export async function downloadUcModelVersion(
     options: uc.storage,
     env: uc.env,
   });
-  const entries = await listResourceTree(resource, "", { signal: options.signal });
-  return downloadResourceFiles(uc.transport, resource, "", entries, destDir, uc.settings, options);
+  const entries = await listResourceTree(resource, "", pickCallOptions(call));
+  return downloadResourceFiles(uc.transport, resource, "", entries, destDir, uc.settings, {
+    ...options,
+    ...call,
+  });
 }
 
 /** The version of `name` registered from `runId` with this source, if any (the oldest, not FAILED). */
@@ -277,31 +282,31 @@ async function findUcVersionFromRun(
   name: string,
   runId: string,
   source: string,
-  signal: AbortSignal | undefined,
+  call: CallOptions,
 ): Promise<UcModelVersion | undefined> {
   let best: ModelVersion | undefined;
   for await (const mv of uc.registry.searchModelVersions({
+    ...call,
     filter: `run_id = ${filterLiteral(runId)}`,
-    signal,
   })) {
     if (mv.name !== name || mv.source !== source || mv.status === "FAILED_REGISTRATION") continue;
     if (!best || Number(mv.version) < Number(best.version)) best = mv;
   }
-  return best ? uc.registry.getModelVersion(name, best.version, { signal }) : undefined;
+  return best ? uc.registry.getModelVersion(name, best.version, call) : undefined;
 }
 
 async function awaitUcReady(
   uc: UcContext,
   mv: UcModelVersion,
   maxMs: number,
-  signal?: AbortSignal,
+  call: CallOptions,
 ): Promise<UcModelVersion> {
   let current = mv;
   const deadline = Date.now() + maxMs;
   while (current.status === "PENDING_REGISTRATION" && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, uc.pollMs ?? 1000));
-    signal?.throwIfAborted();
-    current = await uc.registry.getModelVersion(mv.name, mv.version, { signal });
+    call.signal?.throwIfAborted();
+    current = await uc.registry.getModelVersion(mv.name, mv.version, call);
   }
   return current;
 }
@@ -317,14 +322,14 @@ export async function* findUcModelVersions(
   query: ModelVersionQuery,
   options: FindModelVersionsOptions = {},
 ): AsyncGenerator<ModelVersion, void, undefined> {
-  const { signal } = options;
+  const call = startCall(options);
   if ("mlflowRunId" in query && query.mlflowRunId) {
     for await (const mv of uc.registry.searchModelVersions({
+      ...call,
       filter: `run_id = ${filterLiteral(query.mlflowRunId)}`,
-      signal,
     })) {
       if (options.name && mv.name !== options.name) continue;
-      yield await uc.registry.getModelVersion(mv.name, mv.version, { signal });
+      yield await uc.registry.getModelVersion(mv.name, mv.version, call);
     }
     return;
   }
@@ -358,8 +363,8 @@ export async function* findUcModelVersions(
       issues: [{ path: "query", message: "expected { gitSha } | { jobRunId } | { mlflowRunId }" }],
     });
   }
-  for await (const hit of uc.registry.listModelVersions(options.name, { signal })) {
-    const mv = await uc.registry.getModelVersion(hit.name, hit.version, { signal });
+  for await (const hit of uc.registry.listModelVersions(options.name, call)) {
+    const mv = await uc.registry.getModelVersion(hit.name, hit.version, call);
     let trace: TraceContext;
     try {
       trace = fromMlflowTags(fromUcTagKeys(tagsToRecord(mv.tags), known, prefixes), {

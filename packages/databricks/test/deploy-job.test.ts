@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, createTraceContext, ValidationError } from "@modeltrail/core";
@@ -14,6 +14,7 @@ import {
 } from "../src/index.js";
 import { renderJobTemplate } from "../src/template/render-job-template.js";
 import { type FakeWorkspace, startWorkspace } from "./client-test-helpers.js";
+import { DEPLOY_TEMPLATE, readmeTemplate } from "./job-template-corpus.js";
 
 type Settings = Record<string, unknown> & {
   name?: string;
@@ -315,15 +316,7 @@ describe("deployJob", () => {
   it("deploys settings rendered from a template (dynamic references pass through)", async () => {
     const api = fakeJobsApi();
     ws = await startWorkspace(api.handlers);
-    const template = [
-      "name: train-{{ env }}",
-      "tasks:",
-      "  - task_key: train",
-      "    spark_python_task:",
-      "      python_file: train.py",
-      '      parameters: ["--run-name={{ git_sha }}-{{job.run_id}}"]',
-    ].join("\n");
-    const { settings } = renderJobTemplate(template, { ctx: ctx(), vars: { env: "dev" } });
+    const { settings } = renderJobTemplate(DEPLOY_TEMPLATE, { ctx: ctx(), vars: { env: "dev" } });
     const res = await deployJob(ws.client, ctx(), settings);
     expect(res.action).toBe("created");
     const stored = api.jobs.get(res.jobId) as Settings;
@@ -359,14 +352,12 @@ describe("deployJob", () => {
 
 describe("the README flow", () => {
   it("renders the README template, deploys it, and runs the deployed settings locally with the Python helper", async () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const yaml = /`jobs\/train\.yaml` in your repository:\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(yaml).toBeDefined();
+    const yaml = readmeTemplate();
     const tc = createTraceContext({
       code: { gitSha: SHA1 },
       ci: { provider: "github-actions", runId: "9001", runAttempt: "1" },
     });
-    const { settings } = renderJobTemplate(yaml as string, { ctx: tc, vars: { env: "prod" } });
+    const { settings } = renderJobTemplate(yaml, { ctx: tc, vars: { env: "prod" } });
     const api = fakeJobsApi();
     ws = await startWorkspace(api.handlers);
     const deployed = await deployJob(ws.client, tc, settings);

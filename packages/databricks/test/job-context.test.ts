@@ -6,6 +6,7 @@ import { detectJobContext, readJobContext } from "../src/job-context.js";
 import { LocalJobRunner } from "../src/local/local-job-runner.js";
 import { withTaskTraceParameters } from "../src/task-trace-parameters.js";
 import { renderJobTemplate } from "../src/template/render-job-template.js";
+import { PIPELINE_TEMPLATE } from "./job-template-corpus.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const GIT_SHA = "fedcba9876543210fedcba9876543210fedcba98";
@@ -128,17 +129,10 @@ describe("readJobContext", () => {
 
 describe("the reference pipeline, locally", () => {
   it("renders a template with the commit, adds the trace flags, runs it locally and reads the context in the task", async () => {
-    const template = `name: train-{{ git_sha }}
-parameters:
-  - name: git_sha
-    default: "{{ git_sha }}"
-tasks:
-  - task_key: train
-    spark_python_task:
-      python_file: echo_args.py
-      parameters: ["--epochs", "{{ epochs }}"]
-`;
-    const { settings } = renderJobTemplate(template, { ctx: { code: { gitSha: SHA } }, vars: { epochs: 3 } });
+    const { settings } = renderJobTemplate(PIPELINE_TEMPLATE, {
+      ctx: { code: { gitSha: SHA } },
+      vars: { epochs: 3 },
+    });
     const runner = new LocalJobRunner({ cwd: FIXTURES });
     const run = await runner.run(withTaskTraceParameters(settings), { jobId: 777 });
     expect(run.state?.result_state).toBe("SUCCESS");

@@ -59,7 +59,6 @@ describe("jobs.get", () => {
     expect(job.next_page_token).toBeUndefined();
     // unknown fields survive
     expect((s as Record<string, unknown>).git_source).toMatchObject({ git_provider: "gitHub" });
-    expect((job as Record<string, unknown>).run_as_owner).toBe(true);
     expect(ws.server.requests.map((r) => queryOf(r.path).get("page_token"))).toEqual([
       null,
       "page-2",

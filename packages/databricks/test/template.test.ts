@@ -1,33 +1,32 @@
-import { readFileSync } from "node:fs";
 import { createTraceContext, ValidationError } from "@modeltrail/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { renderJobTemplate } from "../src/template/render-job-template.js";
+import {
+  CORPUS_CTX,
+  CORPUS_SHA,
+  DEPRECATED_REFERENCES,
+  DOCUMENTED_REFERENCES,
+  deprecatedTemplate,
+  HOSTILE_JSON_TEMPLATE,
+  HOSTILE_VALUES,
+  HOSTILE_YAML_TEMPLATE,
+  referenceJsonTemplate,
+  referenceSpellings,
+  referenceYamlTemplate,
+  TRAIN_JSON_VARS,
+  TRAIN_YAML_VARS,
+  TYPED_JSON_TEMPLATE,
+  TYPED_VARS,
+  TYPED_YAML_TEMPLATE,
+  templateFixture,
+} from "./job-template-corpus.js";
 
-const SHA = "0123456789abcdef0123456789abcdef01234567";
-const ctx = { schemaVersion: 1, code: { gitSha: SHA, branch: "main" }, ci: { runId: "42" } };
-const fixture = (name: string) =>
-  readFileSync(new URL(`./fixtures/templates/${name}`, import.meta.url), "utf8");
-
-const HOSTILE = [
-  'double "quotes" and \\"escaped\\"',
-  "single 'quotes' and ''doubled''",
-  "new\nline\r\nand\ttab",
-  "}} closing braces {{ and }}",
-  "{% raw %}{% endraw %} {%- if x -%}",
-  "{{ job.id }} {{git_sha}} {# comment #}",
-  "back\\slash \\n \\u0041 \\\\",
-  "unicode ü ß 日本 😀 \u2028 \u2029 \u0000 \u001f",
-  "yaml: value # not a comment",
-  "- looks: [like, yaml] & *alias !tag",
-  "",
-  " leading and trailing spaces ",
-  "null",
-  "true",
-  "123",
-  "MTPH0123456789abV0E",
-];
+const SHA = CORPUS_SHA;
+const ctx = CORPUS_CTX;
+const fixture = templateFixture;
+const HOSTILE = HOSTILE_VALUES;
 
 function expectValidation(fn: () => unknown, pathRe: RegExp, messageRe: RegExp): ValidationError {
   let caught: unknown;
@@ -45,37 +44,12 @@ function expectValidation(fn: () => unknown, pathRe: RegExp, messageRe: RegExp):
   return err;
 }
 
-const jsonTemplate = `{
-  "name": "job-{{ v }}",
-  "description": "{{ v }}",
-  "tags": { "{{ v }}x": "{{ v }}", "whole": {{ v }} },
-  "tasks": [{ "task_key": "t", "spark_python_task": { "python_file": "a.py", "parameters": [{{ v }}, "--v={{ v }}"] } }]
-}`;
-
-const yamlTemplate = `# note: {{ v }}
-name: job-{{ v }}
-description: "{{ v }}"
-tags:
-  {{ v }}x: '{{ v }}'
-  whole: {{ v }}
-  plain: before {{ v }} after
-tasks:
-  - task_key: t
-    spark_python_task:
-      python_file: a.py
-      parameters:
-        - {{ v }}
-        - --v={{ v }}
-        - |
-          block {{ v }}
-`;
+const jsonTemplate = HOSTILE_JSON_TEMPLATE;
+const yamlTemplate = HOSTILE_YAML_TEMPLATE;
 
 describe("renderJobTemplate: escaping", () => {
   it("renders the JSON fixture with the commit, typed values and untouched references", () => {
-    const r = renderJobTemplate(fixture("train-job.json"), {
-      ctx,
-      vars: { team: "ml", timeout: 3600, steps: ["prep", "train"], note: 'say "hi"\n' },
-    });
+    const r = renderJobTemplate(fixture("train-job.json"), { ctx, vars: TRAIN_JSON_VARS });
     expect(r.format).toBe("json");
     expect(r.settings.name).toBe("train-0123456");
     expect(r.settings.timeout_seconds).toBe(3600);
@@ -96,10 +70,7 @@ describe("renderJobTemplate: escaping", () => {
   });
 
   it("renders the YAML fixture, keeping comments and quoting what needs quotes", () => {
-    const r = renderJobTemplate(fixture("train-job.yaml"), {
-      ctx,
-      vars: { team: "it's", timeout: 60, steps: ["a"], note: "x: y # z" },
-    });
+    const r = renderJobTemplate(fixture("train-job.yaml"), { ctx, vars: TRAIN_YAML_VARS });
     expect(r.format).toBe("yaml");
     expect(r.text).toContain(`# job for ${SHA}`);
     expect(r.settings.tags).toEqual({ git_sha: SHA, team: "it's" });
@@ -160,28 +131,21 @@ describe("renderJobTemplate: escaping", () => {
   });
 
   it("keeps the type of a whole value and uses text forms inside strings", () => {
-    const vars = { n: 30, b: true, list: ["a", "b"], obj: { k: "v" } };
-    const json = renderJobTemplate(
-      `{"tasks":[],"timeout_seconds":{{ n }},"queue":{"enabled":{{ b }}},"tags":{"l":"{{ list }}","o":"{{ obj }}","n":"{{ n }}"},"x":{{ list }},"y":{{ obj }}}`,
-      { vars },
-    ).settings as Record<string, unknown>;
+    const json = renderJobTemplate(TYPED_JSON_TEMPLATE, { vars: TYPED_VARS }).settings;
     expect(json).toMatchObject({
       timeout_seconds: 30,
       queue: { enabled: true },
       tags: { l: '["a","b"]', o: '{"k":"v"}', n: "30" },
-      x: ["a", "b"],
-      y: { k: "v" },
+      parameters: TYPED_VARS.params,
+      git_source: TYPED_VARS.git,
     });
-    const yaml = renderJobTemplate(
-      "timeout_seconds: {{ n }}\nqueue:\n  enabled: {{ b }}\ntags:\n  n: '{{ n }}'\nx: {{ list }}\ny: {{ obj }}\n",
-      { vars },
-    );
+    const yaml = renderJobTemplate(TYPED_YAML_TEMPLATE, { vars: TYPED_VARS });
     expect(yaml.settings).toMatchObject({
       timeout_seconds: 30,
       queue: { enabled: true },
       tags: { n: "30" },
-      x: ["a", "b"],
-      y: { k: "v" },
+      parameters: TYPED_VARS.params,
+      git_source: TYPED_VARS.git,
     });
     expect(parseYaml(yaml.text)).toEqual(yaml.settings);
   });
@@ -325,61 +289,18 @@ describe("renderJobTemplate: errors", () => {
 });
 
 describe("renderJobTemplate: Databricks dynamic value references", () => {
-  const documented = [
-    "job.id",
-    "job.name",
-    "job.run_id",
-    "job.repair_count",
-    "job.start_time.iso_date",
-    "job.start_time.iso_datetime",
-    "job.start_time.[iso_weekday]",
-    "job.start_time.is_weekday",
-    "job.start_time.year",
-    "job.start_time.month",
-    "job.start_time.day",
-    "job.start_time.hour",
-    "job.start_time.minute",
-    "job.start_time.second",
-    "job.start_time.timestamp_ms",
-    "job.trigger.type",
-    "job.trigger.time.iso_date",
-    "job.trigger.file_arrival.location",
-    "job.trigger.table_update.`main.sales`.commit_version",
-    "job.trigger.table_update.orders.commit_timestamp.iso_date",
-    "job.trigger.table_update.updated_tables",
-    "job.parameters.learning_rate",
-    "job.parameters.`my param$`",
-    "task.name",
-    "task.run_id",
-    "task.execution_count",
-    "task.notebook_path",
-    "tasks.prep.run_id",
-    "tasks.prep.result_state",
-    "tasks.prep.error_code",
-    "tasks.prep.execution_count",
-    "tasks.prep.values.row_count",
-    "tasks.`my-task`.values.`a b`",
-    "tasks.query.output.first_row.total",
-    "workspace.id",
-    "workspace.url",
-    "backfill.iso_datetime",
-    "backfill.iso_date",
-    "input",
-    "input.region",
-  ];
+  const documented = DOCUMENTED_REFERENCES;
 
   it("passes every documented reference through untouched, with and without spaces, in JSON and YAML", () => {
     for (const ref of documented) {
-      for (const written of [`{{${ref}}}`, `{{ ${ref} }}`, `{{\t${ref}  }}`]) {
-        const j = renderJobTemplate(
-          `{"name": "x", "tags": {"a": "${written}", "b": "p-${written}-s"}, "c": ${written}}`,
-        );
+      for (const written of referenceSpellings(ref)) {
+        const j = renderJobTemplate(referenceJsonTemplate(written));
         expect(j.settings.tags).toEqual({ a: written, b: `p-${written}-s` });
-        expect((j.settings as Record<string, unknown>).c).toBe(written);
+        expect(j.settings.description).toBe(written);
         expect(j.warnings).toEqual([]);
-        const y = renderJobTemplate(`tags:\n  a: "${written}"\n  b: p-${written}-s\nc: ${written}\n`);
+        const y = renderJobTemplate(referenceYamlTemplate(written));
         expect(y.settings.tags).toEqual({ a: written, b: `p-${written}-s` });
-        expect((y.settings as Record<string, unknown>).c).toBe(written);
+        expect(y.settings.description).toBe(written);
         expect(parseYaml(y.text)).toEqual(y.settings);
         expect(y.warnings).toEqual([]);
       }
@@ -387,17 +308,9 @@ describe("renderJobTemplate: Databricks dynamic value references", () => {
   });
 
   it("passes deprecated references through and warns with the modern replacement", () => {
-    const cases: Record<string, string> = {
-      job_id: "job.id",
-      run_id: "task.run_id",
-      parent_run_id: "job.run_id",
-      task_key: "task.name",
-      start_date: "job.start_time.iso_date",
-      start_time: "job.start_time.timestamp_ms",
-      task_retry_count: "task.execution_count",
-    };
+    const cases = DEPRECATED_REFERENCES;
     for (const [old, replacement] of Object.entries(cases)) {
-      const r = renderJobTemplate(`{"tags": {"a": "--x={{ ${old} }}", "b": "{{${old}}}"}}`);
+      const r = renderJobTemplate(deprecatedTemplate(old));
       expect(r.settings.tags).toEqual({ a: `--x={{ ${old} }}`, b: `{{${old}}}` });
       expect(r.warnings).toContain(
         `{{ ${old} }} is a deprecated dynamic value reference; use {{${replacement}}} instead`,

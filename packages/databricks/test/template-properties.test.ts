@@ -266,3 +266,74 @@ describe("job templates: every stock filter on hostile values (property)", () =>
     );
   });
 });
+
+/** Each stock nunjucks test with arguments that exercise it. */
+const TESTS: [string, unknown[]][] = [
+  ["callable", []],
+  ["defined", []],
+  ["divisibleby", [3]],
+  ["escaped", []],
+  ["equalto", ["a"]],
+  ["eq", [1]],
+  ["sameas", ["x"]],
+  ["even", []],
+  ["falsy", []],
+  ["ge", [1]],
+  ["greaterthan", [1]],
+  ["gt", [0]],
+  ["le", [1]],
+  ["lessthan", [1]],
+  ["lt", [0]],
+  ["lower", []],
+  ["ne", ["a"]],
+  ["null", []],
+  ["number", []],
+  ["odd", []],
+  ["string", []],
+  ["truthy", []],
+  ["undefined", []],
+  ["upper", []],
+  ["iterable", []],
+  ["mapping", []],
+];
+
+describe("job templates: every stock nunjucks test on hostile values (property)", () => {
+  it("covers every stock nunjucks test", () => {
+    const names = Object.keys((stock as unknown as { tests: Record<string, unknown> }).tests);
+    expect(names.filter((n) => !TESTS.some(([t]) => t === n))).toEqual([]);
+  });
+
+  for (const [name, args] of TESTS) {
+    it(`is ${call(name, args)}`, () => {
+      const test = (stock as unknown as { getTest(n: string): (...a: unknown[]) => unknown }).getTest(name);
+      fc.assert(
+        fc.property(value, (v) => {
+          const expr = `v is ${call(name, args)}`;
+          let want: boolean | undefined;
+          try {
+            want = Boolean(test.call({ env: stock }, v, ...args));
+          } catch {
+            want = undefined; // nunjucks' own test throws on this value: rendering must fail cleanly
+          }
+          const template = `{"w": {{ ${expr} }}, "s": "{{ ${expr} }}", "if": {% if ${expr} %}1{% else %}0{% endif %}, "m": {{ (m() is ${call(name, args)}) | tojson }}}`;
+          const render = () =>
+            renderJobTemplate(`{% macro m() %}Macro text{% endmacro %}${template}`, {
+              vars: { v },
+              validate: false,
+            });
+          if (want === undefined) {
+            expect(render).toThrow(ValidationError);
+            return;
+          }
+          const s = render().settings as Record<string, unknown>;
+          expect([s.w, s.s, s.if]).toEqual([want, String(want), want ? 1 : 0]);
+          // A macro's output is, to a test, what it is to nunjucks: a safe string of its text.
+          expect(s.m).toBe(
+            Boolean(test.call({ env: stock }, new nunjucks.runtime.SafeString("Macro text"), ...args)),
+          );
+        }),
+        { numRuns: 30 },
+      );
+    });
+  }
+});

@@ -40,6 +40,9 @@ process.exit(failed + brokenSuites > 0 || passed === 0 ? 1 : 0);
 
 /** The first non-empty line of a failure message, cut to 300 characters. */
 function firstLine(message) {
-  const line = String(message ?? "").split("\n").find((l) => l.trim() !== "") ?? "(no message)";
+  const line =
+    String(message ?? "")
+      .split("\n")
+      .find((l) => l.trim() !== "") ?? "(no message)";
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }

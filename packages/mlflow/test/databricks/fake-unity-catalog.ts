@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   ContainerSASPermissions,
   generateBlobSASQueryParameters,
@@ -57,6 +58,9 @@ export function fakeUnityCatalog(
   const models = new Map<string, FakeModel>();
   const state: FakeUcState = { backing: initial, ttlSeconds: 3600, credentialRequests: [] };
   let nextId = 1;
+  // Storage locations are unique per fake: several test files share one bucket and one container, and a
+  // location another file wrote to would add its files to this one's versions.
+  const instance = randomUUID().slice(0, 8);
   const api = "*/api/2.0/mlflow/unity-catalog";
   const threeLevel = (name: unknown) => typeof name === "string" && /^[^.]+\.[^.]+\.[^.]+$/.test(name);
   const wire = (v: FakeVersion, withTags = true) => ({
@@ -113,8 +117,8 @@ export function fakeUnityCatalog(
       const b = state.backing;
       const storage_location =
         b.kind === "azure"
-          ? `abfss://${b.container}@${AZURITE_ACCOUNT}.dfs.core.windows.net/models/${id}/versions/${v}`
-          : `s3://${b.bucket}/uc/models/${id}/versions/${v}`;
+          ? `abfss://${b.container}@${AZURITE_ACCOUNT}.dfs.core.windows.net/models/${instance}-${id}/versions/${v}`
+          : `s3://${b.bucket}/uc/models/${instance}-${id}/versions/${v}`;
       const mv: FakeVersion = {
         name: body.name,
         version: v,

@@ -15,6 +15,7 @@ const alias = {
   "@modeltrail/databricks": pkg("databricks"),
   "@modeltrail/registry": pkg("registry"),
   "@modeltrail/k8s": pkg("k8s"),
+  "@modeltrail/cli": pkg("cli"),
   "@modeltrail/test-utils": pkg("test-utils"),
 };
 

@@ -3,4 +3,9 @@
  * local deploy target that stands in for Kubernetes when there is no cluster.
  * @packageDocumentation
  */
+export type { CliOutcome, CommandResult } from "./cli/cli-app.js";
+export type { CliIo, CliStream } from "./cli/cli-io.js";
+export type { ErrorReport } from "./cli/error-report.js";
+export { EXIT_CODES, type ExitCode } from "./cli/exit-codes.js";
+export { runCli } from "./cli/run-cli.js";
 export { VERSION } from "./version.js";

@@ -1,0 +1,22 @@
+/**
+ * The exit codes of the `modeltrail` command. They are part of its interface: scripts and CI gates
+ * rely on them, so they never change meaning.
+ *
+ * | code | meaning |
+ * |---|---|
+ * | 0 | the command did what was asked |
+ * | 1 | it failed (a service error, a failed run or rollout, bad configuration, ...) |
+ * | 2 | usage error: unknown command or option, missing or malformed argument |
+ * | 3 | `verify` ran and at least one check failed |
+ * | 130 | interrupted (Ctrl-C) |
+ */
+export const EXIT_CODES = Object.freeze({
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  verifyFailed: 3,
+  interrupted: 130,
+});
+
+/** One of the {@link EXIT_CODES}. */
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];

@@ -8,4 +8,13 @@ export type { CliIo, CliStream } from "./cli/cli-io.js";
 export type { ErrorReport } from "./cli/error-report.js";
 export { EXIT_CODES, type ExitCode } from "./cli/exit-codes.js";
 export { runCli } from "./cli/run-cli.js";
+export {
+  type CleanResult,
+  cleanModeltrailHome,
+  DEFAULT_MODELTRAIL_HOME,
+  ensureModeltrailHome,
+  MODELTRAIL_HOME_ENV,
+  MODELTRAIL_HOME_MARKER,
+  modeltrailHome,
+} from "./state/modeltrail-home.js";
 export { VERSION } from "./version.js";

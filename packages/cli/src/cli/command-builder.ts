@@ -9,7 +9,12 @@ export type CommandError = CommanderError & { commandPath?: string };
  * printed, and carry the command's path (for the "see --help" hint); help goes to the CLI's
  * streams; global options are listed in each command's help; an example is shown after the help.
  */
-export function newCommand(io: CliIo, name: string, description: string, examples: readonly string[]): Command {
+export function newCommand(
+  io: CliIo,
+  name: string,
+  description: string,
+  examples: readonly string[],
+): Command {
   const cmd = new Command(name);
   cmd
     .description(description)

@@ -37,7 +37,7 @@ const CREDENTIAL_HINTS: Record<string, string> = {
   mlflow:
     "check MLFLOW_TRACKING_URI and its credentials (MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD)",
   kubernetes: "check the kubeconfig user (KUBECONFIG, --context) and its RBAC permissions",
-  registry:
+  "oci-registry":
     "check the registry credentials (docker login / ~/.docker/config.json, or AZURE_CLIENT_ID/SECRET/TENANT_ID for ACR) and the repository's permissions",
 };
 
@@ -88,7 +88,7 @@ export function describeError(err: unknown, command?: string): ErrorReport {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return {
     message: oneLine(message),
-    hint: 'this looks like a bug in modeltrail: run again with --debug and report the stack trace',
+    hint: "this looks like a bug in modeltrail: run again with --debug and report the stack trace",
     exitCode: EXIT_CODES.failure,
     code: "INTERNAL",
     name: err instanceof Error ? err.name : "Error",

@@ -6,7 +6,10 @@ import { InvalidArgumentError } from "commander";
  */
 
 /** Collects `KEY=VALUE` pairs of a repeatable option into a record (the last one for a key wins). */
-export function keyValue(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+export function keyValue(
+  value: string,
+  previous: Record<string, string> | undefined,
+): Record<string, string> {
   const eq = value.indexOf("=");
   if (eq <= 0) throw new InvalidArgumentError(`expected KEY=VALUE, got "${value}"`);
   return { ...(previous ?? {}), [value.slice(0, eq).trim()]: value.slice(eq + 1) };
@@ -34,7 +37,9 @@ export function port(value: string): number {
 /** A Databricks job id: a positive decimal number. */
 export function jobId(value: string): number {
   if (!/^\d{1,18}$/.test(value.trim()) || Number(value) < 1)
-    throw new InvalidArgumentError(`expected a Databricks job id (a positive decimal number), got "${value}"`);
+    throw new InvalidArgumentError(
+      `expected a Databricks job id (a positive decimal number), got "${value}"`,
+    );
   return Number(value);
 }
 
@@ -55,7 +60,9 @@ export function duration(value: string): number {
 export function gitShaPrefix(value: string): string {
   const v = value.trim().toLowerCase();
   if (!/^[0-9a-f]{4,40}$/.test(v))
-    throw new InvalidArgumentError(`expected a git commit SHA (4 to 40 hexadecimal characters), got "${value}"`);
+    throw new InvalidArgumentError(
+      `expected a git commit SHA (4 to 40 hexadecimal characters), got "${value}"`,
+    );
   return v;
 }
 

@@ -1,5 +1,12 @@
-import { Command } from "commander";
+import type { Command } from "commander";
+import { cleanCommand } from "../commands/clean-command.js";
 import { contextCommand } from "../commands/context-command.js";
+import { deployCommand } from "../commands/deploy-command.js";
+import { historyCommand } from "../commands/history-command.js";
+import { imageCommand } from "../commands/image-command.js";
+import { jobCommand } from "../commands/job-command.js";
+import { modelCommand } from "../commands/model-command.js";
+import { rollbackCommand } from "../commands/rollback-command.js";
 import { VERSION } from "../version.js";
 import type { CliApp } from "./cli-app.js";
 import { newCommand } from "./command-builder.js";
@@ -42,4 +49,13 @@ export function buildProgram(app: CliApp, factories: readonly CommandFactory[]):
 }
 
 /** Every command of `modeltrail`. */
-export const COMMANDS: readonly CommandFactory[] = [contextCommand];
+export const COMMANDS: readonly CommandFactory[] = [
+  contextCommand,
+  jobCommand,
+  modelCommand,
+  imageCommand,
+  deployCommand,
+  historyCommand,
+  rollbackCommand,
+  cleanCommand,
+];

@@ -13,7 +13,7 @@ export const SMALL_YOUNG_GENERATION_FLAG = "--max-semi-space-size=1";
 export const RESPAWNED_ENV = "MODELTRAIL_CLI_RESPAWNED";
 
 /** Commands that move model files or image layers (`image build` downloads and pushes). */
-const LONG_TRANSFER_COMMANDS = [["image", "build"], ["deploy"], ["rollback"], ["reproduce"]];
+const LONG_TRANSFER_COMMANDS = [["image", "build"]];
 
 /** Options that take no value and may come before the command. */
 const GLOBAL_FLAGS = new Set(["--json", "--debug"]);
@@ -46,10 +46,14 @@ export function respawnWithSmallYoungGeneration(
   const script = process.argv[1];
   if (!script || !isLongTransfer(argv) || hasSemiSpaceFlag(env)) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, SMALL_YOUNG_GENERATION_FLAG, script, ...argv], {
-      stdio: "inherit",
-      env: { ...env, [RESPAWNED_ENV]: "1" },
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, SMALL_YOUNG_GENERATION_FLAG, script, ...argv],
+      {
+        stdio: "inherit",
+        env: { ...env, [RESPAWNED_ENV]: "1" },
+      },
+    );
     // The terminal sends Ctrl-C to the child as well; this process waits for the child's answer.
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const onInt = () => {};

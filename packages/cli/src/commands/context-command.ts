@@ -14,7 +14,14 @@ import { oneOf } from "../cli/option-parsers.js";
 import { detectContext } from "../config/detect-context.js";
 
 /** The encodings `context --as` prints: one per boundary of core's codecs. */
-export const CONTEXT_FORMATS = ["env", "mlflow-tags", "annotations", "labels", "log-fields", "baggage"] as const;
+export const CONTEXT_FORMATS = [
+  "env",
+  "mlflow-tags",
+  "annotations",
+  "labels",
+  "log-fields",
+  "baggage",
+] as const;
 type ContextFormat = (typeof CONTEXT_FORMATS)[number];
 
 interface ContextOptions {
@@ -30,7 +37,7 @@ export function contextCommand(app: CliApp): Command {
     "Show the trace context of this place (CI run, git commit, container env, runtime), where each field came from, or one of its encodings.",
     [
       "modeltrail context",
-      "modeltrail context --as env >> \"$GITHUB_ENV\"   # GIT_SHA, RUN_ID, ... for later steps",
+      'modeltrail context --as env >> "$GITHUB_ENV"   # GIT_SHA, RUN_ID, ... for later steps',
       "modeltrail context --json | jq -r .context.code.gitSha",
     ],
   )
@@ -91,7 +98,8 @@ function flatten(value: Record<string, unknown>, prefix = ""): Array<[string, st
     if (v !== null && typeof v === "object" && !Array.isArray(v) && !["runtime", "extra"].includes(k))
       out.push(...flatten(v as Record<string, unknown>, key));
     else if (v !== null && typeof v === "object" && !Array.isArray(v))
-      for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) out.push([`${key}.${mk}`, String(mv)]);
+      for (const [mk, mv] of Object.entries(v as Record<string, unknown>))
+        out.push([`${key}.${mk}`, String(mv)]);
     else out.push([key, Array.isArray(v) ? JSON.stringify(v) : String(v)]);
   }
   return out;

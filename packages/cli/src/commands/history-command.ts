@@ -1,0 +1,50 @@
+import { history } from "@modeltrail/k8s";
+import type { Command } from "commander";
+import type { CliApp } from "../cli/cli-app.js";
+import { newCommand } from "../cli/command-builder.js";
+import { kubeClient } from "../config/clients.js";
+import { addDeployTargetOptions, type DeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { revisionView } from "./revision-view.js";
+
+/** `modeltrail history NAME`: the revisions of a deployment, each with its run id and commit. */
+export function historyCommand(app: CliApp): Command {
+  const cmd = addDeployTargetOptions(
+    newCommand(
+      app.io,
+      "history",
+      "List the revisions of a deployment, oldest first (as kubectl rollout history), each with the run id, commit and image it ran.",
+      [
+        "modeltrail history churn -n ml-serving",
+        "modeltrail history churn --json | jq '.revisions[-1].runId'",
+      ],
+    ).argument("<name>", "the deployment name"),
+    false,
+  );
+  return app.handle<DeployTargetOptions>(cmd, async (run) => {
+    const [name] = run.args as [string];
+    deployTarget(run.opts, run.io.env);
+    const kube = kubeClient(run, run.opts);
+    try {
+      const namespace = run.opts.namespace ?? kube.namespace;
+      const revisions = (await history(kube, name, { namespace, signal: run.signal })).map(revisionView);
+      return {
+        data: { target: "k8s", namespace, name, revisions },
+        print: (out) =>
+          out.table(
+            ["revision", "", "run id", "commit", "ready", "image", "created"],
+            revisions.map((r) => [
+              r.revision,
+              r.current ? "*" : "",
+              r.runId,
+              r.gitSha?.slice(0, 12),
+              `${r.readyReplicas}/${r.replicas}`,
+              r.images.join(","),
+              r.createdAt,
+            ]),
+          ),
+      };
+    } finally {
+      await kube.close();
+    }
+  });
+}

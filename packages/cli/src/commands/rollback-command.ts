@@ -1,0 +1,92 @@
+import type { RunImageResolver } from "@modeltrail/core";
+import { rollback } from "@modeltrail/k8s";
+import { registryRunImageResolver } from "@modeltrail/registry";
+import type { Command } from "commander";
+import type { CliApp } from "../cli/cli-app.js";
+import { newCommand } from "../cli/command-builder.js";
+import { positiveInt, runId } from "../cli/option-parsers.js";
+import { UsageError } from "../cli/usage-error.js";
+import { kubeClient, registryClient } from "../config/clients.js";
+import { imageLocation } from "../config/image-target.js";
+import { printDeployed, rolloutProgress } from "./deploy-command.js";
+import { addDeployTargetOptions, type DeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { revisionView } from "./revision-view.js";
+
+interface RollbackCommandOptions extends DeployTargetOptions {
+  runId?: string;
+  revision?: number;
+  repository?: string;
+}
+
+/** `modeltrail rollback NAME [--run-id ID]`: back to a run's image, or to the previous revision. */
+export function rollbackCommand(app: CliApp): Command {
+  const cmd = addDeployTargetOptions(
+    newCommand(
+      app.io,
+      "rollback",
+      "Roll a deployment back to the image of a run (either kind of run id; a revision that ran it, else the image built for it, found in the registry), to a revision, or to the previous revision when neither is given; wait for the rollout and print what now serves.",
+      [
+        "modeltrail rollback churn -n ml-serving",
+        "modeltrail rollback churn --run-id 1795788642450001 --repository myacr.azurecr.io/models/churn",
+      ],
+    ).argument("<name>", "the deployment name"),
+  )
+    .option("--run-id <id>", "roll back to the image of this run", runId)
+    .option("--revision <n>", "roll back to this revision number", positiveInt)
+    .option(
+      "--repository <repo>",
+      "where to find the image of a run no revision ran (default: MODELTRAIL_REGISTRY)",
+    );
+  return app.handle<RollbackCommandOptions>(cmd, async (run) => {
+    const [name] = run.args as [string];
+    const { opts, out } = run;
+    if (opts.runId !== undefined && opts.revision !== undefined)
+      throw new UsageError("give --run-id or --revision, not both");
+    deployTarget(opts, run.io.env);
+    const where = opts.runId ? imageLocation(opts, run.io.env, false) : {};
+    const registry = where.repository ? registryClient(run, where.repository) : undefined;
+    const resolver: RunImageResolver | undefined =
+      registry && where.repository ? registryRunImageResolver(registry, where.repository) : undefined;
+    const kube = kubeClient(run, opts);
+    try {
+      const namespace = opts.namespace ?? kube.namespace;
+      out.status(
+        `rolling ${namespace}/${name} back to ${opts.runId ? `run ${opts.runId}` : opts.revision ? `revision ${opts.revision}` : "the previous revision"}`,
+      );
+      const result = await rollback(kube, name, {
+        namespace,
+        ...(opts.runId ? { toRunId: opts.runId } : {}),
+        ...(opts.revision ? { toRevision: opts.revision } : {}),
+        ...(resolver ? { resolver } : {}),
+        ...(opts.timeout !== undefined ? { rolloutTimeoutMs: opts.timeout } : {}),
+        onProgress: rolloutProgress(out),
+        signal: run.signal,
+      });
+      const live = result.context;
+      const data = {
+        target: "k8s",
+        namespace,
+        name,
+        method: result.method,
+        from: result.from ? revisionView(result.from) : undefined,
+        to: result.to ? revisionView(result.to) : undefined,
+        image: result.deployment.spec?.template?.spec?.containers?.[0]?.image,
+        revision: live.deployment?.revision,
+        rolledOut: true,
+        runId: live.job?.runId ?? live.model?.mlflowRunId,
+        gitSha: live.code?.gitSha,
+        context: live.toJSON(),
+      };
+      return {
+        data,
+        print: (o) => {
+          if (result.method === "none") o.print(`run ${opts.runId} already serves; nothing changed`);
+          printDeployed(o, data);
+        },
+      };
+    } finally {
+      await kube.close();
+      await registry?.close();
+    }
+  });
+}

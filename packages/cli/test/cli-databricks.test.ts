@@ -81,7 +81,7 @@ describe("job deploy and job run against a fake Databricks workspace", () => {
     const out = r.json();
     expect(out).toMatchObject({ jobId: 11223344, action: "created", gitSha: SHA });
     expect(created?.name).toBe("churn-train-prod");
-    expect((created?.tags as Record<string, string>).git_sha).toBe(SHA);
+    expect((created?.tags as Record<string, string> | undefined)?.git_sha).toBe(SHA);
     expect(JSON.stringify(created)).toContain("--git-sha={{job.parameters.git_sha}}");
   });
 

@@ -10,6 +10,7 @@ export interface BuiltRun {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  // biome-ignore lint/suspicious/noExplicitAny: command output is arbitrary JSON, checked by the tests
   json(): any;
 }
 

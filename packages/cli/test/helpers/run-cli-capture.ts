@@ -8,6 +8,7 @@ export interface Captured {
   stderr: string;
   outcome: CliOutcome;
   /** stdout parsed as JSON (throws when it is not one JSON document). */
+  // biome-ignore lint/suspicious/noExplicitAny: command output is arbitrary JSON, checked by the tests
   json(): any;
 }
 

@@ -18,6 +18,7 @@ const SOURCES: Record<string, () => Promise<Record<string, unknown>>> = {
   "@modeltrail/databricks": () => import("@modeltrail/databricks"),
   "@modeltrail/registry": () => import("@modeltrail/registry"),
   "@modeltrail/k8s": () => import("@modeltrail/k8s"),
+  "@modeltrail/cli": () => import("@modeltrail/cli"),
 };
 
 /** The code of every core error class, written out once so that src and dist cannot drift together. */

@@ -2,13 +2,13 @@ import { NotFoundError } from "@modeltrail/core";
 import { type HttpClient, startCall } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { pagedList } from "./paged-list.js";
-import { recordToTags } from "./schemas/common.js";
 import {
   createExperimentResponse,
   type Experiment,
   getExperimentResponse,
   searchExperimentsResponse,
 } from "./schemas/tracking.js";
+import { validateTags } from "./validation.js";
 
 /** Options of `experiments.create`. */
 export interface CreateExperimentOptions extends CallOptions {
@@ -64,16 +64,18 @@ export class Experiments {
 
   /**
    * Creates an experiment and returns its id. Not retried automatically (a create is not
-   * idempotent); use `getOrCreate` for that. Throws ConflictError when the name is taken.
+   * idempotent); use `getOrCreate` for that. Throws ValidationError for invalid tags (nothing is
+   * sent), ConflictError when the name is taken.
    */
   async create(name: string, options: CreateExperimentOptions = {}): Promise<string> {
+    const tags = validateTags(options.tags, "experiment");
     const res = await this.http.post(
       `${MLFLOW_API}/experiments/create`,
       {
         json: {
           name,
           ...(options.artifactLocation ? { artifact_location: options.artifactLocation } : {}),
-          ...(options.tags ? { tags: recordToTags(options.tags) } : {}),
+          ...(tags.length > 0 ? { tags } : {}),
         },
         schema: createExperimentResponse,
       },
@@ -88,6 +90,7 @@ export class Experiments {
    * name up again.
    */
   async getOrCreate(name: string, options: CreateExperimentOptions = {}): Promise<string> {
+    validateTags(options.tags, "experiment");
     const call = startCall(options);
     const existing = await this.findByName(name, call);
     if (existing) return existing.experiment_id;

@@ -89,4 +89,12 @@ export {
   resolveModelVersion,
   type UriResolverDeps,
 } from "./uris.js";
-export { checkKey, codePointLength, MLFLOW_LIMITS } from "./validation.js";
+export {
+  checkKey,
+  checkTag,
+  codePointLength,
+  MLFLOW_LIMITS,
+  type TagsInput,
+  type TagTarget,
+  validateTags,
+} from "./validation.js";

@@ -1,7 +1,7 @@
 import { ValidationError, type ValidationIssue } from "@modeltrail/core";
 import { type HttpClient, startCall } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API } from "./api-path.js";
-import { checkKey, checkLength, MLFLOW_LIMITS } from "./validation.js";
+import { checkKey, checkLength, checkTag, MLFLOW_LIMITS } from "./validation.js";
 
 /** One metric value to log. */
 export interface MetricInput {
@@ -120,14 +120,9 @@ export function prepareLogBatch(input: LogBatchInput, now: number = Date.now()):
 
   const tags: LogBatchChunk["tags"] = [];
   pairs(input.tags).forEach((t, i) => {
-    const path = `tags[${i}]`;
-    checkKey(t.key, `${path}.key`, issues);
-    if (typeof t.value !== "string") {
-      issues.push({ path: `${path}.value`, message: "value must be a string" });
-      return;
-    }
-    checkLength(t.value, MLFLOW_LIMITS.tagValueLength, `${path}.value`, issues);
-    tags.push({ key: t.key, value: t.value });
+    const before = issues.length;
+    checkTag(t.key, t.value, `tags[${i}]`, issues, "run");
+    if (issues.length === before) tags.push({ key: t.key, value: t.value as string });
   });
 
   if (issues.length > 0) {

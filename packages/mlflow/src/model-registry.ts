@@ -1,4 +1,4 @@
-import { BadRequestError, NotFoundError, ValidationError, type ValidationIssue } from "@modeltrail/core";
+import { BadRequestError, NotFoundError } from "@modeltrail/core";
 import type { HttpClient } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { pagedList } from "./paged-list.js";
@@ -11,7 +11,7 @@ import {
   registeredModelResponse,
   searchRegisteredModelsResponse,
 } from "./schemas/registry.js";
-import { checkLength, MLFLOW_LIMITS } from "./validation.js";
+import { validateTags } from "./validation.js";
 
 /** Options of `registeredModels.create`. */
 export interface CreateRegisteredModelOptions extends CallOptions {
@@ -27,22 +27,16 @@ export interface SearchRegisteredModelsOptions extends PageOptions {
   orderBy?: string[] | undefined;
 }
 
-/** Checks a registry tag (key ≤ 250, value ≤ 100 000 characters). */
-export function checkRegistryTag(key: string, value: string, path: string, issues: ValidationIssue[]): void {
-  if (typeof key !== "string" || key === "")
-    issues.push({ path: `${path}.key`, message: "key is missing or empty" });
-  checkLength(key, MLFLOW_LIMITS.registryTagKeyLength, `${path}.key`, issues);
-  if (typeof value !== "string") issues.push({ path: `${path}.value`, message: "value must be a string" });
-  else checkLength(value, MLFLOW_LIMITS.registryTagValueLength, `${path}.value`, issues);
-}
-
-/** Validates registry tags; throws ValidationError listing every problem. */
-export function validateRegistryTags(tags: Record<string, string> | undefined, subject: string): void {
-  const issues: ValidationIssue[] = [];
-  Object.entries(tags ?? {}).forEach(([k, v], i) => {
-    checkRegistryTag(k, v, `tags[${i}]`, issues);
-  });
-  if (issues.length > 0) throw new ValidationError(`Invalid ${subject} tags`, { issues });
+/**
+ * Validates the tags of a registered model or model version with the rules MLflow applies to every
+ * tag (see `validateTags`: key characters, normalized path, ≤ 250 characters; string values ≤ 100 000
+ * characters). Throws ValidationError listing every bad tag; nothing is sent.
+ */
+export function validateRegistryTags(
+  tags: Record<string, string> | undefined,
+  subject: "registered model" | "model version",
+): void {
+  validateTags(tags, subject);
 }
 
 /** Registered models of the model registry (`/mlflow/registered-models/*`), aliases included. */
@@ -113,7 +107,7 @@ export class RegisteredModels {
 
   /** Sets a tag on a registered model. */
   async setTag(name: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
-    validateRegistryTags({ [key]: value }, "registered model");
+    validateTags([{ key, value }], "registered model");
     await this.http.post(
       `${MLFLOW_API}/registered-models/set-tag`,
       { json: { name, key, value }, retrySafe: true },

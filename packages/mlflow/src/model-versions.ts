@@ -9,6 +9,7 @@ import {
   modelVersionResponse,
   searchModelVersionsResponse,
 } from "./schemas/registry.js";
+import { validateTags } from "./validation.js";
 
 /** Options of `modelVersions.create`. */
 export interface CreateModelVersionOptions extends CallOptions {
@@ -121,7 +122,7 @@ export class ModelVersions {
     value: string,
     options: CallOptions = {},
   ): Promise<void> {
-    validateRegistryTags({ [key]: value }, "model version");
+    validateTags([{ key, value }], "model version");
     await this.http.post(
       `${MLFLOW_API}/model-versions/set-tag`,
       { json: { name, version: String(version), key, value }, retrySafe: true },

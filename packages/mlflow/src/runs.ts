@@ -1,10 +1,8 @@
-import { ValidationError, type ValidationIssue } from "@modeltrail/core";
 import type { HttpClient } from "@modeltrail/core/internal";
 import { type CallOptions, MLFLOW_API, type PageOptions } from "./api-path.js";
 import { type LogBatchInput, type LogBatchOptions, logBatch } from "./log-batch.js";
 import { type DatasetInputSpec, logInputs } from "./log-inputs.js";
 import { pagedList } from "./paged-list.js";
-import { recordToTags } from "./schemas/common.js";
 import {
   type Metric,
   metricHistoryResponse,
@@ -14,7 +12,7 @@ import {
   searchRunsResponse,
   updateRunResponse,
 } from "./schemas/tracking.js";
-import { checkKey, checkLength, MLFLOW_LIMITS } from "./validation.js";
+import { validateTags } from "./validation.js";
 
 /** Terminal and non-terminal run states. */
 export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
@@ -59,13 +57,7 @@ export class Runs {
 
   /** Creates a run. Not retried automatically (each call makes a new run). */
   async create(options: CreateRunOptions = {}): Promise<Run> {
-    const tags = recordToTags(options.tags);
-    const issues: ValidationIssue[] = [];
-    tags.forEach((t, i) => {
-      checkKey(t.key, `tags[${i}].key`, issues);
-      checkLength(t.value, MLFLOW_LIMITS.tagValueLength, `tags[${i}].value`, issues);
-    });
-    if (issues.length > 0) throw new ValidationError("Invalid run tags", { issues });
+    const tags = validateTags(options.tags, "run");
     const res = await this.http.post(
       `${MLFLOW_API}/runs/create`,
       {
@@ -141,12 +133,9 @@ export class Runs {
     );
   }
 
-  /** Sets a run tag (validated first: ValidationError). */
+  /** Sets a run tag (validated first: ValidationError, nothing sent). */
   async setTag(runId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
-    const issues: ValidationIssue[] = [];
-    checkKey(key, "key", issues);
-    checkLength(value, MLFLOW_LIMITS.tagValueLength, "value", issues);
-    if (issues.length > 0) throw new ValidationError("Invalid run tag", { issues });
+    validateTags([{ key, value }], "run");
     await this.http.post(
       `${MLFLOW_API}/runs/set-tag`,
       { json: { run_id: runId, key, value }, retrySafe: true },

@@ -16,6 +16,7 @@ import { abortErrorFor, startCall, throwIfAborted } from "@modeltrail/core/inter
 import { type CallOptions, filterIdentifier, filterLiteral, type PageOptions } from "./api-path.js";
 import type { MlflowClientParts } from "./client-parts.js";
 import { findLoggedModelOfRun } from "./logged-models.js";
+import { validateRegistryTags } from "./model-registry.js";
 import { tagsToRecord } from "./schemas/common.js";
 import type { ModelVersion } from "./schemas/registry.js";
 import type { Run } from "./schemas/tracking.js";
@@ -148,6 +149,11 @@ export async function registerModel(
   const call = startCall(options);
   const { signal } = call;
   const artifactPath = cleanArtifactPath(options.artifactPath);
+  // a version or URI inherited from another model would be wrong on the new version's tags
+  const trace = ctx.with({ model: { name, mlflowRunId: runId, version: null, uri: null } });
+  const tags = { ...toMlflowTags(trace, { conventions: options.conventions }), ...options.tags };
+  // every tag is checked before anything is sent
+  validateRegistryTags(tags, "model version");
   const run = await client.runs.get(runId, call);
   if (!run.info.artifact_uri) {
     throw new ValidationError(`Run ${runId} has no artifact URI; cannot register a model from it`, {
@@ -155,9 +161,6 @@ export async function registerModel(
     });
   }
   const { source, modelId } = await resolveModelSource(client, run, artifactPath, call);
-  // a version or URI inherited from another model would be wrong on the new version's tags
-  const trace = ctx.with({ model: { name, mlflowRunId: runId, version: null, uri: null } });
-  const tags = { ...toMlflowTags(trace, { conventions: options.conventions }), ...options.tags };
   const runLink = client.runLink(run.info.experiment_id, runId);
 
   try {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type CallOptions, ConfigError, ValidationError } from "@modeltrail/core";
 import { startCall } from "@modeltrail/core/internal";
+import { assertDatabricksId } from "./argument-checks.js";
 import type { DatabricksClient } from "./client.js";
 import type { DeployContext } from "./deploy-context.js";
 import type { Job } from "./schemas/api/job.js";
@@ -72,6 +73,7 @@ export async function deployJob(
   settings: Record<string, unknown>,
   options: DeployJobOptions = {},
 ): Promise<DeployJobResult> {
+  if (options.jobId !== undefined) assertDatabricksId(options.jobId, "jobId");
   const name = typeof settings.name === "string" ? settings.name.trim() : "";
   if (name === "")
     throw new ValidationError("Job settings have no name", {

@@ -1,6 +1,7 @@
 import type { CallOptions } from "@modeltrail/core";
 import { type HttpClient, paginate, startCall } from "@modeltrail/core/internal";
 import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
+import { assertDatabricksId, assertIdempotencyToken, assertPageSize } from "./argument-checks.js";
 import {
   createJobResponseSchema,
   type Job,
@@ -77,6 +78,7 @@ export class JobsApi {
 
   /** Replaces all settings of a job (`POST jobs/reset`). Retried on transient failures (idempotent). */
   async reset(jobId: number, newSettings: Record<string, unknown>, options: CallOptions = {}): Promise<void> {
+    assertDatabricksId(jobId, "jobId");
     await this.http.post(
       `${BASE}/reset`,
       { json: { job_id: jobId, new_settings: newSettings }, retrySafe: true },
@@ -86,6 +88,7 @@ export class JobsApi {
 
   /** Changes some settings of a job (`POST jobs/update`). Retried on transient failures (idempotent). */
   async update(jobId: number, options: UpdateJobOptions): Promise<void> {
+    assertDatabricksId(jobId, "jobId");
     await this.http.post(
       `${BASE}/update`,
       {
@@ -102,6 +105,7 @@ export class JobsApi {
 
   /** Fetches one page of a job (`GET jobs/get`); `jobs.get` merges all pages. */
   async getPage(jobId: number, pageToken?: string, options: CallOptions = {}): Promise<Job> {
+    assertDatabricksId(jobId, "jobId");
     return this.http.get(
       `${BASE}/get`,
       { query: { job_id: jobId, page_token: pageToken }, schema: jobSchema },
@@ -116,6 +120,7 @@ export class JobsApi {
    * job does not exist.
    */
   async get(jobId: number, options: CallOptions = {}): Promise<Job> {
+    assertDatabricksId(jobId, "jobId");
     const call = startCall(options);
     const [first, ...rest] = await allPages((token) => this.getPage(jobId, token, call), call.signal);
     const settings: ApiJobSettings = { ...(first!.settings ?? {}) };
@@ -131,6 +136,7 @@ export class JobsApi {
    * `signal` also stops between pages; `deadlineMs` bounds the whole listing.
    */
   list(options: ListJobsOptions = {}): AsyncGenerator<Job, void, undefined> {
+    assertPageSize(options.limit, "limit", 100);
     const call = startCall(options);
     return paginate(
       async (pageToken) => {
@@ -158,6 +164,7 @@ export class JobsApi {
 
   /** Deletes a job (`POST jobs/delete`). Throws NotFoundError (or BadRequestError) when it does not exist. */
   async delete(jobId: number, options: CallOptions = {}): Promise<void> {
+    assertDatabricksId(jobId, "jobId");
     await this.http.post(`${BASE}/delete`, { json: { job_id: jobId } }, options);
   }
 
@@ -167,6 +174,8 @@ export class JobsApi {
    * token. Without one it is sent once.
    */
   async runNow(jobId: number, options: RunNowOptions = {}): Promise<RunNowResponse> {
+    assertDatabricksId(jobId, "jobId");
+    assertIdempotencyToken(options.idempotencyToken);
     return this.http.post(
       `${BASE}/run-now`,
       {

@@ -1,5 +1,6 @@
 import type { CallOptions } from "@modeltrail/core";
 import { startCall } from "@modeltrail/core/internal";
+import { assertDatabricksId, assertIdempotencyToken } from "./argument-checks.js";
 import type { DatabricksClient } from "./client.js";
 import type { DeployContext } from "./deploy-context.js";
 import { runIdempotencyToken } from "./idempotency.js";
@@ -56,6 +57,9 @@ export async function runJob(
   jobId: number,
   options: RunJobOptions = {},
 ): Promise<RunJobResult> {
+  // everything is checked before the first request
+  assertDatabricksId(jobId, "jobId");
+  if (options.idempotencyToken !== false) assertIdempotencyToken(options.idempotencyToken);
   const call = startCall(options);
   const token =
     options.idempotencyToken === false

@@ -1,5 +1,11 @@
 import { type HttpClient, paginate, startCall } from "@modeltrail/core/internal";
 import { allPages, appendArrays, MAX_PAGES } from "./all-pages.js";
+import {
+  assertDatabricksId,
+  assertEpochMs,
+  assertIdempotencyToken,
+  assertPageSize,
+} from "./argument-checks.js";
 import type { CallOptions } from "./jobs-api.js";
 import { listRunsResponseSchema, type Run, runSchema, submitRunResponseSchema } from "./schemas/api/run.js";
 import { type RunOutput, runOutputSchema } from "./schemas/api/run-output.js";
@@ -55,6 +61,8 @@ export class RunsApi {
    * Retried on transient failures only with an idempotency token.
    */
   async submit(request: Record<string, unknown>, options: SubmitRunOptions = {}): Promise<number> {
+    assertIdempotencyToken(options.idempotencyToken);
+    assertIdempotencyToken(request.idempotency_token, "request.idempotency_token");
     const res = await this.http.post(
       `${BASE}/submit`,
       {
@@ -72,6 +80,7 @@ export class RunsApi {
 
   /** Fetches one page of a run (`GET jobs/runs/get`); `runs.get` merges all pages. */
   async getPage(runId: number, pageToken?: string, options: GetRunOptions = {}): Promise<Run> {
+    assertDatabricksId(runId, "runId");
     return this.http.get(
       `${BASE}/get`,
       {
@@ -94,6 +103,7 @@ export class RunsApi {
    * NotFoundError when the run does not exist.
    */
   async get(runId: number, options: GetRunOptions = {}): Promise<Run> {
+    assertDatabricksId(runId, "runId");
     const call = startCall(options);
     const [first, ...rest] = await allPages(
       (token) => this.getPage(runId, token, { ...options, ...call }),
@@ -112,6 +122,7 @@ export class RunsApi {
    * error trace. Pass a task run id (a run's `tasks[].run_id`), not a multi-task job run id.
    */
   async getOutput(runId: number, options: CallOptions = {}): Promise<RunOutput> {
+    assertDatabricksId(runId, "runId");
     return this.http.get(
       `${BASE}/get-output`,
       { query: { run_id: runId }, schema: runOutputSchema },
@@ -121,11 +132,16 @@ export class RunsApi {
 
   /** Requests cancellation of a run (`POST jobs/runs/cancel`); returns before the run has stopped. */
   async cancel(runId: number, options: CallOptions = {}): Promise<void> {
+    assertDatabricksId(runId, "runId");
     await this.http.post(`${BASE}/cancel`, { json: { run_id: runId }, retrySafe: true }, options);
   }
 
   /** Lists runs, newest first (`GET jobs/runs/list`), following page tokens lazily. */
   list(options: ListRunsOptions = {}): AsyncGenerator<Run, void, undefined> {
+    if (options.jobId !== undefined) assertDatabricksId(options.jobId, "jobId");
+    assertPageSize(options.limit, "limit", 25);
+    assertEpochMs(options.startTimeFrom, "startTimeFrom");
+    assertEpochMs(options.startTimeTo, "startTimeTo");
     const call = startCall(options);
     return paginate(
       async (pageToken) => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import { AbortError, type CallOptions, TimeoutError } from "@modeltrail/core";
 import { pickCallOptions } from "@modeltrail/core/internal";
+import { assertDatabricksId } from "./argument-checks.js";
 import { classifyRun, type RunOutcome, runLifecycleState } from "./run-outcome.js";
 import type { Run } from "./schemas/api/run.js";
 
@@ -86,6 +87,7 @@ export async function waitForRun(
   runId: number,
   options: WaitForRunOptions = {},
 ): Promise<RunOutcome> {
+  assertDatabricksId(runId, "runId");
   const clock = options.clock ?? Date.now;
   const sleep =
     options.sleep ?? ((ms: number, signal?: AbortSignal) => sleepTimer(ms, undefined, { signal }));

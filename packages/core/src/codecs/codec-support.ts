@@ -10,6 +10,7 @@ import {
   type ScalarField,
   type TraceConventions,
 } from "../trace/conventions.js";
+import { hasOwn, setOwn } from "../trace/own-keys.js";
 import { classifyRunId, runIdOf } from "../trace/run-id.js";
 import { TRACE_SCHEMA_VERSION } from "../trace/schema.js";
 import { assertReadableVersion, createTraceContext, type TraceContext } from "../trace/trace-context.js";
@@ -168,7 +169,7 @@ export class DecodeCollector {
     }
     const [section, name] = field.split(".") as [string, string];
     const target = this.child(this.input, section);
-    target[name] = value;
+    setOwn(target, name, value);
     this.sources.set(field, source);
   }
 
@@ -202,11 +203,11 @@ export class DecodeCollector {
   mapEntry(map: "extra" | "environment.runtime", key: string, raw: string | undefined, source: string): void {
     if (raw === undefined || raw.trim() === "") return;
     const target = this.mapTarget(map);
-    if (key in target && target[key] !== raw) {
+    if (hasOwn(target, key) && target[key] !== raw) {
       this.issue(source, `${map}.${key} is given twice with different values`);
       return;
     }
-    target[key] = raw;
+    setOwn(target, key, raw);
     this.sources.set(`${map}.${key}`, source);
   }
 
@@ -220,7 +221,7 @@ export class DecodeCollector {
       return;
     }
     const target = this.mapTarget(map);
-    Object.assign(target, value);
+    for (const [key, entry] of Object.entries(value)) setOwn(target, key, entry);
     this.sources.set(map, source);
   }
 
@@ -277,10 +278,10 @@ export class DecodeCollector {
   }
 
   private child(parent: Json, key: string): Json {
-    const existing = parent[key];
+    const existing = hasOwn(parent, key) ? parent[key] : undefined;
     if (isPlainObject(existing)) return existing;
     const created: Json = {};
-    parent[key] = created;
+    setOwn(parent, key, created);
     return created;
   }
 

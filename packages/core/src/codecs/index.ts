@@ -27,7 +27,7 @@ export {
   toBaggage,
 } from "./baggage.js";
 export type { CodecOptions } from "./codec-support.js";
-export { fromEnv, toEnv } from "./env.js";
+export { type FromEnvOptions, fromEnv, type RequiredEnvField, toEnv } from "./env.js";
 export { toK8sLabels } from "./k8s-labels.js";
 export { type LogFieldValue, toLogFields } from "./log-fields.js";
 export { fromMlflowTags, type MlflowTagsInput, toMlflowTags } from "./mlflow-tags.js";

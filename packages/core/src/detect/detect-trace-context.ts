@@ -67,7 +67,11 @@ export interface DetectionResult {
   context: TraceContext;
   /** For each field path (`code.gitSha`, `ci.runUrl`, `environment.runtime.node`, ...), its source. */
   sources: FieldSources;
-  /** Sources that failed without failing detection (the git source when optional), with the reason. */
+  /**
+   * What detection saw but did not use, prefixed with the source: values that are not what they claim
+   * to be (a `GITHUB_SHA` that is not a commit SHA), and sources that failed without failing detection
+   * (the git source when optional), with the reason.
+   */
   warnings: string[];
 }
 
@@ -121,6 +125,8 @@ export async function detectTraceContext(options: DetectTraceContextOptions = {}
   }
 
   const warnings: string[] = [];
+  for (const result of results)
+    for (const w of result.warnings ?? []) warnings.push(`${result.source}: ${w}`);
   const merged = mergeDetected(results);
   if (gitError !== undefined) {
     const shaFromElsewhere = merged.sources["code.gitSha"] !== undefined;

@@ -1,3 +1,4 @@
+import { redactedExcerpt } from "../redact.js";
 import type { DetectEnv } from "./types.js";
 
 const FULL_SHA = /^[0-9a-f]{40}$/i;
@@ -32,6 +33,23 @@ export function fullSha(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const v = value.trim();
   return FULL_SHA.test(v) ? v.toLowerCase() : undefined;
+}
+
+/**
+ * The full commit SHA in env variable `name` ({@link fullSha}). A value that is set but is not a full
+ * SHA is not used, and not ignored silently either: a warning naming the variable is pushed to
+ * `warnings` (detection reports them in its result), so that a wrong commit source can be noticed.
+ */
+export function envSha(env: DetectEnv, name: string, warnings: string[]): string | undefined {
+  const raw = envValue(env, name);
+  if (raw === undefined) return undefined;
+  const sha = fullSha(raw);
+  if (sha === undefined) {
+    warnings.push(
+      `${name}=${JSON.stringify(redactedExcerpt(raw, 60))} is not a full 40-character commit SHA; it was not used`,
+    );
+  }
+  return sha;
 }
 
 /**

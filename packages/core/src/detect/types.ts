@@ -64,10 +64,14 @@ export type DetectionSourceName =
   | "runtime"
   | (string & {});
 
-/** What a source found: its name (a CI source names its provider) and the fields it knows. */
+/**
+ * What a source found: its name (a CI source names its provider), the fields it knows, and what it
+ * saw but could not use (e.g. a `GITHUB_SHA` that is not a commit SHA), reported as detection warnings.
+ */
 export interface SourceResult {
   source: DetectionSourceName;
   context: DetectedContext;
+  warnings?: readonly string[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { inspect } from "node:util";
 import { ValidationError } from "../errors/validation-error.js";
+import { hasOwn, PROTO_KEY_MESSAGE, setOwn } from "./own-keys.js";
 import {
   type CiSection,
   type CodeSection,
@@ -137,9 +138,10 @@ export function createTraceContext(input: TraceContextInput = {}): TraceContext 
     rest = others;
   }
   const parsed = traceContextInputSchema.safeParse(rest);
-  if (!parsed.success) {
+  const protoIssues = protoKeyIssues(rest);
+  if (!parsed.success || protoIssues.length > 0) {
     throw new ValidationError("Invalid TraceContext", {
-      issues: zodIssuesToValidationIssues(parsed.error.issues),
+      issues: [...protoIssues, ...(parsed.success ? [] : zodIssuesToValidationIssues(parsed.error.issues))],
     });
   }
   return new TraceContext(CONSTRUCT, normalize({ schemaVersion: TRACE_SCHEMA_VERSION, ...parsed.data }));
@@ -174,9 +176,10 @@ export function parseTraceContext(json: unknown): TraceContext {
   }
   assertReadableVersion(raw.schemaVersion, "TraceContext");
   const parsed = traceContextSchema.safeParse(raw);
-  if (!parsed.success) {
+  const protoIssues = protoKeyIssues(raw);
+  if (!parsed.success || protoIssues.length > 0) {
     throw new ValidationError("Invalid TraceContext", {
-      issues: zodIssuesToValidationIssues(parsed.error.issues),
+      issues: [...protoIssues, ...(parsed.success ? [] : zodIssuesToValidationIssues(parsed.error.issues))],
     });
   }
   return new TraceContext(CONSTRUCT, normalize(parsed.data));
@@ -206,6 +209,26 @@ function isPlainObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Own `__proto__` keys in the maps (`extra`, `environment.runtime`): zod drops them silently from a
+ * record, so they are reported here, with what is wrong with them. (Sections and data sets are strict
+ * objects: zod reports the key as unknown.)
+ */
+function protoKeyIssues(input: Json): Array<{ path: string; message: string }> {
+  const maps: Array<[string, unknown]> = [
+    ["extra", hasOwn(input, "extra") ? input.extra : undefined],
+    [
+      "environment.runtime",
+      isPlainObject(input.environment) && hasOwn(input.environment, "runtime")
+        ? input.environment.runtime
+        : undefined,
+    ],
+  ];
+  return maps
+    .filter(([, map]) => isPlainObject(map) && hasOwn(map, "__proto__"))
+    .map(([path]) => ({ path: `${path}.__proto__`, message: PROTO_KEY_MESSAGE }));
+}
+
 /** Applies a patch to plain data; anything malformed is passed through for the schema to reject. */
 function applyPatch(base: Json, patch: unknown): Json {
   if (!isPlainObject(patch)) {
@@ -217,7 +240,7 @@ function applyPatch(base: Json, patch: unknown): Json {
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     if (value === null) {
-      delete out[key];
+      if (hasOwn(out, key)) delete out[key];
     } else if (key === "data") {
       out.data = mergeData(out.data, value);
     } else if (key === "extra") {
@@ -230,7 +253,7 @@ function applyPatch(base: Json, patch: unknown): Json {
       }
       out.environment = env;
     } else {
-      out[key] = mergeFields(out[key], value);
+      setOwn(out, key, mergeFields(hasOwn(out, key) ? out[key] : undefined, value));
     }
   }
   return out;
@@ -242,8 +265,9 @@ function mergeFields(base: unknown, patch: unknown): unknown {
   const out: Json = isPlainObject(base) ? { ...base } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
-    if (value === null) delete out[key];
-    else out[key] = value;
+    if (value === null) {
+      if (hasOwn(out, key)) delete out[key];
+    } else setOwn(out, key, value);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { describe, expect, it, vi } from "vitest";
-import { createTraceContext, fromEnv, toEnv, ValidationError } from "../../src/index.js";
+import { ConfigError, createTraceContext, fromEnv, toEnv, ValidationError } from "../../src/index.js";
 import { DIGEST, issuesOf, RUN, SHA, sampleContext } from "./sample.js";
 
 describe("toEnv", () => {
@@ -142,5 +142,60 @@ describe("secrets", () => {
     expect(error).toBeInstanceOf(ValidationError);
     const err = error as ValidationError;
     for (const text of [err.message, JSON.stringify(err), inspect(err)]) expect(text).not.toContain(secret);
+  });
+});
+
+describe("fromEnv with require: the strict form a serving process calls at start-up", () => {
+  const serving = { GIT_SHA: SHA, RUN_ID: "1795788642450001", JOB_ID: "1795788642450000" };
+
+  it("returns the context when everything required is there, the run id of either kind", () => {
+    const ctx = fromEnv(serving, { require: ["code.gitSha", "runId", "job.jobId"] });
+    expect(ctx.job?.runId).toBe("1795788642450001");
+    expect(
+      fromEnv({ GIT_SHA: SHA, RUN_ID: RUN }, { require: ["code.gitSha", "runId"] }).model?.mlflowRunId,
+    ).toBe(RUN);
+    // the namespaced names count as well
+    expect(fromEnv({ MODELTRAIL_CODE_GIT_SHA: SHA }, { require: ["code.gitSha"] }).code?.gitSha).toBe(SHA);
+  });
+
+  it("fails with one ConfigError listing everything missing and the variables that would provide it", () => {
+    let err: unknown;
+    try {
+      fromEnv(
+        { JOB_ID: "1", RUN_ID: "  " },
+        { require: ["code.gitSha", "runId", "model.version", "job.jobId"] },
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const config = err as ConfigError;
+    expect(config.message).toContain("lacks 3 required trace value(s)");
+    expect(config.message).toContain("code.gitSha (GIT_SHA or MODELTRAIL_CODE_GIT_SHA)");
+    expect(config.message).toContain(
+      "the run id (RUN_ID or MODELTRAIL_JOB_RUN_ID or MODELTRAIL_MODEL_MLFLOW_RUN_ID)",
+    );
+    expect(config.message).toContain("model.version (MODELTRAIL_MODEL_VERSION)");
+    expect(config.sources).toEqual(["GIT_SHA", "RUN_ID", "MODELTRAIL_MODEL_VERSION"]);
+  });
+
+  it("reports invalid values and missing ones together", () => {
+    const issues = issuesOf(() => fromEnv({ GIT_SHA: "nope" }, { require: ["code.gitSha", "runId"] }));
+    expect(issues).toEqual([
+      { path: "GIT_SHA", message: expect.stringContaining("40-character") },
+      {
+        path: "RUN_ID, MODELTRAIL_JOB_RUN_ID, MODELTRAIL_MODEL_MLFLOW_RUN_ID",
+        message: "the run id is required but not set",
+      },
+    ]);
+  });
+
+  it("refuses a require list naming no field", () => {
+    expect(() => fromEnv(serving, { require: ["code.sha" as never] })).toThrow(/unknown field "code.sha"/);
+    expect(() => fromEnv(serving, { require: "runId" as never })).toThrow(/must be an array/);
+  });
+
+  it("without require, an empty environment is an empty context (as before)", () => {
+    expect(fromEnv({}).toJSON()).toEqual({ schemaVersion: 1 });
   });
 });

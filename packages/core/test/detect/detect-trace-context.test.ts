@@ -255,3 +255,31 @@ describe("detectTraceContext errors and secrets", () => {
     expect(text).not.toContain(password);
   });
 });
+
+describe("a CI commit variable that is not a commit SHA is reported, not ignored silently", () => {
+  it.each([
+    ["GITHUB_SHA", { ...githubPushEnv, GITHUB_SHA: "not-a-sha" }, "github-actions"],
+    ["CI_COMMIT_SHA", { GITLAB_CI: "true", CI_COMMIT_SHA: "abc123" }, "gitlab-ci"],
+    ["BUILDKITE_COMMIT", { BUILDKITE: "true", BUILDKITE_COMMIT: "HEAD" }, "buildkite"],
+    ["CIRCLE_SHA1", { CIRCLECI: "true", CIRCLE_SHA1: "0123" }, "circleci"],
+    ["GIT_COMMIT", { JENKINS_URL: "http://jenkins", GIT_COMMIT: "zz".repeat(20) }, "jenkins"],
+    ["BUILD_SOURCEVERSION", { TF_BUILD: "True", BUILD_SOURCEVERSION: "C1234" }, "azure-pipelines"],
+  ] as const)("%s", async (name, env, source) => {
+    const { dir, head } = makeRepo();
+    const result = await detectTraceContext({ env, argv: [], cwd: dir });
+    // the commit comes from the next source (git) and the bad value is named in the warnings
+    expect(result.context.code?.gitSha).toBe(head);
+    expect(result.sources["code.gitSha"]).toBe("git");
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${source}: ${name}=".+" is not a full 40-character commit SHA; it was not used$`),
+      ),
+    ]);
+  });
+
+  it("a valid SHA gives no warning", async () => {
+    const { dir } = makeRepo();
+    const result = await detectTraceContext({ env: githubPushEnv, argv: [], cwd: dir });
+    expect(result.warnings).toEqual([]);
+  });
+});

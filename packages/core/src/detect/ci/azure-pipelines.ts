@@ -1,5 +1,5 @@
 import { stripUrlCredentials } from "../../trace/strip-url-credentials.js";
-import { branchFromRef, defined, envFlag, envValue, firstEnvValue, fullSha } from "../env-values.js";
+import { branchFromRef, defined, envFlag, envSha, envValue, firstEnvValue } from "../env-values.js";
 import { cleanRepoUrl } from "../repo-url.js";
 import type { DetectInputs, SourceResult } from "../types.js";
 
@@ -25,9 +25,10 @@ export function detectAzurePipelines(inputs: Pick<DetectInputs, "env">): SourceR
   const isPullRequest =
     envValue(env, "SYSTEM_PULLREQUEST_PULLREQUESTID") !== undefined ||
     envValue(env, "BUILD_REASON") === "PullRequest";
+  const warnings: string[] = [];
   const gitSha =
-    (isPullRequest ? fullSha(envValue(env, "SYSTEM_PULLREQUEST_SOURCECOMMITID")) : undefined) ??
-    fullSha(envValue(env, "BUILD_SOURCEVERSION"));
+    (isPullRequest ? envSha(env, "SYSTEM_PULLREQUEST_SOURCECOMMITID", warnings) : undefined) ??
+    envSha(env, "BUILD_SOURCEVERSION", warnings);
 
   const sourceBranch = envValue(env, "BUILD_SOURCEBRANCH");
   const branch =
@@ -47,6 +48,7 @@ export function detectAzurePipelines(inputs: Pick<DetectInputs, "env">): SourceR
 
   return {
     source: "azure-pipelines",
+    ...(warnings.length > 0 ? { warnings } : {}),
     context: {
       code: defined({ gitSha, branch, repoUrl: repo ? cleanRepoUrl(repo) : undefined }),
       ci: defined({

@@ -1,5 +1,5 @@
 import { stripUrlCredentials } from "../../trace/strip-url-credentials.js";
-import { defined, envFlag, envValue, firstEnvValue, fullSha } from "../env-values.js";
+import { defined, envFlag, envSha, envValue, firstEnvValue } from "../env-values.js";
 import { cleanRepoUrl } from "../repo-url.js";
 import type { DetectInputs, SourceResult } from "../types.js";
 
@@ -19,14 +19,17 @@ export function detectBuildkite(inputs: Pick<DetectInputs, "env">): SourceResult
 
   const repo = envValue(env, "BUILDKITE_REPO");
   const runUrl = envValue(env, "BUILDKITE_BUILD_URL");
+  const warnings: string[] = [];
+  const gitSha = envSha(env, "BUILDKITE_COMMIT", warnings);
   const retries = envValue(env, "BUILDKITE_RETRY_COUNT");
   const runAttempt = retries !== undefined && /^\d+$/.test(retries) ? String(Number(retries) + 1) : undefined;
 
   return {
     source: "buildkite",
+    ...(warnings.length > 0 ? { warnings } : {}),
     context: {
       code: defined({
-        gitSha: fullSha(envValue(env, "BUILDKITE_COMMIT")),
+        gitSha,
         branch: envValue(env, "BUILDKITE_BRANCH"),
         repoUrl: repo ? cleanRepoUrl(repo) : undefined,
       }),

@@ -1,5 +1,5 @@
 import { stripUrlCredentials } from "../../trace/strip-url-credentials.js";
-import { defined, envFlag, envValue, fullSha } from "../env-values.js";
+import { defined, envFlag, envSha, envValue } from "../env-values.js";
 import { cleanRepoUrl } from "../repo-url.js";
 import type { DetectInputs, SourceResult } from "../types.js";
 
@@ -18,11 +18,14 @@ export function detectCircleCi(inputs: Pick<DetectInputs, "env">): SourceResult 
 
   const repo = envValue(env, "CIRCLE_REPOSITORY_URL");
   const runUrl = envValue(env, "CIRCLE_BUILD_URL");
+  const warnings: string[] = [];
+  const gitSha = envSha(env, "CIRCLE_SHA1", warnings);
   return {
     source: "circleci",
+    ...(warnings.length > 0 ? { warnings } : {}),
     context: {
       code: defined({
-        gitSha: fullSha(envValue(env, "CIRCLE_SHA1")),
+        gitSha,
         branch: envValue(env, "CIRCLE_BRANCH"),
         repoUrl: repo ? cleanRepoUrl(repo) : undefined,
       }),

@@ -1,6 +1,6 @@
 import { ConfigError } from "../../errors/config-error.js";
 import { stripUrlCredentials } from "../../trace/strip-url-credentials.js";
-import { branchFromRef, defined, envFlag, envValue, fullSha } from "../env-values.js";
+import { branchFromRef, defined, envFlag, envSha, envValue, fullSha } from "../env-values.js";
 import { cleanRepoUrl } from "../repo-url.js";
 import type { DetectInputs, SourceResult } from "../types.js";
 
@@ -35,11 +35,12 @@ export async function detectGitHubActions(
   const { env } = inputs;
   if (!envFlag(env, "GITHUB_ACTIONS")) return undefined;
 
+  const warnings: string[] = [];
   const eventName = envValue(env, "GITHUB_EVENT_NAME");
   const gitSha =
     eventName !== undefined && PULL_REQUEST_EVENTS.has(eventName)
       ? await pullRequestHeadSha(inputs, eventName)
-      : fullSha(envValue(env, "GITHUB_SHA"));
+      : envSha(env, "GITHUB_SHA", warnings);
 
   const headRef = envValue(env, "GITHUB_HEAD_REF");
   const refType = envValue(env, "GITHUB_REF_TYPE");
@@ -65,6 +66,7 @@ export async function detectGitHubActions(
 
   return {
     source: "github-actions",
+    ...(warnings.length > 0 ? { warnings } : {}),
     context: {
       code: defined({ gitSha, branch, repoUrl }),
       ci: defined({

@@ -1,5 +1,5 @@
 import { stripUrlCredentials } from "../../trace/strip-url-credentials.js";
-import { defined, envFlag, envValue, firstEnvValue, fullSha } from "../env-values.js";
+import { defined, envFlag, envSha, envValue, firstEnvValue } from "../env-values.js";
 import { cleanRepoUrl } from "../repo-url.js";
 import type { DetectInputs, SourceResult } from "../types.js";
 
@@ -18,8 +18,9 @@ export function detectGitLabCi(inputs: Pick<DetectInputs, "env">): SourceResult 
   const { env } = inputs;
   if (!envFlag(env, "GITLAB_CI")) return undefined;
 
+  const warnings: string[] = [];
   const gitSha =
-    fullSha(envValue(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA")) ?? fullSha(envValue(env, "CI_COMMIT_SHA"));
+    envSha(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", warnings) ?? envSha(env, "CI_COMMIT_SHA", warnings);
   const branch =
     firstEnvValue(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_BRANCH") ??
     (envValue(env, "CI_COMMIT_TAG") === undefined ? envValue(env, "CI_COMMIT_REF_NAME") : undefined);
@@ -28,6 +29,7 @@ export function detectGitLabCi(inputs: Pick<DetectInputs, "env">): SourceResult 
 
   return {
     source: "gitlab-ci",
+    ...(warnings.length > 0 ? { warnings } : {}),
     context: {
       code: defined({ gitSha, branch, repoUrl: repo ? cleanRepoUrl(repo) : undefined }),
       ci: defined({

@@ -1,5 +1,5 @@
 import { stripUrlCredentials } from "../../trace/strip-url-credentials.js";
-import { branchFromRef, defined, envValue, firstEnvValue, fullSha } from "../env-values.js";
+import { branchFromRef, defined, envSha, envValue, firstEnvValue } from "../env-values.js";
 import { cleanRepoUrl } from "../repo-url.js";
 import type { DetectInputs, SourceResult } from "../types.js";
 
@@ -25,12 +25,15 @@ export function detectJenkins(inputs: Pick<DetectInputs, "env">): SourceResult |
     envValue(env, "BRANCH_NAME");
   const repo = envValue(env, "GIT_URL");
   const runUrl = envValue(env, "BUILD_URL");
+  const warnings: string[] = [];
+  const gitSha = envSha(env, "GIT_COMMIT", warnings);
 
   return {
     source: "jenkins",
+    ...(warnings.length > 0 ? { warnings } : {}),
     context: {
       code: defined({
-        gitSha: fullSha(envValue(env, "GIT_COMMIT")),
+        gitSha,
         branch,
         repoUrl: repo ? cleanRepoUrl(repo) : undefined,
       }),

@@ -63,6 +63,8 @@ const PUBLIC_NAMES = [
   "toLogFields",
   "toMlflowTags",
   "toOtelAttributes",
+  "trace",
+  "verify",
 ];
 
 describe("the public / internal split of @modeltrail/core", () => {

@@ -23,6 +23,23 @@ export interface CallOptions {
    * with ResponseTooLargeError before it is buffered. Default: the client's (64 MiB unless set).
    */
   maxResponseBytes?: number | undefined;
+  /**
+   * Called once for every HTTP request the call sends (each attempt of each request: retries,
+   * pages and redirects count), before it is sent, with the service, method and redacted URL.
+   * `trace()` counts requests with it. It must not throw (what it throws is ignored).
+   */
+  onRequest?: ((event: RequestEvent) => void) | undefined;
+}
+
+/** What {@link CallOptions.onRequest} is told about one request. */
+export interface RequestEvent {
+  /** The service the client talks to (`mlflow`, `databricks`, `oci-registry`, `kubernetes`, ...). */
+  service: string;
+  method: string;
+  /** The URL, with credentials and secret query values redacted. */
+  url: string;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
 }
 
 /** Every key of {@link CallOptions}: what `pickCallOptions` copies. */
@@ -33,6 +50,7 @@ export const CALL_OPTION_KEYS = [
   "retry",
   "headers",
   "maxResponseBytes",
+  "onRequest",
 ] as const satisfies ReadonlyArray<keyof CallOptions>;
 
 // A key added to CallOptions but not to CALL_OPTION_KEYS fails to compile here.

@@ -286,6 +286,13 @@ export class HttpClient {
           attempt,
           headers: redactHeaders(headers),
         }));
+        if (options.onRequest) {
+          try {
+            options.onRequest({ service: this.service, method, url: redactUrl(url), attempt });
+          } catch {
+            // an observer must not fail the request
+          }
+        }
         const [{ request: undiciRequest }, dispatcher] = await Promise.all([
           loadUndici(),
           this.getDispatcher(),

@@ -1,2 +1,2 @@
-export type { CallOptions } from "./call-options.js";
+export type { CallOptions, RequestEvent } from "./call-options.js";
 export type { DebugLogger, HttpLogEvent, HttpMethod, RetryOptions } from "./types.js";

@@ -1,4 +1,5 @@
 export { parseTraceReport } from "./parse-trace-report.js";
+export { type TraceOptions, trace } from "./trace.js";
 export type {
   TraceEdge,
   TraceEdgeRelation,
@@ -42,6 +43,8 @@ export type {
   TraceSource,
   TraceSystem,
 } from "./trace-source.js";
+export { type VerifyOptions, verify } from "./verify.js";
+export type { ArtifactCheckMode } from "./verify-checks.js";
 export {
   VERIFY_CHECK_IDS,
   type VerifyCheck,

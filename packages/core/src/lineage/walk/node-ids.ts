@@ -1,0 +1,20 @@
+/** Stable, readable ids of the lineage graph's nodes: `<kind>:<key>`. */
+export const nodeId = {
+  commit: (sha: string) => `commit:${sha}`,
+  ciRun: (provider: string, id: string) => `ci-run:${provider}/${id}`,
+  job: (id: string) => `job:${id}`,
+  jobRun: (id: string) => `job-run:${id}`,
+  taskRun: (id: string) => `task-run:${id}`,
+  cluster: (jobRun: string, task: string) => `cluster:${jobRun}/${task}`,
+  mlflowRun: (id: string) => `mlflow-run:${id}`,
+  dataset: (name: string, digest: string | undefined) => `dataset:${name}@${digest ?? "?"}`,
+  modelVersion: (name: string, version: string) => `model-version:${name}/${version}`,
+  image: (digestOrRef: string) => `image:${digestOrRef}`,
+  baseImage: (digestOrName: string) => `base-image:${digestOrName}`,
+  provenance: (digest: string) => `provenance:${digest}`,
+  deployment: (namespace: string, name: string) => `deployment:${namespace}/${name}`,
+  replicaSet: (namespace: string, name: string) => `replica-set:${namespace}/${name}`,
+  pod: (namespace: string, name: string) => `pod:${namespace}/${name}`,
+  node: (name: string) => `node:${name}`,
+  logLine: () => "log-line",
+};

@@ -31,7 +31,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "examples/test/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.dist.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
         },

@@ -17,7 +17,7 @@ export interface IncidentAnswers {
 }
 
 /**
- * Step 5, incident: "which model is serving, and where did it come from?" Starts from what the
+ * Step 6, trace: "which model is serving, and where did it come from?" Starts from what the
  * Deployment carries (its annotations, as `kubectl get deployment -o yaml` shows them), finds the
  * model versions built from that commit with `findModelVersions({ gitSha })` and by the run the image
  * is named with (`findModelVersions({ runId })`), reads the serving
@@ -39,7 +39,9 @@ export async function incidentStep(
   table([
     [
       "deployment",
-      `${serving.deployment?.cluster}/${serving.deployment?.namespace}/${serving.deployment?.name}`,
+      serving.deployment?.name
+        ? `${serving.deployment.platform} ${[serving.deployment.cluster, serving.deployment.namespace, serving.deployment.name].filter(Boolean).join("/")}${serving.deployment.revision ? ` revision ${serving.deployment.revision}` : ""}`
+        : dim("(not deployed)"),
     ],
     ["image", serving.image?.ref],
     ["model", `${name} v${version} from MLflow run ${serving.model?.mlflowRunId}`],
@@ -90,7 +92,9 @@ export async function incidentStep(
       "2. Infrastructure",
       [
         `trained by ${job?.platform} job ${job?.jobId}, job run ${job?.runId}, task ${job?.taskKey} (task run ${job?.taskRunId})`,
-        `served by ${serving.deployment?.platform} cluster ${serving.deployment?.cluster}, namespace ${serving.deployment?.namespace}, deployment ${serving.deployment?.name}`,
+        serving.deployment?.name
+          ? `served by ${serving.deployment.platform} deployment ${serving.deployment.name} in namespace ${serving.deployment.namespace ?? "default"}${serving.deployment.cluster ? ` of cluster ${serving.deployment.cluster}` : ""}`
+          : "not deployed",
       ],
     ],
     [
@@ -99,7 +103,7 @@ export async function incidentStep(
         `training runtime ${Object.entries(runtime)
           .map(([k, v]) => `${k} ${v}`)
           .join(", ")}`,
-        `serving environment ${serving.environment?.name}`,
+        `serving environment ${serving.environment?.name ?? dim("(not recorded)")}`,
       ],
     ],
     [

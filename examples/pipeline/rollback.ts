@@ -1,7 +1,7 @@
 import { runIdOf } from "@modeltrail/core";
 import { type MlflowClient, tagsToRecord, traceOfModelVersion } from "@modeltrail/mlflow";
 import { dim, green, heading, say, short, table } from "../lib/print.ts";
-import { IMAGE_REPOSITORY } from "./cd.ts";
+import { IMAGE_NAME } from "./build-image.ts";
 
 /** The alias CD deploys. */
 export const CHAMPION = "champion";
@@ -50,7 +50,7 @@ export async function moveChampion(
       `-> v${mv.version}  ${dim(`(setAlias("${name}", "${CHAMPION}", "${version}"))`)}`,
     ],
     ["artifacts", loc.artifactUri],
-    ["image to deploy", `${IMAGE_REPOSITORY}:${runId}`],
+    ["image to deploy", `${IMAGE_NAME}:${runId}`],
   ]);
   return { version: mv.version, runId };
 }

@@ -1,0 +1,126 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { type DemoResult, emptyResult, GAPS } from "../lib/result.ts";
+
+const run = promisify(execFile);
+const CHECKER = join(import.meta.dirname, "..", "..", "scripts", "check-demo-result.mjs");
+const dir = mkdtempSync(join(tmpdir(), "demo-result-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SHA = "f5002573e14c7cffe700ad21c017537ca34a7f00";
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+/** A result in which everything the demo is meant to show was shown. */
+function complete(): DemoResult {
+  const r = emptyResult({ k8s: true, registry: undefined });
+  r.ok = true;
+  r.runs = [1, 2].map((n) => ({
+    seed: n === 1 ? 42 : 7,
+    gitSha: SHA,
+    jobId: "1795808101140000",
+    jobRunId: `179580810114000${n}`,
+    mlflowRunId: `${n}`.repeat(32),
+    model: { name: "m", version: String(n) },
+    image: {
+      tag: `179580810114000${n}`,
+      digest: digest(String(n)),
+      layoutRef: `oci:x:179580810114000${n}`,
+      pushedRef: undefined,
+      withApp: true,
+      env: { GIT_SHA: SHA, RUN_ID: `179580810114000${n}` },
+      provenance: { attestation: digest("a"), where: "layout", verified: true, builder: "b" },
+    },
+  }));
+  const live = (n: number) => ({
+    revision: "1",
+    gitSha: SHA,
+    runId: `179580810114000${n}`,
+    imageRef: "x",
+    imageDigest: digest(String(n)),
+    modelVersion: String(n),
+    matches: true,
+  });
+  r.deploy = { target: "kubernetes", deployments: [live(1), live(2)], rollbacks: [live(1)], final: live(1) };
+  r.serving = { gitSha: SHA, runId: "1795808101140001", source: "response" };
+  for (const s of Object.values(r.trace.sections)) {
+    s.answered = true;
+    s.answer = "yes";
+  }
+  r.verify = { checks: [{ name: "image digest", ok: true }] };
+  r.steps = [1, 2, 3, 4, 5, 6, 7].map((n) => ({ n, title: `s${n}`, status: "passed", gaps: [] }));
+  return r;
+}
+
+async function check(result: unknown, ...args: string[]): Promise<{ code: number; out: string }> {
+  const file = join(dir, `${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, typeof result === "string" ? result : JSON.stringify(result));
+  try {
+    const { stdout } = await run(process.execPath, [CHECKER, file, ...args]);
+    return { code: 0, out: stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+describe("scripts/check-demo-result.mjs", () => {
+  it("passes a complete result", async () => {
+    const { code, out } = await check(complete());
+    expect(out).toContain("0 failed");
+    expect(code).toBe(0);
+  });
+
+  it("fails on every gap the demo reports, unless it is allowed, and lists it either way", async () => {
+    const r = complete();
+    r.steps[5] = { n: 6, title: "s6", status: "partial", gaps: [GAPS.verify] };
+    r.gaps = [`step 6: ${GAPS.verify}`];
+    r.verify = null;
+    const failed = await check(r);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain(`FAIL  not done: step 6: ${GAPS.verify}`);
+    expect(failed.out).toContain("FAIL  verify ran checks (got 0)");
+    const allowed = await check(r, "--allow-gap", "verify()");
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toContain(`GAP   step 6: ${GAPS.verify}`);
+  });
+
+  it("fails when what serves after the rollback is not the first run", async () => {
+    const r = complete();
+    r.serving = { gitSha: SHA, runId: "1795808101140002", source: "response" };
+    const { code, out } = await check(r);
+    expect(code).toBe(1);
+    expect(out).toMatch(/FAIL {2}after the rollback the serving process answers with run 1's/);
+    const k = complete();
+    k.deploy.final = { ...k.deploy.final!, imageDigest: digest("2") };
+    expect((await check(k)).out).toMatch(/FAIL {2}after the rollback the Deployment runs run 1/);
+  });
+
+  it("fails on an unanswered question, a failed verify check, unverified provenance, a failed demo", async () => {
+    const r = complete();
+    r.trace.sections.data = { answered: false, answer: "" };
+    r.verify = { checks: [{ name: "dataset digest", ok: false, detail: "mismatch" }] };
+    r.runs[1]!.image.provenance.verified = false;
+    r.ok = false;
+    r.error = "Error: boom";
+    const { code, out } = await check(r);
+    expect(code).toBe(1);
+    for (const line of [
+      "FAIL  trace: the data question answered",
+      "FAIL  verify: dataset digest (mismatch)",
+      "FAIL  run 2: signed provenance verified",
+      "FAIL  the demo finished (it failed: Error: boom)",
+    ])
+      expect(out).toContain(line);
+  });
+
+  it("fails on what is not a result, and exits 2 on bad usage", async () => {
+    expect((await check("not json")).code).toBe(1);
+    expect((await check({ schema: "other" })).out).toContain("FAIL  schema is modeltrail.demo.result/v1");
+    const usage = await run(process.execPath, [CHECKER]).catch((e: { code: number }) => e);
+    expect((usage as { code: number }).code).toBe(2);
+  });
+});

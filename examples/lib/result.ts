@@ -18,8 +18,10 @@ export const GAPS = {
     "the local deploy target (serving engineer's module) is not in this checkout: without --k8s nothing is deployed",
   predict:
     "no prediction: nothing serves requests yet (serving app and local deploy target missing), so no response or log line is traced",
-  verify: "verify() (core lineage) is not in this checkout: the links are not verified",
-  tracePage: "trace() and renderTraceHtml are not in this checkout: no trace report or trace page",
+  verify:
+    "verify() is in @modeltrail/core, but the trace resolvers it walks with (MLflow, registry, Kubernetes) are not in this checkout: the links are not verified",
+  tracePage:
+    "no TraceReport (trace() needs the same resolvers) and no renderTraceHtml in this checkout: no trace page",
   servingAfterRollback:
     "no serving process answers, so GIT_SHA and RUN_ID after the rollback are not read from a response (with --k8s they are read from the pods' template)",
 } as const;

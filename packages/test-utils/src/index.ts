@@ -6,6 +6,16 @@ export {
   staleBuilds,
 } from "./built-packages.js";
 export {
+  type CallOptionsProbe,
+  callOptionsProbe,
+  expectAbortReachesTransport,
+  expectProbeReachedTransport,
+  PROBE_HEADER,
+  type PublicMethodName,
+  recordTransport,
+  type TransportCall,
+} from "./call-options-probe.js";
+export {
   K8S_BIN_DIR,
   K8S_VERSION,
   type K8sControlPlane,

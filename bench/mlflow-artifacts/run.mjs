@@ -18,9 +18,15 @@
 // 2,000 files right after deleting 2,000 others costs seconds of kernel time that belong to neither
 // client (measured with perf: 52% of a download's CPU in ext4's recently_deleted()).
 //
-// Usage: node bench/mlflow-artifacts/run.mjs [--size full|quick] [--repeat N] [--keep]
+// `--size memory` is a different run: downloads only, of one file of 64 MiB, 1 GiB and 4 GiB, by both
+// clients side by side, to show that modeltrail's peak RSS is bounded by design and not by the
+// artifact's size (the 4 GiB peak must not grow past the 1 GiB one) and stays <= 0.8 x Python's.
+// The files are written straight into the server's artifact store (one copy on disk, plus one
+// download at a time, deleted at once).
+//
+// Usage: node bench/mlflow-artifacts/run.mjs [--size full|quick|memory] [--repeat N] [--keep]
 //        (env BENCH_MLFLOW_SIZE / BENCH_MLFLOW_REPEAT). `quick`: 64 MiB and 200 files.
-// Writes bench/results/mlflow-artifacts.json and .md (quick runs: mlflow-artifacts.quick.*).
+// Writes bench/results/mlflow-artifacts.json and .md (other sizes: mlflow-artifacts.<size>.*).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
@@ -51,6 +57,7 @@ const keep = args.includes("--keep");
 const SIZES = {
   full: { bigBytes: 1024 ** 3, manyCount: 2000, manyBytes: 64 * 1024 },
   quick: { bigBytes: 64 * 1024 ** 2, manyCount: 200, manyBytes: 64 * 1024 },
+  memory: { downloadBytes: [64 * 1024 ** 2, 1024 ** 3, 4 * 1024 ** 3] },
 };
 const dims = SIZES[size];
 if (!dims) {
@@ -58,6 +65,8 @@ if (!dims) {
   process.exit(2);
 }
 const TARGETS = { "download-many": 0.5, "download-big": 0.8 };
+/** `--size memory`: modeltrail's peak RSS at most this share of Python's, for every size. */
+const RSS_RATIO_TARGET = 0.8;
 const RSS_TARGET_MIB = 150;
 const CONCURRENCY = 8;
 const loadAtStart = loadavg().map((x) => +x.toFixed(2));
@@ -76,14 +85,19 @@ let server;
 
 const log = (...m) => console.log(`[mlflow-artifacts] ${m.join(" ")}`);
 
+/** Writes `bytes` random bytes to `path`; returns their sha256. */
 async function writeRandomFile(path, bytes) {
   const out = createWriteStream(path);
+  const hash = createHash("sha256");
   const chunk = 1024 * 1024;
   for (let done = 0; done < bytes; done += chunk) {
     const n = Math.min(chunk, bytes - done);
-    if (!out.write(randomBytes(n))) await new Promise((r) => out.once("drain", r));
+    const data = randomBytes(n);
+    hash.update(data);
+    if (!out.write(data)) await new Promise((r) => out.once("drain", r));
   }
   await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
+  return hash.digest("hex");
 }
 
 async function sha256File(path) {
@@ -212,11 +226,14 @@ function summarize(samples) {
       peakRssMiB: +(s.peakRssKiB / 1024).toFixed(1),
       cpuS: s.cpuS,
       serverCpuS: s.serverCpuS === undefined ? undefined : +s.serverCpuS.toFixed(2),
+      maxArrayBuffersMiB: s.maxArrayBuffersMiB,
+      maxHeapUsedMiB: s.maxHeapUsedMiB,
     })),
   };
 }
 
 async function main() {
+  if (size === "memory") return memoryMain();
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   log(`size=${size} (big ${dims.bigBytes} B, ${dims.manyCount} x ${dims.manyBytes} B), repeat=${repeat}`);
@@ -233,27 +250,7 @@ async function main() {
   log("source data written");
 
   // MLflow's default worker count: the server a user would run, not the 1-worker test server.
-  server = await startMlflowServer({ externalUri: "", workers: null });
-  log(`mlflow server at ${server.url}`);
-  await serverSettled();
-  const created = await fetch(`${server.url}/api/2.0/mlflow/runs/create`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ experiment_id: "0", start_time: Date.now(), run_name: "bench-mlflow-artifacts" }),
-  }).then((r) => r.json());
-  const runId = created.run.info.run_id;
-  const runArtifacts = (p) => join(server.artifactsDir, "0", runId, "artifacts", p);
-  // The server's workers import their download code on first use (about a second each): serve a
-  // small file from every worker before anything is timed, so that neither client pays for it.
-  const warmUrl = `${server.url}/api/2.0/mlflow-artifacts/artifacts/0/${runId}/artifacts/warm-up.bin`;
-  await fetch(warmUrl, { method: "PUT", body: randomBytes(4096) }).then((r) => r.arrayBuffer());
-  const warmUp = async () => {
-    // a new connection per request (reset), so the kernel spreads them over every worker
-    const { request } = await import("../../packages/core/node_modules/undici/index.js");
-    await Promise.all(
-      Array.from({ length: 32 }, () => request(warmUrl, { reset: true }).then((r) => r.body.arrayBuffer())),
-    );
-  };
+  const { runId, runArtifacts, warmUp } = await startBenchServer();
 
   const pyRun = (op, path, local) =>
     timed(python, [join(here, "py_transfer.py"), op, server.url, runId, path, local]);
@@ -392,6 +389,193 @@ async function main() {
   await writeResults(result);
 }
 
+/** Starts the MLflow server the user would run (default worker count), waits until it is idle, creates a run. */
+async function startBenchServer() {
+  server = await startMlflowServer({ externalUri: "", workers: null });
+  log(`mlflow server at ${server.url}`);
+  await serverSettled();
+  const created = await fetch(`${server.url}/api/2.0/mlflow/runs/create`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ experiment_id: "0", start_time: Date.now(), run_name: "bench-mlflow-artifacts" }),
+  }).then((r) => r.json());
+  const runId = created.run.info.run_id;
+  const runArtifacts = (p) => join(server.artifactsDir, "0", runId, "artifacts", p);
+  // The server's workers import their download code on first use (about a second each): serve a
+  // small file from every worker before anything is timed, so that neither client pays for it.
+  const warmUrl = `${server.url}/api/2.0/mlflow-artifacts/artifacts/0/${runId}/artifacts/warm-up.bin`;
+  await fetch(warmUrl, { method: "PUT", body: randomBytes(4096) }).then((r) => r.arrayBuffer());
+  const warmUp = async () => {
+    // a new connection per request (reset), so the kernel spreads them over every worker
+    const { request } = await import("../../packages/core/node_modules/undici/index.js");
+    await Promise.all(
+      Array.from({ length: 32 }, () => request(warmUrl, { reset: true }).then((r) => r.body.arrayBuffer())),
+    );
+  };
+  return { runId, runArtifacts, warmUp };
+}
+
+/**
+ * `--size memory`: one file of each size in `dims.downloadBytes`, downloaded by both clients
+ * (`repeat` times each, alternating who goes first), peak RSS of each child process. The file is
+ * written straight into the server's artifact store, so the disk holds the source and one download
+ * at a time.
+ */
+async function memoryMain() {
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  log(`size=memory (${dims.downloadBytes.map((b) => `${b / 1024 ** 2} MiB`).join(", ")}), repeat=${repeat}`);
+  const bundle = await bundleArtifacts(join(work, "bundle"));
+  const { runId, runArtifacts, warmUp } = await startBenchServer();
+  const pyRun = (path, local) =>
+    timed(python, [join(here, "py_transfer.py"), "download", server.url, runId, path, local]);
+  const mtRun = (path, local, nodeFlags = []) =>
+    timed(process.execPath, [
+      ...nodeFlags,
+      join(here, "child.mjs"),
+      JSON.stringify({
+        bundle,
+        op: "download",
+        baseUrl: server.url,
+        runId,
+        path,
+        local,
+        concurrency: CONCURRENCY,
+        sampleMemory: true,
+      }),
+    ]);
+  const cases = [];
+  for (const bytes of dims.downloadBytes) {
+    const label = bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3}GiB` : `${bytes / 1024 ** 2}MiB`;
+    const artifactDir = `mem-${label}`;
+    await mkdir(runArtifacts(artifactDir), { recursive: true });
+    const digest = await writeRandomFile(join(runArtifacts(artifactDir), "model.bin"), bytes);
+    log(`${label}: source written into the artifact store`);
+    await warmUp();
+    const down = { python: [], modeltrail: [] };
+    const verify = async (who, file) => {
+      if ((await sha256File(file)) !== digest)
+        throw new Error(`${who} download of ${label}: content differs`);
+    };
+    for (let r = 0; r < repeat; r++) {
+      const order = r % 2 === 0 ? ["modeltrail", "python"] : ["python", "modeltrail"];
+      for (const who of order) {
+        log(`download ${label} #${r + 1}: ${who}`);
+        const dest = join(work, "dl", `${who}-${label}-${r}`);
+        if (who === "python") {
+          down.python.push(await pyRun(artifactDir, dest));
+          const got = existsSync(join(dest, artifactDir)) ? join(dest, artifactDir) : dest;
+          await verify(who, join(got, "model.bin"));
+        } else {
+          down.modeltrail.push(await mtRun(artifactDir, dest));
+          await verify(who, join(dest, "model.bin"));
+        }
+        await rm(dest, { recursive: true, force: true });
+      }
+    }
+    const probeDest = join(work, "dl", `modeltrail-semispace-${label}`);
+    const probe = await mtRun(artifactDir, probeDest, ["--max-semi-space-size=1"]);
+    await verify("modeltrail (--max-semi-space-size=1)", join(probeDest, "model.bin"));
+    await rm(probeDest, { recursive: true, force: true });
+    await rm(runArtifacts(artifactDir), { recursive: true, force: true });
+    const mt = summarize(down.modeltrail);
+    const py = summarize(down.python);
+    const rssRatio = +(mt.peakRssMiB / py.peakRssMiB).toFixed(3);
+    cases.push({
+      name: `download-${label}`,
+      bytes,
+      modeltrail: mt,
+      python: py,
+      ratioTransfer: +(mt.transferMs / py.transferMs).toFixed(3),
+      rssRatio,
+      meetsRssRatio: rssRatio <= RSS_RATIO_TARGET,
+      semiSpaceProbePeakRssMiB: +(probe.peakRssKiB / 1024).toFixed(1),
+      modeltrailMaxArrayBuffersMiB: Math.max(...down.modeltrail.map((s) => s.maxArrayBuffersMiB ?? 0)),
+      modeltrailMaxHeapUsedMiB: Math.max(...down.modeltrail.map((s) => s.maxHeapUsedMiB ?? 0)),
+    });
+    log(`${label}: peak RSS modeltrail ${mt.peakRssMiB} MiB / python ${py.peakRssMiB} MiB = ${rssRatio}`);
+  }
+  const idle = {
+    modeltrail: await timed(process.execPath, [
+      join(here, "child.mjs"),
+      JSON.stringify({ bundle, op: "idle", baseUrl: server.url, runId, path: "none", local: work }),
+    ]),
+    python: await timed(python, [join(here, "py_transfer.py"), "idle", server.url, runId, "none", work]),
+  };
+  const mlflowVersion = await timed(python, [
+    "-c",
+    "import json, mlflow; print(json.dumps({'v': mlflow.__version__}))",
+  ]);
+  const peakAt = (bytes) => cases.find((c) => c.bytes === bytes)?.modeltrail.peakRssMiB;
+  const at1G = peakAt(1024 ** 3);
+  const largest = cases.at(-1);
+  const result = {
+    benchmark: "mlflow-artifacts",
+    date: new Date().toISOString(),
+    size,
+    repeat,
+    dims,
+    concurrency: CONCURRENCY,
+    environment: {
+      node: process.version,
+      mlflow: mlflowVersion.v,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memGiB: +(totalmem() / 1024 ** 3).toFixed(1),
+      note: "shared 2-core machine; other jobs may have run at the same time",
+    },
+    targets: { rssRatio: RSS_RATIO_TARGET, largestPeakNotAbove1GiBPeak: true },
+    baseline: {
+      modeltrailIdleRssMiB: +(idle.modeltrail.peakRssKiB / 1024).toFixed(1),
+      pythonIdleRssMiB: +(idle.python.peakRssKiB / 1024).toFixed(1),
+    },
+    bounded: {
+      peak1GiBMiB: at1G,
+      peakLargestMiB: largest?.modeltrail.peakRssMiB,
+      largestBytes: largest?.bytes,
+      growthMiB: at1G === undefined ? undefined : +(largest.modeltrail.peakRssMiB - at1G).toFixed(1),
+      notAbove1GiB: at1G === undefined ? undefined : largest.modeltrail.peakRssMiB <= at1G,
+    },
+    allRssRatiosMet: cases.every((c) => c.meetsRssRatio),
+    loadAverage: { start: loadAtStart, end: loadavg().map((x) => +x.toFixed(2)) },
+    cases,
+  };
+  await writeResults(result);
+}
+
+function markdownMemory(res) {
+  const mib = (b) => (b >= 1024 ** 3 ? `${b / 1024 ** 3} GiB` : `${b / 1024 ** 2} MiB`);
+  const lines = [
+    "# mlflow-artifacts benchmark: peak memory of a download by artifact size",
+    "",
+    `${res.date} · downloads of one file of ${res.dims.downloadBytes.map(mib).join(", ")} · repeat ${res.repeat} per client and size (RSS: the highest of the repeats; times: median) · ` +
+      `modeltrail concurrency ${res.concurrency} (parallel 16 MiB ranges) · Node ${res.environment.node} · MLflow ${res.environment.mlflow} · ${res.environment.cpus} CPUs (${res.environment.note})`,
+    "",
+    "Same local `mlflow server --serve-artifacts`, same run, the same file for both clients (written into the server's artifact store). modeltrail: `MlflowArtifacts.downloadTree` in its own `node` process; Python: `mlflow artifacts download` (CLI, in-process). Peak RSS of each child from `/usr/bin/time -v`; every download verified with sha256.",
+    "",
+    "| artifact | modeltrail peak RSS | Python peak RSS | modeltrail / Python | ≤ 0.8 | modeltrail transfer | Python transfer | modeltrail, `--max-semi-space-size=1` | modeltrail ArrayBuffers / V8 heap used, highest |",
+    "|---|---:|---:|---:|:---:|---:|---:|---:|---:|",
+  ];
+  for (const c of res.cases) {
+    lines.push(
+      `| ${mib(c.bytes)} | ${c.modeltrail.peakRssMiB} MiB | ${c.python.peakRssMiB} MiB | ${c.rssRatio} | ${c.meetsRssRatio ? "✅" : "❌"} | ${c.modeltrail.transferMs} ms | ${c.python.transferMs} ms | ${c.semiSpaceProbePeakRssMiB} MiB | ${c.modeltrailMaxArrayBuffersMiB ?? "–"} / ${c.modeltrailMaxHeapUsedMiB ?? "–"} MiB |`,
+    );
+  }
+  const b = res.bounded;
+  lines.push(
+    "",
+    b.peak1GiBMiB === undefined
+      ? "No 1 GiB point in this run."
+      : `Bounded by design: modeltrail's peak at ${mib(b.largestBytes)} is ${b.peakLargestMiB} MiB against ${b.peak1GiBMiB} MiB at 1 GiB (${b.growthMiB >= 0 ? "+" : ""}${b.growthMiB} MiB): ${b.notAbove1GiB ? "✅ not above the 1 GiB figure" : "❌ above the 1 GiB figure"}.`,
+    `modeltrail ≤ ${res.targets.rssRatio} × Python's peak in every case: ${res.allRssRatiosMet ? "✅" : "❌"}.`,
+    `Per-sample peaks (MiB): ${res.cases.map((c) => `${mib(c.bytes)} modeltrail ${c.modeltrail.samples.map((s) => s.peakRssMiB).join("/")}, Python ${c.python.samples.map((s) => s.peakRssMiB).join("/")}`).join("; ")}.`,
+    `Baselines (library loaded, client created, nothing transferred): modeltrail ${res.baseline.modeltrailIdleRssMiB} MiB, Python ${res.baseline.pythonIdleRssMiB} MiB.`,
+    `Load average (1/5/15 min) at start ${res.loadAverage.start.join(" / ")}, at end ${res.loadAverage.end.join(" / ")}.`,
+    "",
+  );
+  return lines.join("\n");
+}
+
 function markdown(res) {
   const mib = (b) => `${(b / 1024 ** 2).toFixed(0)} MiB`;
   const lines = [
@@ -447,15 +631,16 @@ async function writeResults(res) {
   const dir = join(root, "bench", "results");
   await mkdir(dir, { recursive: true });
   const base = join(dir, size === "full" ? "mlflow-artifacts" : `mlflow-artifacts.${size}`);
+  const md = res.size === "memory" ? markdownMemory(res) : markdown(res);
   for (const [ext, text] of [
     ["json", `${JSON.stringify(res, null, 2)}\n`],
-    ["md", markdown(res)],
+    ["md", md],
   ]) {
     const tmp = `${base}.${ext}.tmp-${process.pid}`;
     await writeFile(tmp, text);
     await rename(tmp, `${base}.${ext}`);
   }
-  console.log(markdown(res));
+  console.log(md);
   log(`results written to ${base}.json and .md`);
 }
 
@@ -479,7 +664,7 @@ async function renderOnly() {
     size === "full" ? "mlflow-artifacts" : `mlflow-artifacts.${size}`,
   );
   const res = JSON.parse(await readFile(`${base}.json`, "utf8"));
-  for (const c of res.cases) {
+  for (const c of res.size === "memory" ? [] : res.cases) {
     c.serverBoundFloorRatio = serverBoundFloor(c.name, c.modeltrail, c.python, res.environment.cpus);
   }
   await writeResults(res);

@@ -27,8 +27,18 @@ export function historyCommand(app: CliApp): Command {
     try {
       const namespace = run.opts.namespace ?? kube.namespace;
       const revisions = (await history(kube, name, { namespace, signal: run.signal })).map(revisionView);
+      const current = revisions.find((r) => r.current);
       return {
-        data: { target: "k8s", namespace, name, revisions },
+        // the serving revision's ids at the top level too (the GitHub Action's outputs)
+        data: {
+          target: "k8s",
+          namespace,
+          name,
+          revision: current?.revision,
+          runId: current?.runId,
+          gitSha: current?.gitSha,
+          revisions,
+        },
         print: (out) =>
           out.table(
             ["revision", "", "run id", "commit", "ready", "image", "created"],

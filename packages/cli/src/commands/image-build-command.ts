@@ -1,13 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runIdOf, type TraceContext } from "@modeltrail/core";
-import {
-  findModelVersions,
-  type MlflowClient,
-  type ModelVersion,
-  traceOfModelVersion,
-} from "@modeltrail/mlflow";
+import type { MlflowClient, ModelVersion } from "@modeltrail/mlflow";
 import {
   buildModelImage,
   type ImageSource,
@@ -77,7 +72,10 @@ export function imageBuildCommand(app: CliApp): Command {
     .option("--tag <tag>", "an extra tag besides the run id (repeatable)", collect)
     .option("--platform <os/arch>", "platform of an image without base (default linux/amd64)")
     .option("--repository <repo>", "push to this registry repository (default: MODELTRAIL_REGISTRY)")
-    .option("--layout <dir>", "write the image into this OCI layout directory");
+    .option(
+      "--layout <dir>",
+      "also write the image into this OCI layout directory (besides pushing to MODELTRAIL_REGISTRY, if set)",
+    );
   return app.handle<ImageBuildOptions>(cmd, async (run) => {
     const { opts, out } = run;
     const cmdArray = opts.cmd === undefined ? undefined : jsonArray("--cmd", opts.cmd);
@@ -86,11 +84,12 @@ export function imageBuildCommand(app: CliApp): Command {
       throw new UsageError("image build needs --run-id, or --model-name with --model-version");
     if (opts.modelDir && !opts.runId)
       throw new UsageError("--model-dir needs --run-id (the run the model comes from)");
-    const where = imageLocation(opts, run.io.env);
+    const where = imageLocation(opts, run.io.env, true, true);
     const registry = where.repository ? registryClient(run, where.repository) : undefined;
     const mlflow = await mlflowClient(run);
     const staging = await mkdtemp(join(tmpdir(), "modeltrail-image-"));
     try {
+      await mkdir(join(staging, "layers"));
       const model = await resolveModel(run, mlflow);
       let modelDir: string;
       if (opts.modelDir) modelDir = resolve(run.io.cwd, opts.modelDir);
@@ -163,7 +162,7 @@ interface ResolvedModel {
   ctx: TraceContext;
   /** The artifact URI to download. */
   uri: string;
-  version?: ModelVersion | undefined;
+  version?: { name: string; version: string } | undefined;
 }
 
 /** The model version (or the run's logged model) to build, with its trace. */
@@ -174,15 +173,15 @@ async function resolveModel(
   const { opts } = run;
   const call = { signal: run.signal };
   if (opts.modelName && opts.modelVersion) {
-    const ctx = await traceOfModelVersion(mlflow, opts.modelName, opts.modelVersion, call);
-    const version = await mlflow.modelVersions.get(opts.modelName, opts.modelVersion, call);
+    const ctx = await mlflow.traceOfModelVersion(opts.modelName, opts.modelVersion, call);
+    const version = { name: opts.modelName, version: opts.modelVersion };
     if (opts.runId && ctx.job?.runId !== opts.runId && ctx.model?.mlflowRunId !== opts.runId)
       throw new UsageError(`${opts.modelName} v${opts.modelVersion} was not trained by run ${opts.runId}`);
     return { ctx, uri: `models:/${opts.modelName}/${opts.modelVersion}`, version };
   }
   const id = opts.runId!;
   const versions: ModelVersion[] = [];
-  for await (const mv of findModelVersions(mlflow, { runId: id }, { name: opts.modelName, ...call })) {
+  for await (const mv of mlflow.findModelVersions({ runId: id }, { name: opts.modelName, ...call })) {
     versions.push(mv);
     if (versions.length > 20) break;
   }
@@ -193,8 +192,12 @@ async function resolveModel(
     );
   if (versions.length > 0) {
     const newest = versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
-    const ctx = await traceOfModelVersion(mlflow, newest.name, newest.version, call);
-    return { ctx, uri: `models:/${newest.name}/${newest.version}`, version: newest };
+    const ctx = await mlflow.traceOfModelVersion(newest.name, newest.version, call);
+    return {
+      ctx,
+      uri: `models:/${newest.name}/${newest.version}`,
+      version: { name: newest.name, version: String(newest.version) },
+    };
   }
   // No registered version: the model the run logged, with the run's trace.
   const trainingRun = await findMlflowRun(mlflow, id, call);
@@ -204,7 +207,11 @@ async function resolveModel(
   };
 }
 
-/** Downloads the model files (streamed, size-checked) with a progress bar on a terminal. */
+/**
+ * Downloads the model files (streamed, size-checked) with a progress bar on a terminal: a
+ * `models:/` version as MLflow resolves it (the registry's download URI, Unity Catalog's storage),
+ * a `runs:/` path also when it is an MLflow 3 logged model of the run.
+ */
 async function downloadModel(
   run: RunContext<ImageBuildOptions>,
   mlflow: MlflowClient,
@@ -213,8 +220,7 @@ async function downloadModel(
 ): Promise<string> {
   run.out.status(`downloading ${uri}`);
   const bar = run.out.progress("model", { unit: "bytes" });
-  const result = await mlflow.artifacts.download(uri, join(staging, "download"), {
-    name: "model",
+  const result = await mlflow.download(uri, join(staging, "download"), {
     signal: run.signal,
     onProgress: (p) => {
       if (p.bytesTotal !== undefined) bar.setTotal(p.bytesTotal);

@@ -1,10 +1,5 @@
 import { fromMlflowTags } from "@modeltrail/core";
-import {
-  findModelVersions,
-  type ModelVersion,
-  type ModelVersionQuery,
-  tagsToRecord,
-} from "@modeltrail/mlflow";
+import { type ModelVersion, type ModelVersionQuery, tagsToRecord } from "@modeltrail/mlflow";
 import type { Command } from "commander";
 import type { CliApp } from "../cli/cli-app.js";
 import { newCommand } from "../cli/command-builder.js";
@@ -42,7 +37,7 @@ export function modelFindCommand(app: CliApp): Command {
     const client = await mlflowClient(run);
     try {
       const versions: ModelVersion[] = [];
-      for await (const mv of findModelVersions(client, query, { name: opts.name, signal: run.signal })) {
+      for await (const mv of client.findModelVersions(query, { name: opts.name, signal: run.signal })) {
         versions.push(mv);
         if (versions.length >= opts.limit) break;
       }

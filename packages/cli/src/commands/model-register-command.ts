@@ -1,4 +1,3 @@
-import { registerModel } from "@modeltrail/mlflow";
 import type { Command } from "commander";
 import type { CliApp } from "../cli/cli-app.js";
 import { newCommand } from "../cli/command-builder.js";
@@ -62,7 +61,7 @@ export function modelRegisterCommand(app: CliApp): Command {
         data: fromRun.data ? fromRun.data.map((d) => ({ ...d })) : undefined,
       });
       out.status(`registering ${opts.name} from run ${trainingRun.info.run_id}`);
-      const result = await registerModel(client, ctx, {
+      const result = await client.registerModel(ctx, {
         runId: trainingRun.info.run_id,
         artifactPath: opts.artifactPath,
         name: opts.name,
@@ -73,7 +72,9 @@ export function modelRegisterCommand(app: CliApp): Command {
       });
       const mv = result.modelVersion;
       if (opts.alias)
-        await client.registeredModels.setAlias(mv.name, opts.alias, mv.version, { signal: run.signal });
+        await (client.unityCatalog ?? client.registeredModels).setAlias(mv.name, opts.alias, mv.version, {
+          signal: run.signal,
+        });
       const data = {
         name: mv.name,
         version: mv.version,

@@ -10,16 +10,29 @@ export interface ImageLocation {
 
 /**
  * The image location from `--repository`/`--layout`, else `MODELTRAIL_REGISTRY` (a repository, or
- * `oci:DIR` for a layout). Throws UsageError when none is given.
+ * `oci:DIR` for a layout). With `both` (where an image is written: `image build`), `--layout` adds
+ * a layout to the repository of `MODELTRAIL_REGISTRY` instead of replacing it. Throws UsageError
+ * when none is given.
  */
 export function imageLocation(
   opts: { repository?: string | undefined; layout?: string | undefined },
   env: Readonly<Record<string, string | undefined>>,
   required = true,
+  both = false,
 ): ImageLocation {
-  if (opts.repository || opts.layout) return { repository: opts.repository, layout: opts.layout };
   const fromEnv = env.MODELTRAIL_REGISTRY?.trim();
-  if (fromEnv) return fromEnv.startsWith("oci:") ? { layout: fromEnv.slice(4) } : { repository: fromEnv };
+  const envLocation: ImageLocation = !fromEnv
+    ? {}
+    : fromEnv.startsWith("oci:")
+      ? { layout: fromEnv.slice(4) }
+      : { repository: fromEnv };
+  if (both && (opts.repository || opts.layout))
+    return {
+      repository: opts.repository ?? envLocation.repository,
+      layout: opts.layout ?? (opts.repository ? undefined : envLocation.layout),
+    };
+  if (opts.repository || opts.layout) return { repository: opts.repository, layout: opts.layout };
+  if (fromEnv) return envLocation;
   if (required)
     throw new UsageError("No image repository given", {
       hint: "pass --repository REGISTRY/REPO or --layout DIR, or set MODELTRAIL_REGISTRY (a repository, or oci:DIR)",

@@ -1,0 +1,230 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MlflowClient } from "@modeltrail/mlflow";
+import {
+  type K8sControlPlane,
+  startDistributionRegistry,
+  startK8sControlPlane,
+  type TestRegistry,
+} from "@modeltrail/test-utils";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runActionBundle } from "./helpers/run-action-bundle.js";
+import { runBuilt } from "./helpers/run-built-cli.js";
+
+/**
+ * The reference pipeline through the built `modeltrail` command, against real servers: the local
+ * MLflow server of the integration tier, a distribution registry and a Kubernetes control plane
+ * (kwok plays the pods). The training runs are made here as a training job would make them
+ * (tags GIT_SHA / DBR_RUN_ID / DBR_JOB_ID, a logged model); everything after is the CLI.
+ */
+
+const RUNS = [
+  { sha: "1111111111111111111111111111111111111111", jobRunId: "1795788642450001", seed: "1" },
+  { sha: "2222222222222222222222222222222222222222", jobRunId: "1795788642450002", seed: "2" },
+] as const;
+const JOB_ID = "1795788642450000";
+const MODEL = `cli-churn-${Date.now().toString(36)}`;
+
+let work: string;
+let registry: TestRegistry;
+let plane: K8sControlPlane;
+let repository: string;
+let env: Record<string, string>;
+const mlflowRunIds: string[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "modeltrail-cli-pipeline-"));
+  [registry, plane] = await Promise.all([startDistributionRegistry(), startK8sControlPlane()]);
+  repository = `${registry.host}/models/${MODEL}`;
+  env = {
+    MLFLOW_TRACKING_URI: inject("mlflowUri"),
+    KUBECONFIG: plane.kubeconfig,
+    MODELTRAIL_REGISTRY: repository,
+    DOCKER_CONFIG: join(work, "docker"),
+    // the CD pipeline's CI context (a GitHub Actions run)
+    GITHUB_ACTIONS: "true",
+    GITHUB_SHA: RUNS[1].sha,
+    GITHUB_RUN_ID: "4242",
+    GITHUB_EVENT_NAME: "push",
+    GITHUB_REPOSITORY: "acme/churn",
+    GITHUB_SERVER_URL: "https://github.com",
+  };
+  // Two training runs, as the training job logs them.
+  const client = await MlflowClient.fromEnv({ trackingUri: inject("mlflowUri") });
+  try {
+    const experimentId = await client.experiments.getOrCreate(`cli-pipeline-${MODEL}`);
+    for (const r of RUNS) {
+      const run = await client.runs.create({
+        experimentId,
+        tags: { GIT_SHA: r.sha, DBR_RUN_ID: r.jobRunId, DBR_JOB_ID: JOB_ID },
+      });
+      const modelDir = join(work, `model-${r.seed}`);
+      await mkdir(modelDir, { recursive: true });
+      await writeFile(
+        join(modelDir, "MLmodel"),
+        `flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n`,
+      );
+      await writeFile(join(modelDir, "model.pkl"), `weights for seed ${r.seed}\n`.repeat(1000));
+      await client.artifacts.uploadTree(modelDir, { runId: run.info.run_id, path: "model" });
+      await client.runs.update(run.info.run_id, { status: "FINISHED" });
+      mlflowRunIds.push(run.info.run_id);
+    }
+  } finally {
+    await client.close();
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.allSettled([registry?.stop(), plane?.stop()]);
+  await rm(work, { recursive: true, force: true });
+});
+
+const cli = (...args: string[]) => runBuilt(["--json", ...args], { env, cwd: work });
+
+describe("the pipeline through the modeltrail command", () => {
+  it("registers each run's model with its trace, by job run id", async () => {
+    for (const [i, r] of RUNS.entries()) {
+      const res = await cli(
+        "model",
+        "register",
+        "--run-id",
+        r.jobRunId,
+        "--name",
+        MODEL,
+        "--alias",
+        "champion",
+      );
+      expect(res.stderr, res.stderr).not.toMatch(/error/);
+      expect(res.code).toBe(0);
+      expect(res.json()).toMatchObject({
+        name: MODEL,
+        version: String(i + 1),
+        created: true,
+        runId: r.jobRunId,
+        mlflowRunId: mlflowRunIds[i],
+        gitSha: r.sha,
+        alias: "champion",
+      });
+    }
+    // registering again gives the same version
+    const again = await cli("model", "register", "--run-id", mlflowRunIds[0]!, "--name", MODEL);
+    expect(again.json()).toMatchObject({ version: "1", created: false });
+  });
+
+  it("finds the versions by commit and by either kind of run id", async () => {
+    const bySha = await cli("model", "find", "--git-sha", RUNS[0].sha.slice(0, 8), "--name", MODEL);
+    expect(bySha.json().versions.map((v: { version: string }) => v.version)).toEqual(["1"]);
+    const byMlflow = await cli("model", "find", "--run-id", mlflowRunIds[1]!);
+    expect(byMlflow.json().versions).toEqual([
+      expect.objectContaining({ version: "2", runId: RUNS[1].jobRunId }),
+    ]);
+  });
+
+  it("builds each model's image tagged with its run id, pushed to the registry and written to a layout", async () => {
+    for (const r of RUNS) {
+      const res = await cli("image", "build", "--run-id", r.jobRunId, "--layout", join(work, "layout"));
+      expect(res.stderr, res.stderr).not.toMatch(/error/);
+      expect(res.code).toBe(0);
+      const out = res.json();
+      expect(out.tags[0]).toBe(r.jobRunId);
+      expect(out.pushed).toBe(`${repository}@${out.digest}`);
+      expect(out).toMatchObject({ runId: r.jobRunId, gitSha: r.sha, model: { name: MODEL } });
+    }
+    const found = await cli("image", "find", "--run-id", RUNS[0].jobRunId);
+    expect(found.json().images).toEqual([
+      expect.objectContaining({ runId: RUNS[0].jobRunId, gitSha: RUNS[0].sha }),
+    ]);
+    const inLayout = await cli("image", "find", "--layout", join(work, "layout"));
+    expect(
+      inLayout
+        .json()
+        .images.map((i: { runId: string }) => i.runId)
+        .sort(),
+    ).toEqual(RUNS.map((r) => r.jobRunId));
+  });
+
+  it("building the same image twice gives the same digest", async () => {
+    const a = await cli("image", "build", "--run-id", RUNS[0].jobRunId);
+    const b = await cli("image", "build", "--run-id", RUNS[0].jobRunId);
+    expect(a.json().digest).toBe(b.json().digest);
+  });
+
+  it("deploys both runs, lists the history, rolls back to the previous one and to a run id", async () => {
+    for (const [i, r] of RUNS.entries()) {
+      const res = await cli(
+        "deploy",
+        "--name",
+        "churn",
+        "--run-id",
+        r.jobRunId,
+        "--port",
+        "8080",
+        "--replicas",
+        "2",
+      );
+      expect(res.stderr, res.stderr).not.toMatch(/error/);
+      expect(res.code).toBe(0);
+      expect(res.json()).toMatchObject({
+        rolledOut: true,
+        runId: r.jobRunId,
+        gitSha: r.sha,
+        revision: String(i + 1),
+      });
+    }
+    const hist = await cli("history", "churn");
+    expect(
+      hist.json().revisions.map((v: { runId: string; current: boolean }) => [v.runId, v.current]),
+    ).toEqual([
+      [RUNS[0].jobRunId, false],
+      [RUNS[1].jobRunId, true],
+    ]);
+    const back = await cli("rollback", "churn");
+    expect(back.code).toBe(0);
+    expect(back.json()).toMatchObject({ method: "revision", runId: RUNS[0].jobRunId, gitSha: RUNS[0].sha });
+    const forward = await cli("rollback", "churn", "--run-id", RUNS[1].jobRunId);
+    expect(forward.json()).toMatchObject({ runId: RUNS[1].jobRunId, gitSha: RUNS[1].sha });
+    const now = await cli("history", "churn");
+    expect(now.json()).toMatchObject({ runId: RUNS[1].jobRunId, gitSha: RUNS[1].sha });
+  });
+
+  it("the GitHub Action reads what serves from the cluster with a kubeconfig input, its key masked", async () => {
+    const kubeconfig = await readFile(plane.kubeconfig, "utf8");
+    // the test plane writes it as JSON, which is also YAML
+    const key = /"?client-key-data"?:\s*"?([A-Za-z0-9+/=]+)/.exec(kubeconfig)?.[1];
+    expect(key).toBeDefined();
+    const r = await runActionBundle(
+      { command: "history", args: "churn", kubeconfig },
+      { env: { GITHUB_SHA: RUNS[1].sha, GITHUB_REPOSITORY: "acme/churn", GITHUB_EVENT_NAME: "push" } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.outputs).toMatchObject({ "exit-code": "0", "run-id": RUNS[1].jobRunId, "git-sha": RUNS[1].sha });
+    expect(r.stdout.split("\n")).toContain(`::add-mask::${key}`);
+    const rest = r.stdout
+      .split("\n")
+      .filter((l) => !l.startsWith("::add-mask::"))
+      .join("\n");
+    expect(rest + r.stderr + r.outputFile + r.summary).not.toContain(key!.slice(8, 40));
+    expect(r.runnerTemp).toEqual([]);
+  });
+
+  it("deploy --dry-run prints the traceable manifests without applying them", async () => {
+    const res = await runBuilt(
+      ["deploy", "--name", "dry", "--image", `${repository}:${RUNS[0].jobRunId}`, "--dry-run"],
+      {
+        env,
+        cwd: work,
+      },
+    );
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain("kind: Deployment");
+    expect(res.stdout).toContain("name: GIT_SHA");
+    expect(res.stdout).toContain(RUNS[0].sha);
+  });
+
+  it("a rollback to a run no image was built for fails with exit 1 and says so", async () => {
+    const res = await cli("rollback", "churn", "--run-id", "999999");
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^modeltrail rollback: error: .*999999/m);
+  });
+});

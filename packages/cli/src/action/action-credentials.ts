@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseReference } from "@modeltrail/registry";
+import { UsageError } from "../cli/usage-error.js";
+import type { ActionInputs } from "./action-inputs.js";
+
+/** Credential files the action wrote for one command, and how to remove them. */
+export interface ActionCredentials {
+  /** Environment variables pointing at the files (`DOCKER_CONFIG`, `KUBECONFIG`). */
+  env: Record<string, string>;
+  /** The `base64(user:password)` of a registry login, for masking. */
+  secrets: string[];
+  /** Deletes the files. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Writes the registry login and the kubeconfig given as inputs into a private directory under
+ * `RUNNER_TEMP` (mode 0700, files 0600, each written to a temp name and renamed), and returns the
+ * variables that point the libraries at them: `DOCKER_CONFIG` (a Docker config with `auths` for
+ * the registry of `MODELTRAIL_REGISTRY` or `registry-host`) and `KUBECONFIG`.
+ * Throws UsageError when a registry login is given without a registry to log in to.
+ */
+export async function writeActionCredentials(
+  inputs: ActionInputs,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ActionCredentials> {
+  const out: Record<string, string> = {};
+  const secrets: string[] = [];
+  if (!inputs.registryPassword && !inputs.kubeconfig) return { env: out, secrets, remove: async () => {} };
+  const dir = join(env.RUNNER_TEMP || tmpdir(), `modeltrail-action-${randomBytes(6).toString("hex")}`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    if (inputs.registryUsername && inputs.registryPassword) {
+      const repository = inputs.env.MODELTRAIL_REGISTRY ?? env.MODELTRAIL_REGISTRY;
+      if (!repository || repository.startsWith("oci:"))
+        throw new UsageError("`registry-password` is given but no registry to log in to", {
+          hint: "set the `registry` input (or MODELTRAIL_REGISTRY) to the image repository, e.g. myacr.azurecr.io/models/churn",
+        });
+      const host = parseReference(repository, { defaultTag: "none" }).registry;
+      const auth = Buffer.from(`${inputs.registryUsername}:${inputs.registryPassword}`).toString("base64");
+      secrets.push(auth);
+      await mkdir(join(dir, "docker"), { mode: 0o700 });
+      await writePrivate(
+        join(dir, "docker", "config.json"),
+        `${JSON.stringify({ auths: { [host]: { auth } } })}\n`,
+      );
+      out.DOCKER_CONFIG = join(dir, "docker");
+    }
+    if (inputs.kubeconfig) {
+      await writePrivate(join(dir, "kubeconfig"), `${inputs.kubeconfig}\n`);
+      out.KUBECONFIG = join(dir, "kubeconfig");
+    }
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { env: out, secrets, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+async function writePrivate(path: string, text: string): Promise<void> {
+  const temp = `${path}.${randomBytes(4).toString("hex")}.partial`;
+  await writeFile(temp, text, { mode: 0o600, flag: "wx" });
+  await rename(temp, path);
+}

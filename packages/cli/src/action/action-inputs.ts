@@ -1,0 +1,109 @@
+import { parseArgsStringToArgv } from "string-argv";
+import { UsageError } from "../cli/usage-error.js";
+
+/** The action's inputs that are secrets: masked before anything runs, never echoed. */
+export const SECRET_INPUTS = ["mlflow-tracking-token", "databricks-token", "registry-password", "kubeconfig"];
+
+/** Inputs that become the environment variable the libraries read (the same names as the CLI's). */
+export const ENV_INPUTS: Readonly<Record<string, string>> = {
+  "mlflow-tracking-uri": "MLFLOW_TRACKING_URI",
+  "mlflow-tracking-token": "MLFLOW_TRACKING_TOKEN",
+  "databricks-host": "DATABRICKS_HOST",
+  "databricks-token": "DATABRICKS_TOKEN",
+  registry: "MODELTRAIL_REGISTRY",
+  "deploy-target": "MODELTRAIL_DEPLOY_TARGET",
+  "modeltrail-home": "MODELTRAIL_HOME",
+};
+
+/** What the action was asked to do, read from its `INPUT_*` environment. */
+export interface ActionInputs {
+  /** The command line given to `modeltrail`: the command's words, then the arguments. */
+  argv: string[];
+  /** The command words alone (`image build`), for titles. */
+  command: string;
+  /** Values of the env-backed inputs, by environment variable name. */
+  env: Record<string, string>;
+  registryUsername?: string | undefined;
+  registryPassword?: string | undefined;
+  kubeconfig?: string | undefined;
+  workingDirectory?: string | undefined;
+  /** False when a failing command should not fail the step (its exit code is still an output). */
+  failOnError: boolean;
+}
+
+/**
+ * An input as GitHub gives it to a JavaScript action: `INPUT_<NAME>` with the name upper-cased and
+ * spaces (not dashes) replaced by `_`, trimmed; undefined when empty.
+ */
+export function readInput(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): string | undefined {
+  const value = env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/**
+ * The secret inputs' values, for masking: each whole value, and each line of a multi-line one
+ * (GitHub masks a registered value only where it appears whole, and logs are read line by line).
+ */
+export function secretInputValues(env: Readonly<Record<string, string | undefined>>): string[] {
+  const values: string[] = [];
+  for (const name of SECRET_INPUTS) {
+    const value = readInput(env, name);
+    if (!value) continue;
+    values.push(value);
+    if (name === "kubeconfig") values.push(...kubeconfigSecrets(value));
+    else if (value.includes("\n")) values.push(...value.split(/\r?\n/).filter((l) => l.trim().length >= 4));
+  }
+  return values;
+}
+
+/** The secret fields of a kubeconfig (tokens, keys, passwords), YAML or JSON, for masking on their own. */
+function kubeconfigSecrets(text: string): string[] {
+  const out: string[] = [];
+  const re =
+    /["']?\b(token|client-key-data|password|id-token|refresh-token|access-token)["']?\s*:\s*["']?([^"'\s,}]+)/gi;
+  for (const m of text.matchAll(re)) if (m[2]) out.push(m[2]);
+  return out;
+}
+
+/**
+ * Reads the action's inputs: `command` (e.g. `image build`; required), `args` (the command's
+ * arguments, split as a shell would: quotes group, newlines separate), `working-directory`,
+ * `fail-on-error` (default true) and the configuration inputs ({@link ENV_INPUTS}, registry and
+ * Kubernetes credentials). Throws UsageError for a missing command or an unparseable flag.
+ */
+export function readActionInputs(env: Readonly<Record<string, string | undefined>>): ActionInputs {
+  const command = readInput(env, "command");
+  if (!command)
+    throw new UsageError("The action's `command` input is empty", {
+      hint: "set `with: command: <a modeltrail command>`, e.g. `command: model register`",
+    });
+  const words = parseArgsStringToArgv(command);
+  const args = parseArgsStringToArgv(readInput(env, "args") ?? "");
+  const failOnError = readInput(env, "fail-on-error") ?? "true";
+  if (!/^(true|false)$/i.test(failOnError))
+    throw new UsageError(
+      `The \`fail-on-error\` input must be true or false, not ${JSON.stringify(failOnError)}`,
+    );
+  const fromInputs: Record<string, string> = {};
+  for (const [input, variable] of Object.entries(ENV_INPUTS)) {
+    const value = readInput(env, input);
+    if (value !== undefined) fromInputs[variable] = value;
+  }
+  const registryUsername = readInput(env, "registry-username");
+  const registryPassword = readInput(env, "registry-password");
+  if ((registryUsername === undefined) !== (registryPassword === undefined))
+    throw new UsageError("`registry-username` and `registry-password` go together: set both or neither");
+  return {
+    argv: [...words, ...args],
+    command: words.filter((w) => !w.startsWith("-")).join(" "),
+    env: fromInputs,
+    registryUsername,
+    registryPassword,
+    kubeconfig: readInput(env, "kubeconfig"),
+    workingDirectory: readInput(env, "working-directory"),
+    failOnError: failOnError.toLowerCase() === "true",
+  };
+}

@@ -4,7 +4,7 @@
  * workspace packages from their sources) into one ESM file, action/dist/index.mjs, which is
  * committed: GitHub runs it as is (`runs.using: node24`), without installing anything.
  *
- *   node scripts/build-action.mjs           writes action/dist/index.mjs
+ *   pnpm build:action (node scripts/build-action.mjs)   writes action/dist/index.mjs
  *   node scripts/build-action.mjs --check   exits 1 when the committed bundle differs from the sources
  *
  * The output depends only on the sources and the locked dependency versions (no absolute paths,
@@ -64,7 +64,7 @@ async function main() {
     const committed = await readFile(ACTION_BUNDLE, "utf8").catch(() => "");
     if (committed !== text) {
       console.error(
-        `${ACTION_BUNDLE} is not up to date with the sources: run node scripts/build-action.mjs and commit it`,
+        `${ACTION_BUNDLE} is not up to date with the sources it bundles (packages/*/src): run \`pnpm build:action\` and commit action/dist/index.mjs`,
       );
       process.exit(1);
     }

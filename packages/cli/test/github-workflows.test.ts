@@ -110,6 +110,7 @@ describe("example workflows", () => {
   it("ci.yml runs on pull requests with GIT_SHA = the pull request head", () => {
     const ci = workflows.find(([f]) => f === "ci.yml")![1];
     expect(ci.on).toHaveProperty("pull_request");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
     expect(ci.env.GIT_SHA).toBe("${{ github.event.pull_request.head.sha || github.sha }}");
     const commands = actionSteps(ci).map((s) => s.step.with.command);
     expect(commands).toEqual(expect.arrayContaining(["job render", "history"]));

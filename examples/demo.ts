@@ -134,6 +134,7 @@ const [
   deployK8s,
   incident,
   rollback,
+  servingApp,
   results,
 ] = await Promise.all([
   import("@modeltrail/core"),
@@ -151,6 +152,7 @@ const [
   import("./pipeline/deploy-k8s.ts"),
   import("./pipeline/incident.ts"),
   import("./pipeline/rollback.ts"),
+  import("./pipeline/serving-app.ts"),
   import("./lib/result.ts"),
 ]);
 
@@ -298,6 +300,7 @@ async function main(): Promise<void> {
         });
         push = { client: registryClient, repository: `${target}/churn-model` };
       }
+      const app = await servingApp.stageServingApp();
       // The provenance key: made here for the demo. In CI it comes from a secret or a KMS.
       const { privateKey, publicKey } = generateKeyPairSync("ed25519");
       const built: RunImage[] = [];
@@ -308,6 +311,7 @@ async function main(): Promise<void> {
             base,
             layoutDir: `${DEMO_DIR}/images`,
             push,
+            app,
             signingKey: privateKey,
             publicKey,
             signal,

@@ -17,7 +17,7 @@ export const GAPS = {
   localTarget:
     "the local deploy target (serving engineer's module) is not in this checkout: without --k8s nothing is deployed",
   predict:
-    "no prediction: nothing serves requests yet (serving app and local deploy target missing), so no response or log line is traced",
+    "no prediction: no local deploy target runs the image in this checkout, so no response or log line is traced",
   verify:
     "verify() is in @modeltrail/core, but the trace resolvers it walks with (MLflow, registry, Kubernetes) are not in this checkout: the links are not verified",
   tracePage:

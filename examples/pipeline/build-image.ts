@@ -125,7 +125,7 @@ export async function buildRunImage(
     modelDir,
     modelPath: "/opt/model",
     ...(app ? { appDir: app.dir, appPath: "/opt/app", cmd: app.cmd, workingDir: app.workingDir } : {}),
-    env: { MODELTRAIL_MODEL_DIR: "/opt/model" },
+    env: { MODEL_DIR: "/opt/model" }, // where the serving app loads the model from
     ctx,
     layout: options.layoutDir,
     ...(options.push ? { push: options.push } : {}),

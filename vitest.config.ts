@@ -16,6 +16,7 @@ const alias = {
   "@modeltrail/registry": pkg("registry"),
   "@modeltrail/k8s": pkg("k8s"),
   "@modeltrail/cli": pkg("cli"),
+  "@modeltrail/openlineage": pkg("openlineage"),
   "@modeltrail/test-utils": pkg("test-utils"),
 };
 

@@ -19,6 +19,7 @@ const SOURCES: Record<string, () => Promise<Record<string, unknown>>> = {
   "@modeltrail/registry": () => import("@modeltrail/registry"),
   "@modeltrail/k8s": () => import("@modeltrail/k8s"),
   "@modeltrail/cli": () => import("@modeltrail/cli"),
+  "@modeltrail/openlineage": () => import("@modeltrail/openlineage"),
 };
 
 /** The code of every core error class, written out once so that src and dist cannot drift together. */

@@ -51,43 +51,37 @@ export class UnityCatalogRegistry {
   ): Promise<RegisteredModel> {
     splitUcModelName(name);
     validateUcTags(options.tags, "registered model");
-    const { description, tags, ...call } = options;
-    const res = await this.http.json({
-      method: "POST",
-      path: `${UC_API}/registered-models/create`,
-      json: {
-        name,
-        ...(description !== undefined ? { description } : {}),
-        ...(tags ? { tags: recordToTags(tags) } : {}),
+    const { description, tags } = options;
+    const res = await this.http.post(
+      `${UC_API}/registered-models/create`,
+      {
+        json: {
+          name,
+          ...(description !== undefined ? { description } : {}),
+          ...(tags ? { tags: recordToTags(tags) } : {}),
+        },
+        schema: ucRegisteredModelResponse,
       },
-      ...call,
-      schema: ucRegisteredModelResponse,
-    });
+      options,
+    );
     return res.registered_model;
   }
 
   /** Gets a registered model (with its aliases). Throws NotFoundError. */
   async getRegisteredModel(name: string, options: CallOptions = {}): Promise<RegisteredModel> {
     splitUcModelName(name);
-    const res = await this.http.json({
-      method: "GET",
-      path: `${UC_API}/registered-models/get`,
-      query: { name },
-      ...options,
-      schema: ucRegisteredModelResponse,
-    });
+    const res = await this.http.get(
+      `${UC_API}/registered-models/get`,
+      { query: { name }, schema: ucRegisteredModelResponse },
+      options,
+    );
     return res.registered_model;
   }
 
   /** Deletes a registered model (UC refuses while it has versions). */
   async deleteRegisteredModel(name: string, options: CallOptions = {}): Promise<void> {
     splitUcModelName(name);
-    await this.http.json({
-      method: "DELETE",
-      path: `${UC_API}/registered-models/delete`,
-      json: { name },
-      ...options,
-    });
+    await this.http.delete(`${UC_API}/registered-models/delete`, { json: { name } }, options);
   }
 
   /** Iterates over the registered models the caller can see (UC search takes no filter). */
@@ -114,24 +108,17 @@ export class UnityCatalogRegistry {
   ): Promise<void> {
     splitUcModelName(name);
     validateUcTags({ [key]: value }, "registered model");
-    await this.http.json({
-      method: "POST",
-      path: `${UC_API}/registered-models/set-tag`,
-      json: { name, key, value },
-      retrySafe: true,
-      ...options,
-    });
+    await this.http.post(
+      `${UC_API}/registered-models/set-tag`,
+      { json: { name, key, value }, retrySafe: true },
+      options,
+    );
   }
 
   /** Deletes a tag of a registered model. */
   async deleteRegisteredModelTag(name: string, key: string, options: CallOptions = {}): Promise<void> {
     splitUcModelName(name);
-    await this.http.json({
-      method: "DELETE",
-      path: `${UC_API}/registered-models/delete-tag`,
-      json: { name, key },
-      ...options,
-    });
+    await this.http.delete(`${UC_API}/registered-models/delete-tag`, { json: { name, key } }, options);
   }
 
   /** Points an alias at a version. */
@@ -142,37 +129,28 @@ export class UnityCatalogRegistry {
     options: CallOptions = {},
   ): Promise<void> {
     splitUcModelName(name);
-    await this.http.json({
-      method: "POST",
-      path: `${UC_API}/registered-models/alias`,
-      json: { name, alias, version: String(version) },
-      retrySafe: true,
-      ...options,
-    });
+    await this.http.post(
+      `${UC_API}/registered-models/alias`,
+      { json: { name, alias, version: String(version) }, retrySafe: true },
+      options,
+    );
   }
 
   /** Deletes an alias. */
   async deleteAlias(name: string, alias: string, options: CallOptions = {}): Promise<void> {
     splitUcModelName(name);
-    await this.http.json({
-      method: "DELETE",
-      path: `${UC_API}/registered-models/alias`,
-      json: { name, alias },
-      ...options,
-    });
+    await this.http.delete(`${UC_API}/registered-models/alias`, { json: { name, alias } }, options);
   }
 
   /** The version an alias points at. Throws NotFoundError when the model or alias does not exist. */
   async getVersionByAlias(name: string, alias: string, options: CallOptions = {}): Promise<UcModelVersion> {
     splitUcModelName(name);
     try {
-      const res = await this.http.json({
-        method: "GET",
-        path: `${UC_API}/registered-models/alias`,
-        query: { name, alias },
-        ...options,
-        schema: ucModelVersionResponse,
-      });
+      const res = await this.http.get(
+        `${UC_API}/registered-models/alias`,
+        { query: { name, alias }, schema: ucModelVersionResponse },
+        options,
+      );
       return res.model_version;
     } catch (err) {
       if (err instanceof BadRequestError && /alias/i.test(err.serviceMessage ?? "")) {
@@ -200,21 +178,22 @@ export class UnityCatalogRegistry {
   async createModelVersion(options: CreateUcModelVersionOptions): Promise<UcModelVersion> {
     splitUcModelName(options.name);
     validateUcTags(options.tags, "model version");
-    const { name, source, runId, description, tags, modelId, ...call } = options;
-    const res = await this.http.json({
-      method: "POST",
-      path: `${UC_API}/model-versions/create`,
-      json: {
-        name,
-        source,
-        ...(runId ? { run_id: runId } : {}),
-        ...(description !== undefined ? { description } : {}),
-        ...(tags ? { tags: recordToTags(tags) } : {}),
-        ...(modelId ? { model_id: modelId } : {}),
+    const { name, source, runId, description, tags, modelId } = options;
+    const res = await this.http.post(
+      `${UC_API}/model-versions/create`,
+      {
+        json: {
+          name,
+          source,
+          ...(runId ? { run_id: runId } : {}),
+          ...(description !== undefined ? { description } : {}),
+          ...(tags ? { tags: recordToTags(tags) } : {}),
+          ...(modelId ? { model_id: modelId } : {}),
+        },
+        schema: ucModelVersionResponse,
       },
-      ...call,
-      schema: ucModelVersionResponse,
-    });
+      options,
+    );
     return res.model_version;
   }
 
@@ -225,14 +204,11 @@ export class UnityCatalogRegistry {
     options: CallOptions = {},
   ): Promise<UcModelVersion> {
     splitUcModelName(name);
-    const res = await this.http.json({
-      method: "POST",
-      path: `${UC_API}/model-versions/finalize`,
-      json: { name, version: String(version) },
-      retrySafe: true,
-      ...options,
-      schema: ucModelVersionResponse,
-    });
+    const res = await this.http.post(
+      `${UC_API}/model-versions/finalize`,
+      { json: { name, version: String(version) }, retrySafe: true, schema: ucModelVersionResponse },
+      options,
+    );
     return res.model_version;
   }
 
@@ -247,14 +223,15 @@ export class UnityCatalogRegistry {
     options: CallOptions = {},
   ): Promise<UcTemporaryCredentials> {
     splitUcModelName(name);
-    const res = await this.http.json({
-      method: "POST",
-      path: `${UC_API}/model-versions/generate-temporary-credentials`,
-      json: { name, version: String(version), operation },
-      retrySafe: true,
-      ...options,
-      schema: ucTemporaryCredentialsResponse,
-    });
+    const res = await this.http.post(
+      `${UC_API}/model-versions/generate-temporary-credentials`,
+      {
+        json: { name, version: String(version), operation },
+        retrySafe: true,
+        schema: ucTemporaryCredentialsResponse,
+      },
+      options,
+    );
     return res.credentials;
   }
 
@@ -265,25 +242,22 @@ export class UnityCatalogRegistry {
     options: CallOptions = {},
   ): Promise<UcModelVersion> {
     splitUcModelName(name);
-    const res = await this.http.json({
-      method: "GET",
-      path: `${UC_API}/model-versions/get`,
-      query: { name, version: String(version) },
-      ...options,
-      schema: ucModelVersionResponse,
-    });
+    const res = await this.http.get(
+      `${UC_API}/model-versions/get`,
+      { query: { name, version: String(version) }, schema: ucModelVersionResponse },
+      options,
+    );
     return res.model_version;
   }
 
   /** Deletes a model version. */
   async deleteModelVersion(name: string, version: string | number, options: CallOptions = {}): Promise<void> {
     splitUcModelName(name);
-    await this.http.json({
-      method: "DELETE",
-      path: `${UC_API}/model-versions/delete`,
-      json: { name, version: String(version) },
-      ...options,
-    });
+    await this.http.delete(
+      `${UC_API}/model-versions/delete`,
+      { json: { name, version: String(version) } },
+      options,
+    );
   }
 
   /**
@@ -322,13 +296,11 @@ export class UnityCatalogRegistry {
   ): Promise<void> {
     splitUcModelName(name);
     validateUcTags({ [key]: value }, "model version");
-    await this.http.json({
-      method: "POST",
-      path: `${UC_API}/model-versions/set-tag`,
-      json: { name, version: String(version), key, value },
-      retrySafe: true,
-      ...options,
-    });
+    await this.http.post(
+      `${UC_API}/model-versions/set-tag`,
+      { json: { name, version: String(version), key, value }, retrySafe: true },
+      options,
+    );
   }
 
   /** Deletes a tag of a model version. */
@@ -339,24 +311,21 @@ export class UnityCatalogRegistry {
     options: CallOptions = {},
   ): Promise<void> {
     splitUcModelName(name);
-    await this.http.json({
-      method: "DELETE",
-      path: `${UC_API}/model-versions/delete-tag`,
-      json: { name, version: String(version), key },
-      ...options,
-    });
+    await this.http.delete(
+      `${UC_API}/model-versions/delete-tag`,
+      { json: { name, version: String(version), key } },
+      options,
+    );
   }
 
   /** Where a version's files are (its storage location, `model-versions/get-download-uri`). */
   async getDownloadUri(name: string, version: string | number, options: CallOptions = {}): Promise<string> {
     splitUcModelName(name);
-    const res = await this.http.json({
-      method: "GET",
-      path: `${UC_API}/model-versions/get-download-uri`,
-      query: { name, version: String(version) },
-      ...options,
-      schema: downloadUriResponse,
-    });
+    const res = await this.http.get(
+      `${UC_API}/model-versions/get-download-uri`,
+      { query: { name, version: String(version) }, schema: downloadUriResponse },
+      options,
+    );
     return res.artifact_uri;
   }
 

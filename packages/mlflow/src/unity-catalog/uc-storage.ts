@@ -7,6 +7,7 @@ import { registerPresignedSecrets } from "../artifacts/multipart-upload.js";
 import type { ArtifactFileInfo } from "../artifacts/types.js";
 import type { ArtifactCredential } from "../databricks/artifact-credentials.js";
 import type { CredentialMode, DatabricksArtifactResource } from "../databricks/artifact-resources.js";
+import { storageCallOptions } from "../databricks/storage-request.js";
 import type { StorageTransport } from "../databricks/storage-transport.js";
 import { S3Presigner } from "./s3-presign.js";
 import type { UcOperation, UnityCatalogRegistry } from "./uc-registry.js";
@@ -212,6 +213,9 @@ export function ucStorageResource(deps: {
   /** Every file below the storage location (paths relative to it), read once. */
   const listAll = async (options: CallOptions): Promise<ArtifactFileInfo[]> => {
     const c = await current(options);
+    // The listing goes to cloud storage: the caller's options but its headers (meant for the
+    // workspace), read per page so that each page gets what is left of the deadline.
+    const listCall = (): CallOptions => ({ ...storageCallOptions(options), signal: options.signal });
     const prefix = loc.path === "" ? "" : `${loc.path}/`;
     const out: ArtifactFileInfo[] = [];
     const add = (key: string, size: string | number) => {
@@ -242,7 +246,7 @@ export function ucStorageResource(deps: {
         });
         const url = `${azureContainerUrl()}?${q}&${sas.replace(/^\?/, "")}`;
         const http = await deps.transport.client(url);
-        const text = await (await http.request({ method: "GET", path: url, ...options })).text();
+        const text = await (await http.request({ method: "GET", path: url, ...listCall() })).text();
         for (const b of text.matchAll(/<Blob>([\s\S]*?)<\/Blob>/g)) {
           const name = /<Name>([\s\S]*?)<\/Name>/.exec(b[1] as string)?.[1];
           const size = /<Content-Length>(\d+)<\/Content-Length>/.exec(b[1] as string)?.[1];
@@ -259,7 +263,7 @@ export function ucStorageResource(deps: {
         if (token) base.searchParams.set("continuation-token", token);
         const url = await c.s3.presign("GET", base, 900);
         const http = await deps.transport.client(url);
-        const text = await (await http.request({ method: "GET", path: url, ...options })).text();
+        const text = await (await http.request({ method: "GET", path: url, ...listCall() })).text();
         for (const o of text.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
           const key = /<Key>([\s\S]*?)<\/Key>/.exec(o[1] as string)?.[1];
           const size = /<Size>(\d+)<\/Size>/.exec(o[1] as string)?.[1];
@@ -274,7 +278,7 @@ export function ucStorageResource(deps: {
         const q = new URLSearchParams({ prefix, ...(token ? { pageToken: token } : {}) });
         const url = `${gcsEndpoint}/storage/v1/b/${encodeURIComponent(loc.bucket)}/o?${q}`;
         const http = await deps.transport.client(url, { authorization: `Bearer ${token0}` });
-        const page = await http.json({ method: "GET", path: url, ...options, schema: gcsListPage });
+        const page = await http.json({ method: "GET", path: url, ...listCall(), schema: gcsListPage });
         for (const i of page.items) add(i.name, i.size ?? 0);
         next = page.nextPageToken;
       }

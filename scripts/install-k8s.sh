@@ -75,8 +75,12 @@ fi
 for b in "${BINARIES[@]}"; do
   [ -x "$BIN/$b" ] || { log "missing $BIN/$b after the build"; exit 1; }
 done
-"$BIN/kubectl" version --client 2>/dev/null | grep -q "v$K8S_VERSION" || { log "$BIN/kubectl is not v$K8S_VERSION"; exit 1; }
-"$BIN/etcd" --version | grep -q "$ETCD_VERSION" || { log "$BIN/etcd is not $ETCD_VERSION"; exit 1; }
+# The version output is captured before it is searched: `cmd | grep -q` under pipefail fails at random when
+# grep exits at its first match and cmd then dies of SIGPIPE writing the rest.
+kubectl_version="$("$BIN/kubectl" version --client 2>/dev/null || true)"
+[[ "$kubectl_version" == *"v$K8S_VERSION"* ]] || { log "$BIN/kubectl is not v$K8S_VERSION: $kubectl_version"; exit 1; }
+etcd_version="$("$BIN/etcd" --version 2>&1 || true)"
+[[ "$etcd_version" == *"$ETCD_VERSION"* ]] || { log "$BIN/etcd is not $ETCD_VERSION: $etcd_version"; exit 1; }
 if [ "${K8S_TIER_KEEP_GO_CACHE:-0}" != 1 ]; then
   for d in gopath gocache kmod; do
     if [ -d "$K8S_TIER_DIR/$d" ]; then

@@ -1,4 +1,5 @@
 import { ValidationError } from "@modeltrail/core";
+import { redactedExcerpt } from "@modeltrail/core/internal";
 import { MAX_IDEMPOTENCY_TOKEN_LENGTH } from "./idempotency.js";
 
 /**
@@ -28,7 +29,7 @@ function idProblem(value: unknown): string | undefined {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === "string") return JSON.stringify(redactedExcerpt(value, 40));
   if (typeof value === "number" || typeof value === "bigint" || value === null || value === undefined)
     return String(value);
   return typeof value;

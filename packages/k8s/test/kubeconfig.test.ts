@@ -370,3 +370,26 @@ describe("in-cluster", () => {
     expect(inClusterConfig({ env, serviceAccountDir: `${fx.dir}/sa2` }).namespace).toBe("default");
   });
 });
+
+describe("a server URL that is not a clean URL", () => {
+  it.each([
+    ["a tab", "https://10.0.0.1:64\t43"],
+    ["a newline", "https://kube.example\n.evil.example"],
+  ])("with %s is refused, not repaired by the URL parser", (_, server) => {
+    const file = fx.write("tab", simpleKubeconfig({ server }));
+    const err = configError(() => loadKubeConfig({ kubeconfig: file, inCluster: false }));
+    expect(err.message).toMatch(/server URL with control characters/);
+  });
+
+  it.each([
+    ["a space and a second @", "https://admin:s3 cr@t-kube-pw@kube example"],
+    ["a broken percent-encoding", "https://admin:s3cr%t-kube-pw@kube example"],
+  ])("that is malformed, with %s in its password, is reported without the password", (_, server) => {
+    const file = fx.write("bad", simpleKubeconfig({ server }));
+    const err = configError(() => loadKubeConfig({ kubeconfig: file, inCluster: false }));
+    expect(err.message).toMatch(/malformed server URL/);
+    const all = `${err.message}\n${JSON.stringify(err)}\n${inspect(err)}\n${err.stack}`;
+    expect(all).not.toContain("kube-pw");
+    expect(all).not.toMatch(/s3 ?cr/);
+  });
+});

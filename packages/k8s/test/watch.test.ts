@@ -201,6 +201,20 @@ describe("watch", () => {
     await expect(collect(fake.kube.deployments.watch(), 10)).rejects.toBeInstanceOf(ValidationError);
   });
 
+  it("quotes a line that is not JSON redacted first, then cut, so a token across the cut leaks nothing", async () => {
+    // the token runs from character 110 to 146: a cut at 120 before redaction kept "dapi012345"
+    const token = `dapi${"0123456789abcdef".repeat(2)}`;
+    serve(
+      [() => HttpResponse.json({ metadata: { resourceVersion: "1" }, items: [] })],
+      [() => watchStream([`${"<".repeat(109)} ${token} ${">".repeat(50)}`])],
+    );
+    const err = await collect(fake.kube.deployments.watch(), 10).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    const all = `${(err as Error).message}\n${JSON.stringify(err)}\n${(err as Error).stack}`;
+    expect(all).toContain("[REDACTED]");
+    expect(all).not.toContain(token.slice(0, 8));
+  });
+
   it("stops with an AbortError when the signal fires while the watch is idle", async () => {
     serve(
       [() => HttpResponse.json({ metadata: { resourceVersion: "1" }, items: [] })],

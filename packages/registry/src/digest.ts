@@ -1,6 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { ValidationError } from "@modeltrail/core";
+import { redactedExcerpt } from "@modeltrail/core/internal";
 
 /** Digest algorithms this package computes and verifies, with the length of their hex encoding. */
 export const DIGEST_ALGORITHMS = { sha256: 64, sha512: 128 } as const;
@@ -14,7 +15,7 @@ export type DigestAlgorithm = keyof typeof DIGEST_ALGORITHMS;
  */
 export function parseDigest(value: string): string {
   const fail = (message: string) =>
-    new ValidationError(`Invalid digest "${String(value).slice(0, 200)}"`, {
+    new ValidationError(`Invalid digest "${redactedExcerpt(String(value), 200)}"`, {
       issues: [{ path: "digest", message }],
       hint: 'A digest is "sha256:" followed by 64 lowercase hexadecimal characters',
     });

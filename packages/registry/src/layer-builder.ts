@@ -5,7 +5,8 @@ import { join, posix } from "node:path";
 import { PassThrough, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip, constants as zlibConstants } from "node:zlib";
-import { ValidationError } from "@modeltrail/core";
+import { ModelTrailError, ValidationError } from "@modeltrail/core";
+import { abortErrorFor, throwIfAborted } from "@modeltrail/core/internal";
 import { MediaType } from "./media-types.js";
 import { TAR_END, type TarEntry, tarHeader, tarPadding } from "./tar-writer.js";
 
@@ -159,7 +160,7 @@ export async function buildLayer(
   const fileTap = new Tap();
   async function* tarStream(): AsyncGenerator<Buffer> {
     for (const { entry, source } of entries) {
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal, "Building the layer");
       yield tarHeader(entry, options.mtime);
       if (entry.type === "file" && source) {
         let n = 0;
@@ -208,6 +209,9 @@ export async function buildLayer(
     };
   } catch (err) {
     await rm(temp, { force: true });
+    // pipeline rejects with Node's own AbortError when the signal aborts mid-stream
+    if (options.signal?.aborted && !(err instanceof ModelTrailError))
+      throw abortErrorFor(options.signal, "Building the layer");
     throw err;
   }
 }

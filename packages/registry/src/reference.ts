@@ -1,4 +1,5 @@
 import { ValidationError } from "@modeltrail/core";
+import { redactedExcerpt } from "@modeltrail/core/internal";
 import { parseDigest } from "./digest.js";
 
 /** The registry that a reference without a registry host names (Docker Hub). */
@@ -294,7 +295,7 @@ function freezeRef(ref: ImageReference): ImageReference {
 
 function refError(ref: string, part: string, problem: string, hint: string): ValidationError {
   return new ValidationError(
-    `Invalid image reference "${ref.length > 300 ? `${ref.slice(0, 300)}…` : ref}": the ${part} ${problem}`,
+    `Invalid image reference "${redactedExcerpt(ref, 300)}": the ${part} ${problem}`,
     {
       issues: [{ path: part, message: problem }],
       hint,

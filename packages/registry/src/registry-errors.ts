@@ -1,5 +1,10 @@
 import type { ApiErrorKind } from "@modeltrail/core";
-import { createApiError, type ErrorResponseInfo, type HttpClientOptions } from "@modeltrail/core/internal";
+import {
+  createApiError,
+  type ErrorResponseInfo,
+  type HttpClientOptions,
+  redactedExcerpt,
+} from "@modeltrail/core/internal";
 
 /** Error codes of the distribution spec and what kind of error each is. */
 const CODE_KINDS: Record<string, { kind: ApiErrorKind; hint?: string }> = {
@@ -45,7 +50,10 @@ export const mapRegistryError: NonNullable<HttpClientOptions["mapError"]> = (inf
   const code = typeof first?.code === "string" ? first.code : undefined;
   const known = code ? CODE_KINDS[code] : undefined;
   if (!known) return undefined;
-  const detail = first?.detail !== undefined ? ` (${JSON.stringify(first.detail).slice(0, 200)})` : "";
+  const detail =
+    first?.detail !== undefined
+      ? ` (${redactedExcerpt(JSON.stringify(first.detail) ?? String(first.detail), 200)})`
+      : "";
   return {
     error: createApiError(
       {

@@ -1,4 +1,5 @@
 import { type CallOptions, ValidationError } from "@modeltrail/core";
+import { throwIfAborted } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { repositoryScope } from "./auth/token-flow.js";
 import { readLimited } from "./read-limited.js";
@@ -90,7 +91,7 @@ async function* pagedList(
   let url: URL = t.http.url(path, pageSize ? { n: pageSize } : undefined);
   const seen = new Set<string>();
   for (let page = 0; page < maxPages; page++) {
-    call.signal?.throwIfAborted();
+    throwIfAborted(call.signal, "Listing the tags");
     seen.add(url.href);
     const res = await t.request({
       ...call,

@@ -5,7 +5,8 @@ import { basename, dirname, join, posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { type CallOptions, ValidationError } from "@modeltrail/core";
+import { type CallOptions, ModelTrailError, ValidationError } from "@modeltrail/core";
+import { abortErrorFor, throwIfAborted } from "@modeltrail/core/internal";
 import { Parser, type ReadEntry } from "tar";
 import type { ImageSource } from "./image-store.js";
 import type { Descriptor } from "./manifest-schemas.js";
@@ -78,7 +79,7 @@ export async function unpackImage(
   const result: UnpackResult = { dir: targetDir, layers: 0, entries: 0, whiteouts: 0 };
   try {
     for (const layer of source.manifest.layers) {
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal, "Unpacking the image");
       const compression = LAYER_COMPRESSION[layer.mediaType];
       if (compression === undefined)
         throw new ValidationError(
@@ -101,6 +102,9 @@ export async function unpackImage(
     return result;
   } catch (err) {
     await rm(temp, { recursive: true, force: true });
+    // a stream cut by the signal rejects with Node's own AbortError
+    if (options.signal?.aborted && !(err instanceof ModelTrailError))
+      throw abortErrorFor(options.signal, "Unpacking the image");
     throw err;
   }
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors/config-error.js";
 import { HttpClient } from "../http/http-client.js";
 import type { RetryOptions } from "../http/types.js";
+import { redactedExcerpt } from "../redact.js";
 import { azureClientSecretCredential } from "./azure-client-secret.js";
 import type { AzureEnvironment } from "./databricks-environment.js";
 
@@ -34,7 +35,7 @@ const workspaceSchema = z.object({
 export function checkAzureWorkspaceResourceId(resourceId: string, source: string): string {
   if (!RESOURCE_ID.test(resourceId))
     throw new ConfigError(
-      `The Azure workspace resource id "${resourceId.slice(0, 300)}" (from ${source}) is not /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Databricks/workspaces/{name}`,
+      `The Azure workspace resource id "${redactedExcerpt(resourceId, 300)}" (from ${source}) is not /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Databricks/workspaces/{name}`,
       {
         sources: ["DATABRICKS_AZURE_RESOURCE_ID"],
         hint: "Copy the resource id from the workspace's Properties page in the Azure portal",

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Dispatcher } from "undici";
 import { ConfigError } from "../errors/config-error.js";
 import type { RetryOptions } from "../http/types.js";
-import { redactUrl, registerSecret } from "../redact.js";
+import { redactedExcerpt, redactUrl, registerSecret } from "../redact.js";
 import { AZURE_PUBLIC_AUTHORITY_HOST } from "./azure-client-secret.js";
 import { azureWorkspaceHost, checkAzureWorkspaceResourceId } from "./azure-workspace-host.js";
 import { basicAuth } from "./basic-auth.js";
@@ -343,7 +343,7 @@ export async function resolveDatabricksAuth(options: DatabricksAuthOptions = {})
   // The cloud and, for Azure, its endpoints.
   if (found.azureTenantId && !/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(found.azureTenantId.value))
     throw new ConfigError(
-      `The Azure tenant id "${found.azureTenantId.value.slice(0, 100)}" (from ${found.azureTenantId.source}) is not a tenant GUID or domain name`,
+      `The Azure tenant id "${redactedExcerpt(found.azureTenantId.value, 100)}" (from ${found.azureTenantId.source}) is not a tenant GUID or domain name`,
       { sources: ["ARM_TENANT_ID"], hint: "Use the directory (tenant) id of the service principal" },
     );
   const resourceId = found.azureWorkspaceResourceId
@@ -573,6 +573,9 @@ function sameHost(a: string, b: string): boolean | undefined {
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /**
  * Normalizes a Databricks workspace host to its origin, `scheme://host[:port]`: the one form every
  * modeltrail package uses. Surrounding whitespace is trimmed, `https://` is added when no scheme is
@@ -580,7 +583,7 @@ function sameHost(a: string, b: string): boolean | undefined {
  * lives at the root of the workspace, so a URL copied from the browser
  * (`https://adb-1.2.azuredatabricks.net/?o=1#job/5`) works as it is.
  *
- * @throws ConfigError when the host is empty, not a URL, or not http(s); `source` names where it
+ * @throws ConfigError when the host is empty, holds control characters, is not a URL, or not http(s); `source` names where it
  * came from (default `DATABRICKS_HOST`). The message never repeats a password given in the URL.
  */
 export function normalizeDatabricksHost(host: string | undefined, source = "DATABRICKS_HOST"): string {
@@ -590,6 +593,13 @@ export function normalizeDatabricksHost(host: string | undefined, source = "DATA
       sources: ["DATABRICKS_HOST"],
       hint: "Set the workspace URL, e.g. https://adb-1234567890123456.7.azuredatabricks.net",
     });
+  // The URL parser silently drops tabs and newlines inside a URL: refuse, don't repair.
+  const shown = raw.replace(CONTROL_CHARACTERS, "?");
+  if (shown !== raw)
+    throw new ConfigError(
+      `The Databricks host "${redactUrl(shown)}" (from ${source}) contains control characters (tab, newline, NUL, ...)`,
+      { sources: ["DATABRICKS_HOST"], hint: "Remove them; a URL never holds them" },
+    );
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
   let url: URL;
   try {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type CodecOptions, conventionsOf } from "../codecs/codec-support.js";
 import { ValidationError } from "../errors/validation-error.js";
+import { redactedExcerpt } from "../redact.js";
 import { SCALAR_FIELDS } from "../trace/conventions.js";
 import { zodIssuesToValidationIssues } from "../trace/validation-issues.js";
 
@@ -189,7 +190,7 @@ const ACCEPTED_FORMS =
   "Accepted: a log line (JSON), models:/<name>/<version>, deployment/<namespace>/<name>, pod/<namespace>/<name>, an image reference or sha256: digest, a run id (decimal or 32 hex), a 40-character commit SHA, or commit:/run:/image:/model: followed by one of those";
 
 function notAHandle(text: string, why: string): ValidationError {
-  const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  const shown = redactedExcerpt(text, 80);
   return new ValidationError(`Not a trace handle: ${JSON.stringify(shown)}`, {
     issues: [{ path: "(root)", message: why }],
     hint: ACCEPTED_FORMS,

@@ -56,4 +56,25 @@ describe("normalizeDatabricksHost", () => {
     expect(message).toContain("must be an https URL");
     expect(message).not.toContain("hunter2-secret");
   });
+
+  it.each([
+    ["a tab", "https://adb-1.2.azure\tdatabricks.net"],
+    ["a newline", "https://adb-1.2.azuredatabricks.net\n.evil.example"],
+    ["a NUL", "https://adb-1.2.azuredatabricks.net\u0000"],
+    ["DEL", "https://user:p\u007fass@adb-1.2.azuredatabricks.net"],
+  ])(
+    "refuses a host with %s inside instead of letting the URL parser drop it, without the password",
+    (_, input) => {
+      const host = input.replace("https://", "https://admin:hunter2-secret@");
+      let err: unknown;
+      try {
+        normalizeDatabricksHost(host);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toMatch(/DATABRICKS_HOST\) contains control characters/);
+      expect(`${(err as ConfigError).message} ${JSON.stringify(err)}`).not.toContain("hunter2");
+    },
+  );
 });

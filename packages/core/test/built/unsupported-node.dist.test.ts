@@ -53,6 +53,8 @@ const CLIENT_CALLS = [
   "core HttpClient.request",
   "mlflow MlflowClient experiments.get",
   "databricks DatabricksClient jobs.list",
+  "registry RegistryClient tags",
+  "k8s KubeClient deployments.list",
 ];
 
 describe("an unsupported Node.js (20)", () => {

@@ -8,7 +8,12 @@ import {
   TimeoutError,
   ValidationError,
 } from "@modeltrail/core";
-import { createApiError, type HttpClient, type HttpResponse } from "@modeltrail/core/internal";
+import {
+  createApiError,
+  type HttpClient,
+  type HttpResponse,
+  redactedExcerpt,
+} from "@modeltrail/core/internal";
 import { jsonLines } from "./json-lines.js";
 import { isKubeStatus } from "./kube-errors.js";
 import type { KubeObject } from "./resource-kinds.js";
@@ -163,7 +168,7 @@ function parseEvent<T>(line: string, path: string): RawEvent<T> {
     doc = JSON.parse(line);
   } catch {
     throw new ValidationError(
-      `The Kubernetes watch of ${path} sent an event that is not JSON: ${line.slice(0, 120)}`,
+      `The Kubernetes watch of ${path} sent an event that is not JSON: ${redactedExcerpt(line, 120)}`,
       {
         hint: "Check that the API server URL does not go through a proxy that rewrites responses",
       },
@@ -181,7 +186,7 @@ function parseEvent<T>(line: string, path: string): RawEvent<T> {
     object === null
   ) {
     throw new ValidationError(
-      `The Kubernetes watch of ${path} sent an unexpected event: ${line.slice(0, 120)}`,
+      `The Kubernetes watch of ${path} sent an unexpected event: ${redactedExcerpt(line, 120)}`,
     );
   }
   return { type, object } as RawEvent<T>;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "@modeltrail/core";
-import { registerSecret } from "@modeltrail/core/internal";
+import { redactUrl, registerSecret } from "@modeltrail/core/internal";
 import { inClusterConfig, isInCluster } from "./in-cluster-config.js";
 import {
   hideSecrets,
@@ -128,15 +128,26 @@ function resolveContext(merged: MergedKubeconfig, options: LoadKubeConfigOptions
   };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 function resolveCluster({ name, value: c, file }: Sourced<KubeconfigClusterEntry>): KubeCluster {
   const where = `cluster "${name}" in ${file}`;
   const server = c.server?.trim();
   if (!server) throw new ConfigError(`The kubeconfig ${where} has no server`, { hint: "Set cluster.server" });
+  // The URL parser silently drops tabs and newlines inside a URL: refuse, don't repair.
+  const shown = server.replace(CONTROL_CHARACTERS, "?");
+  if (shown !== server) {
+    throw new ConfigError(
+      `The kubeconfig ${where} has a server URL with control characters (tab, newline, NUL, ...): "${redactUrl(shown)}"`,
+      { hint: "Remove them; a URL never holds them" },
+    );
+  }
   let url: URL;
   try {
     url = new URL(server);
   } catch {
-    throw new ConfigError(`The kubeconfig ${where} has a malformed server URL "${server}"`, {
+    throw new ConfigError(`The kubeconfig ${where} has a malformed server URL "${redactUrl(server)}"`, {
       hint: "Use https://host:port",
     });
   }

@@ -14,7 +14,7 @@ import {
   toMlflowTags,
   ValidationError,
 } from "@modeltrail/core";
-import { pickCallOptions, startCall } from "@modeltrail/core/internal";
+import { pickCallOptions, startCall, throwIfAborted } from "@modeltrail/core/internal";
 import { parse as parseYaml } from "yaml";
 import { filterLiteral } from "../api-path.js";
 import type { ArtifactRef, DownloadResult, TransferOptions, UploadResult } from "../artifacts/types.js";
@@ -305,7 +305,7 @@ async function awaitUcReady(
   const deadline = Date.now() + maxMs;
   while (current.status === "PENDING_REGISTRATION" && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, uc.pollMs ?? 1000));
-    call.signal?.throwIfAborted();
+    throwIfAborted(call.signal, "Waiting for the model version registration");
     current = await uc.registry.getModelVersion(mv.name, mv.version, call);
   }
   return current;

@@ -4,7 +4,7 @@ import {
   type CredentialProvider,
   type RetryOptions,
 } from "@modeltrail/core";
-import { createApiError, HttpClient, registerSecret } from "@modeltrail/core/internal";
+import { createApiError, HttpClient, redactedExcerpt, registerSecret } from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 import { z } from "zod";
 import { normalizeRegistry } from "../reference.js";
@@ -81,7 +81,7 @@ export function acrCredentials(options: AcrCredentialsOptions): RegistryCredenti
           status: info.status,
           method: info.method,
           url: info.url,
-          serviceMessage: info.bodyText.slice(0, 300),
+          serviceMessage: redactedExcerpt(info.bodyText, 300),
           requestId: info.requestId,
           hint: `Azure Container Registry ${registry} refused the Azure AD token: give the identity the AcrPull or AcrPush role on the registry, and check that the token was issued for ${ACR_AAD_SCOPE}`,
         }),

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { AbortError, ConfigError, TimeoutError } from "@modeltrail/core";
-import { redactText, registerSecret } from "@modeltrail/core/internal";
+import { redactedExcerpt, registerSecret } from "@modeltrail/core/internal";
 import type { RegistryCredential } from "./registry-credentials.js";
 
 /** Options of {@link runCredentialHelper}. */
@@ -117,7 +117,7 @@ export async function runCredentialHelper(
 
   if (code !== 0) {
     if (NOT_FOUND.test(stdout) || NOT_FOUND.test(stderr)) return undefined;
-    const said = redactText((stderr.trim() || stdout.trim()).slice(0, 300));
+    const said = redactedExcerpt(stderr.trim() || stdout.trim(), 300);
     throw new ConfigError(
       `The Docker credential helper ${program} failed for ${serverUrl} (exit code ${code})${said ? `: ${said}` : ""}`,
       {

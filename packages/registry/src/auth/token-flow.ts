@@ -1,5 +1,5 @@
 import { ConfigError, UnauthorizedError, ValidationError } from "@modeltrail/core";
-import { createApiError, type HttpClient, registerSecret } from "@modeltrail/core/internal";
+import { createApiError, type HttpClient, redactedExcerpt, registerSecret } from "@modeltrail/core/internal";
 import { z } from "zod";
 import { isLoopbackRegistry } from "../registry-url.js";
 import type {
@@ -154,7 +154,7 @@ export class RegistryTokenFlow {
       realm = new URL(realmText);
     } catch {
       throw new ValidationError(
-        `Registry ${registry} sent a token realm that is not a URL: "${realmText.slice(0, 200)}"`,
+        `Registry ${registry} sent a token realm that is not a URL: "${redactedExcerpt(realmText, 200)}"`,
       );
     }
     if (realm.protocol !== "https:" && realm.protocol !== "http:") {
@@ -241,7 +241,7 @@ export class RegistryTokenFlow {
         status: res.status,
         method: init.method,
         url: url.origin + url.pathname,
-        serviceMessage: text.slice(0, 300),
+        serviceMessage: redactedExcerpt(text, 300),
         hint:
           res.status === 401
             ? `The token service of ${registry} rejected the credentials from ${this.options.credentials.kind}: log in again (docker login) or check the configured user, password or token`

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   type CallOptions,
   ConflictError,
+  classifyRunId,
   DEFAULT_CONVENTIONS,
   fromMlflowTags,
   NetworkError,
@@ -14,7 +15,7 @@ import {
   toMlflowTags,
   ValidationError,
 } from "@modeltrail/core";
-import { pickCallOptions, startCall, throwIfAborted } from "@modeltrail/core/internal";
+import { abortErrorFor, pickCallOptions, startCall } from "@modeltrail/core/internal";
 import { parse as parseYaml } from "yaml";
 import { filterLiteral } from "../api-path.js";
 import type { ArtifactRef, DownloadResult, TransferOptions, UploadResult } from "../artifacts/types.js";
@@ -304,25 +305,50 @@ async function awaitUcReady(
   let current = mv;
   const deadline = Date.now() + maxMs;
   while (current.status === "PENDING_REGISTRATION" && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, uc.pollMs ?? 1000));
-    throwIfAborted(call.signal, "Waiting for the model version registration");
+    await abortableDelay(uc.pollMs ?? 1000, call.signal);
     current = await uc.registry.getModelVersion(mv.name, mv.version, call);
   }
   return current;
+}
+
+/** Waits `ms`; rejects with an AbortError as soon as `signal` aborts (at once when it already has). */
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  const what = "Waiting for the model version registration";
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortErrorFor(signal, what));
+      return;
+    }
+    const abort = () => {
+      clearTimeout(timer);
+      reject(abortErrorFor(signal, what));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", abort, { once: true });
+  });
 }
 
 /**
  * `findModelVersions` on Unity Catalog, whose search accepts only `name = ...` or `run_id = ...`
  * and answers without tags: an MLflow run id is searched directly; a commit or job run id needs
  * `name` (ValidationError otherwise) and is matched on each version's tags (read one by one).
- * Yields full versions with their tags.
+ * `{ runId }` is either kind, told apart by shape (core's `classifyRunId`: 32 hex characters are an
+ * MLflow run id, anything else a job run id). Yields full versions with their tags.
  */
 export async function* findUcModelVersions(
   uc: UcContext,
-  query: ModelVersionQuery,
+  input: ModelVersionQuery,
   options: FindModelVersionsOptions = {},
 ): AsyncGenerator<ModelVersion, void, undefined> {
   const call = startCall(options);
+  let query = input;
+  if ("runId" in query && query.runId) {
+    const id = String(query.runId).trim();
+    query = classifyRunId(id) === "mlflow-run" ? { mlflowRunId: id } : { jobRunId: id };
+  }
   if ("mlflowRunId" in query && query.mlflowRunId) {
     for await (const mv of uc.registry.searchModelVersions({
       ...call,
@@ -359,8 +385,10 @@ export async function* findUcModelVersions(
   } else if ("jobRunId" in query && query.jobRunId)
     want = { field: "jobRunId", value: String(query.jobRunId) };
   else {
-    throw new ValidationError("findModelVersions needs one of gitSha, jobRunId or mlflowRunId", {
-      issues: [{ path: "query", message: "expected { gitSha } | { jobRunId } | { mlflowRunId }" }],
+    throw new ValidationError("findModelVersions needs one of gitSha, runId, jobRunId or mlflowRunId", {
+      issues: [
+        { path: "query", message: "expected { gitSha } | { runId } | { jobRunId } | { mlflowRunId }" },
+      ],
     });
   }
   for await (const hit of uc.registry.listModelVersions(options.name, call)) {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createTraceContext, ValidationError } from "@modeltrail/core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
@@ -73,7 +74,8 @@ function ucClient(extra: Parameters<typeof workspaceClient>[1] = {}): Promise<Ml
 async function runWithModel(
   mlmodel = MLMODEL_WITH_SIGNATURE,
 ): Promise<{ runId: string; files: Map<string, Buffer> }> {
-  const runId = `ucrun${Date.now().toString(16)}${seq++}`;
+  // shaped like MLflow's run ids (32 hex characters), which classifyRunId tells from job run ids
+  const runId = randomBytes(16).toString("hex");
   ws.addRun(runId, azure);
   const src = await dir();
   const files = await writeTree(src, { MLmodel: mlmodel, "model.pkl": 70_000, "conda.yaml": "name: x\n" });
@@ -133,6 +135,12 @@ describe.each(["azure", "s3"] as const)("Unity Catalog registry with %s storage"
     for await (const mv of client.findModelVersions({ jobRunId: "1795788642450001" }, { name }))
       byJob.push(mv.version);
     expect(byJob).toEqual(["1"]);
+    // "the run id" of either kind (DESIGN.md, "Which id is which")
+    for (const id of ["1795788642450001", runId]) {
+      const byEither = [];
+      for await (const mv of client.findModelVersions({ runId: id }, { name })) byEither.push(mv.version);
+      expect(byEither, id).toEqual(["1"]);
+    }
 
     // idempotent
     const again = await client.registerModel(ctx, { runId, artifactPath: "model", name });

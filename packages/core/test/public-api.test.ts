@@ -63,6 +63,8 @@ const PUBLIC_NAMES = [
   "toLogFields",
   "toMlflowTags",
   "toOtelAttributes",
+  "toOtelResourceAttributes",
+  "OTEL_RESOURCE_ATTRIBUTE_MAX_LENGTH",
   "trace",
   "verify",
 ];

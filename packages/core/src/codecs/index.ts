@@ -14,6 +14,7 @@
  * | Kubernetes labels | `toK8sLabels` | chosen fields under `modeltrail.dev/<section>.<field>`; values ≤ 63 chars of `[A-Za-z0-9._-]`, alphanumeric at both ends; an invalid value is replaced, trimmed, cut and suffixed with 8 hex of its SHA-256 | one-way; full values are in the annotations under the same keys |
  * | HTTP | `toBaggage` / `fromBaggage` (`encodeBaggage` reports drops) | W3C baggage, `modeltrail.<section>.<field>` members, UTF-8 percent-encoded; ≤ 64 members, ≤ 8192 bytes, ≤ 4096 bytes a member | when too large, the lowest-priority members (data, then extra, runtime, then the least important fields) are dropped |
  * | telemetry | `toOtelAttributes` | OTel semantic conventions (`vcs.*`, `cicd.pipeline.*`, `deployment.environment.name`, `k8s.*`, `oci.manifest.digest`, `container.image.*`) + `modeltrail.*` | one-way |
+ * | serving process env | `toOtelResourceAttributes` | `OTEL_RESOURCE_ATTRIBUTES`: the string attributes of `toOtelAttributes`, percent-encoded `key=value,...` | one-way; array attributes and values over 255 characters left out |
  * | logs | `toLogFields` | flat snake_case: `git_sha`, `run_id` (as `RUN_ID`), `job_id`, `task_run_id`, `model_name`, `model_version`, `mlflow_run_id`, `image_digest`, `environment`, ..., `runtime_<key>`, `extra_<key>` | one-way; data sets left out by default |
  *
  * @module
@@ -32,3 +33,4 @@ export { toK8sLabels } from "./k8s-labels.js";
 export { type LogFieldValue, toLogFields } from "./log-fields.js";
 export { fromMlflowTags, type MlflowTagsInput, toMlflowTags } from "./mlflow-tags.js";
 export { type OtelAttributeValue, toOtelAttributes } from "./otel.js";
+export { OTEL_RESOURCE_ATTRIBUTE_MAX_LENGTH, toOtelResourceAttributes } from "./otel-resource.js";

@@ -92,6 +92,17 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // examples/serving (Python: FastAPI + MLflow in .tools/mlflow-venv, scripts/install-serving.sh)
+          name: "serving",
+          include: ["examples/serving/test/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: "registry-int",
           include: ["packages/registry/test/**/*.int.test.ts"],
           globalSetup: ["packages/test-utils/src/registry-global-setup.ts"],

@@ -1,0 +1,53 @@
+"""One JSON object a line on stdout, written whole with one unbuffered write (no Python buffering
+between a request and its line, and no interleaving of two lines)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any, Callable
+
+Sink = Callable[[bytes], None]
+
+
+def fd_sink(fd: int = 1) -> Sink:
+    """A sink writing each line to file descriptor `fd` (default stdout), retrying short writes."""
+
+    def write(line: bytes) -> None:
+        view = memoryview(line)
+        while view:
+            try:
+                written = os.write(fd, view)
+            except BlockingIOError:
+                time.sleep(0.001)
+                continue
+            view = view[written:]
+
+    return write
+
+
+def utc_timestamp() -> str:
+    """The current time as RFC 3339 UTC with milliseconds, e.g. ``2026-11-27T19:45:01.123Z``."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, non-ASCII kept as is (the line is UTF-8)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class JsonLog:
+    """Writes events as JSON lines: ``ts``, ``level``, ``msg``, the event's own keys, then the
+    constant `fields` (the trace's log fields) under their own names."""
+
+    def __init__(self, fields: dict[str, Any] | None = None, sink: Sink | None = None):
+        self.sink = sink or fd_sink()
+        # the constant part, encoded once: every line ends with it
+        self._tail = ("," + dumps(fields)[1:]) if fields else "}"
+
+    def event(self, level: str, msg: str, **values: Any) -> None:
+        """Writes one line: ``{"ts":..., "level": level, "msg": msg, **values, **fields}``."""
+        head = dumps({"ts": utc_timestamp(), "level": level, "msg": msg, **values})
+        self.sink((head[:-1] + self._tail + "\n").encode("utf-8"))

@@ -13,6 +13,7 @@ const all = {
   "mlflow-artifacts": "mlflow-artifacts/run.mjs",
   "node-floor": "node-floor/run.mjs",
   "registry-push": "registry-push/run.mjs",
+  serving: "serving/run.mjs",
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : Object.keys(all);

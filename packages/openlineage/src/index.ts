@@ -3,6 +3,8 @@ export { type DatasetName, datasetNameOfImage, datasetNameOfUri } from "./datase
 export { deploymentRunEvent } from "./deployment-run-event.js";
 export type { RunEventOptions, RunFailure } from "./event-options.js";
 export type { ModeltrailTraceFields } from "./facets.js";
+export { OpenLineageFileTransport } from "./file-transport.js";
+export { OpenLineageHttpTransport, type OpenLineageHttpTransportOptions } from "./http-transport.js";
 export { imageBuildRunEvent } from "./image-build-run-event.js";
 export {
   type BaseFacet,

@@ -30,9 +30,10 @@ export class OpenLineageFileTransport {
       const last = Buffer.alloc(1);
       const torn = size > 0 && (await file.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a;
       const line = Buffer.from(`${torn ? "\n" : ""}${JSON.stringify(event)}\n`, "utf8");
-      const { bytesWritten } = await file.write(line, 0, line.length);
-      if (bytesWritten !== line.length)
-        throw new Error(`Short write to ${this.path}: ${bytesWritten} of ${line.length} bytes`);
+      // One write on a regular file writes the whole line; the loop only guards the rare short write.
+      let offset = 0;
+      while (offset < line.length)
+        offset += (await file.write(line, offset, line.length - offset)).bytesWritten;
     } finally {
       await file.close();
     }

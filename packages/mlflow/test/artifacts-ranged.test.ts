@@ -32,7 +32,12 @@ function rangedFile(hook?: (start: number, end: number, n: number) => Response |
     if (custom) return custom;
     inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
-    await new Promise((r) => setTimeout(r, 15));
+    // After the probe, a range is held until two are in flight at once (bounded at 5 s), so a parallel
+    // client shows its parallelism however loaded the machine is, and a serial one never reaches 2.
+    const heldSince = Date.now();
+    while (n > 1 && stats.maxInFlight < 2 && Date.now() - heldSince < 5000) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     inFlight--;
     return new HttpResponse(DATA.subarray(start, end + 1), {
       status: 206,

@@ -1,6 +1,14 @@
+import { ValidationError } from "../errors/validation-error.js";
 import { SCALAR_FIELDS, type ScalarField } from "../trace/conventions.js";
 import type { TraceContext } from "../trace/trace-context.js";
-import { type CodecOptions, conventionsOf, DecodeCollector, fieldString, getField } from "./codec-support.js";
+import {
+  type CodecOptions,
+  conventionsOf,
+  DecodeCollector,
+  describeValue,
+  fieldString,
+  getField,
+} from "./codec-support.js";
 
 /** Options of {@link toBaggage} / {@link encodeBaggage}. Limits come from `conventions.baggage`. */
 export interface BaggageOptions extends CodecOptions {}
@@ -123,7 +131,21 @@ export function fromBaggage(
 ): TraceContext {
   const c = conventionsOf(options).baggage;
   const collector = new DecodeCollector("TraceContext in baggage");
-  const text = header == null ? "" : typeof header === "string" ? header : header.join(",");
+  const input: unknown = header;
+  let text: string;
+  if (input === undefined || input === null) text = "";
+  else if (typeof input === "string") text = input;
+  else if (Array.isArray(input) && input.every((h) => typeof h === "string")) text = input.join(",");
+  else {
+    throw new ValidationError("Invalid TraceContext in baggage", {
+      issues: [
+        {
+          path: "(root)",
+          message: `must be a baggage header value (a string) or a list of them, got ${Array.isArray(input) ? "a list holding something else" : describeValue(input)}`,
+        },
+      ],
+    });
+  }
   const byName = new Map<string, ScalarField>();
   for (const field of SCALAR_FIELDS) for (const name of c.fields[field]) byName.set(name, field);
   let data: string | undefined;

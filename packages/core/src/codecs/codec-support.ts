@@ -83,10 +83,22 @@ export function encodeFlatJson(ctx: TraceContext, names: FlatJsonNames): Record<
  */
 export function decodeFlatJson(
   subject: string,
-  source: Readonly<Record<string, string | undefined>>,
+  input: Readonly<Record<string, string | undefined>>,
   names: FlatJsonNames,
 ): TraceContext {
+  if (!isPlainObject(input)) {
+    throw new ValidationError(`Invalid ${subject}`, {
+      issues: [{ path: "(root)", message: `must be an object of strings, got ${describeValue(input)}` }],
+    });
+  }
   const collector = new DecodeCollector(subject);
+  // every value read must be a string (or absent); anything else is reported under its name
+  const source: Record<string, string | undefined> = {};
+  for (const name of namesRead(names)) {
+    const value: unknown = input[name];
+    if (value === undefined || typeof value === "string") source[name] = value;
+    else collector.issue(name, `value must be a string, got ${describeValue(value)}`);
+  }
   if (names.schemaVersion) collector.version(source[names.schemaVersion], names.schemaVersion);
   for (const field of SCALAR_FIELDS) {
     for (const name of names.fields[field]) collector.scalar(field, source[name], name);
@@ -105,6 +117,16 @@ export function decodeFlatJson(
   return collector.finish();
 }
 
+/** Every key `decodeFlatJson` reads with these names. */
+function namesRead(names: FlatJsonNames): Set<string> {
+  const out = new Set<string>();
+  for (const field of SCALAR_FIELDS) for (const name of names.fields[field]) out.add(name);
+  for (const name of [names.schemaVersion, names.runId, names.runtime, names.data, names.extra]) {
+    if (name) out.add(name);
+  }
+  return out;
+}
+
 /** Boolean fields; every other scalar field is a string. */
 const BOOLEAN_FIELDS: ReadonlySet<ScalarField> = new Set<ScalarField>(["code.dirty"]);
 
@@ -112,6 +134,15 @@ type Json = Record<string, unknown>;
 
 function isPlainObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `a number`, `null`, `an array`, ...: what a value is, for messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "undefined") return "undefined";
+  return `a ${typeof value}`;
 }
 
 /**

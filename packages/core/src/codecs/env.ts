@@ -51,7 +51,11 @@ export function fromEnv(
 ): TraceContext {
   const conventions = conventionsOf(options).env;
   const required = requiredNames(options?.require, conventions);
-  const missing = required.filter(({ names }) => !names.some((n) => (env[n] ?? "").trim() !== ""));
+  const isSet = (name: string): boolean => {
+    const value: unknown = env?.[name];
+    return typeof value === "string" && value.trim() !== "";
+  };
+  const missing = required.filter(({ names }) => !names.some(isSet));
   let ctx: TraceContext;
   try {
     ctx = decodeFlatJson("TraceContext in environment variables", env, conventions);

@@ -1,6 +1,13 @@
+import { ValidationError } from "../errors/validation-error.js";
 import { SCALAR_FIELDS, type ScalarField } from "../trace/conventions.js";
 import type { TraceContext } from "../trace/trace-context.js";
-import { type CodecOptions, conventionsOf, DecodeCollector, encodeScalars } from "./codec-support.js";
+import {
+  type CodecOptions,
+  conventionsOf,
+  DecodeCollector,
+  describeValue,
+  encodeScalars,
+} from "./codec-support.js";
 
 /** MLflow tags as the REST API returns them (`[{ key, value }]`) or as a plain map. */
 export type MlflowTagsInput =
@@ -42,9 +49,27 @@ export function toMlflowTags(ctx: TraceContext, options?: CodecOptions): Record<
 export function fromMlflowTags(tags: MlflowTagsInput, options?: CodecOptions): TraceContext {
   const c = conventionsOf(options).mlflowTags;
   const collector = new DecodeCollector("TraceContext in MLflow tags");
-  const entries: Array<[string, string | undefined]> = Array.isArray(tags)
-    ? (tags as ReadonlyArray<{ key: string; value?: string }>).map((t) => [t.key, t.value])
-    : Object.entries(tags as Record<string, string | undefined>);
+  const input: unknown = tags ?? {};
+  if (typeof input !== "object") {
+    throw new ValidationError("Invalid TraceContext in MLflow tags", {
+      issues: [
+        {
+          path: "(root)",
+          message: `must be an object of tag values or a list of { key, value }, got ${describeValue(input)}`,
+        },
+      ],
+    });
+  }
+  const entries: Array<[string, string | undefined]> = [];
+  if (Array.isArray(input)) {
+    input.forEach((t: unknown, i) => {
+      if (typeof t === "object" && t !== null) {
+        const { key, value } = t as { key?: unknown; value?: unknown };
+        if (typeof key === "string") entries.push([key, value as string | undefined]);
+        else collector.issue(`tags[${i}].key`, `must be a string, got ${describeValue(key)}`);
+      } else collector.issue(`tags[${i}]`, `must be { key, value }, got ${describeValue(t)}`);
+    });
+  } else entries.push(...Object.entries(input as Record<string, string | undefined>));
   const byName = new Map<string, ScalarField>();
   for (const field of SCALAR_FIELDS) for (const name of c.fields[field]) byName.set(name, field);
   const data: Array<[number, string, string]> = [];
@@ -57,7 +82,7 @@ export function fromMlflowTags(tags: MlflowTagsInput, options?: CodecOptions): T
     }
     seen.set(key, value);
     if (value !== undefined && typeof value !== "string") {
-      collector.issue(key, "tag value must be a string");
+      collector.issue(key, `tag value must be a string, got ${describeValue(value)}`);
       continue;
     }
     const field = byName.get(key);

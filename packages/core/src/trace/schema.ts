@@ -58,9 +58,20 @@ const imageDigest = z
   .trim()
   .regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 lowercase hexadecimal characters');
 
-const mapKey = z
-  .string()
-  .regex(TRACE_KEY_PATTERN, "key must match /^[a-z][a-z0-9_.-]{0,62}$/ (lowercase, starts with a letter)");
+/** Longest key of `extra` and `environment.runtime`, in characters. */
+const MAX_TRACE_KEY_LENGTH = 63;
+
+const mapKey = z.string().superRefine((key, ctx) => {
+  if (TRACE_KEY_PATTERN.test(key)) return;
+  // a key that breaks only the length limit is reported as too long, not as a pattern mismatch
+  const tooLong = key.length > MAX_TRACE_KEY_LENGTH && /^[a-z][a-z0-9_.-]*$/.test(key);
+  ctx.addIssue({
+    code: "custom",
+    message: tooLong
+      ? `key is ${key.length} characters long; the limit is ${MAX_TRACE_KEY_LENGTH}`
+      : "key must match /^[a-z][a-z0-9_.-]{0,62}$/ (lowercase, starts with a letter)",
+  });
+});
 
 const stringMap = z
   .record(mapKey, text)

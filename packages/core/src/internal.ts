@@ -91,6 +91,7 @@ export { detectRuntime } from "./detect/runtime-source.js";
 // brand, issue paths.
 export { abortErrorFor, throwIfAborted } from "./errors/abort-error.js";
 export { apiErrorKindForStatus, createApiError } from "./errors/api-error.js";
+export { fileSystemErrorFor } from "./errors/file-system-error.js";
 export { MODELTRAIL_ERROR_BRAND } from "./errors/model-trail-error.js";
 export { formatIssuePath } from "./errors/validation-error.js";
 

@@ -4,6 +4,7 @@ import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from "no
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { NotFoundError, ValidationError } from "@modeltrail/core";
+import { fileSystemErrorFor } from "@modeltrail/core/internal";
 import { canonicalJson } from "./canonical-json.js";
 import { DigestVerifier, splitDigest, verifyBytes } from "./digest.js";
 import {
@@ -34,7 +35,8 @@ export class OciLayout {
   /**
    * Opens a layout, creating it (directory, `oci-layout`, empty `index.json`) when `create` is set
    * and it does not exist.
-   * @throws ValidationError when the directory is not an OCI layout (and `create` is not set).
+   * @throws ValidationError when the directory is not an OCI layout (and `create` is not set), or
+   *   cannot be one (a part of its path is a file); ConfigError when it cannot be written.
    */
   static async open(dir: string, options: { create?: boolean } = {}): Promise<OciLayout> {
     const marker = join(dir, "oci-layout");
@@ -48,13 +50,17 @@ export class OciLayout {
           hint: "Point at a directory written by skopeo copy oci:DIR, oras or modeltrail",
         });
       }
-      await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
-      await atomicWrite(marker, Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
-      if (!(await stat(join(dir, "index.json")).catch(() => undefined))) {
-        await atomicWrite(
-          join(dir, "index.json"),
-          canonicalJson({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }),
-        );
+      try {
+        await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
+        await atomicWrite(marker, Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+        if (!(await stat(join(dir, "index.json")).catch(() => undefined))) {
+          await atomicWrite(
+            join(dir, "index.json"),
+            canonicalJson({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }),
+          );
+        }
+      } catch (err) {
+        throw fileSystemErrorFor(err, "The OCI layout directory", dir);
       }
     }
     return new OciLayout(dir);

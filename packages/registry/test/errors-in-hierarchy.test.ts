@@ -7,13 +7,20 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { AbortError, ApiError, isModelTrailError, UnauthorizedError } from "@modeltrail/core";
+import {
+  AbortError,
+  ApiError,
+  isModelTrailError,
+  UnauthorizedError,
+  ValidationError,
+} from "@modeltrail/core";
 import { startMswServer } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildLayer,
   type ImageSource,
+  OciLayout,
   RegistryClient,
   staticCredentials,
   unpackImage,
@@ -171,5 +178,16 @@ describe("error bodies are redacted before they are cut", () => {
       await client.close();
       await registry.close();
     }
+  });
+});
+
+describe("file-system errors on the paths a caller gives", () => {
+  it("a layout to create under a file is a ValidationError naming the path, not a raw ENOTDIR", async () => {
+    const file = join(root, "a-file");
+    await writeFile(file, "x");
+    const err = await OciLayout.open(join(file, "layout"), { create: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toMatch(/^The OCI layout directory .*a-file.* \(ENOTDIR\)/);
+    expect((err as Error).cause).toMatchObject({ code: "ENOTDIR" });
   });
 });

@@ -312,8 +312,9 @@ export class MlflowArtifacts {
     options: TransferOptions & { name?: string } = {},
   ): Promise<UploadResult> {
     const call = startCall(options);
-    const loc = this.writable(await this.resolve(target, call));
+    // the local side is checked before anything is sent
     const item = await singleFileItem(localFile, options.name);
+    const loc = this.writable(await this.resolve(target, call));
     return uploadItems(this.http, loc.path, [item], this.uploadSettings, { ...options, ...call });
   }
 
@@ -328,8 +329,9 @@ export class MlflowArtifacts {
     options: TransferOptions = {},
   ): Promise<UploadResult> {
     const call = startCall(options);
-    const loc = this.writable(await this.resolve(target, call));
+    // the local side is checked before anything is sent
     const items = await collectLocalTree(localDir);
+    const loc = this.writable(await this.resolve(target, call));
     return uploadItems(this.http, loc.path, items, this.uploadSettings, { ...options, ...call });
   }
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { lstat, opendir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ValidationError } from "@modeltrail/core";
-import { type HttpClient, pickCallOptions, startCall } from "@modeltrail/core/internal";
+import { fileSystemErrorFor, type HttpClient, pickCallOptions, startCall } from "@modeltrail/core/internal";
 import { PROXY_ARTIFACTS_ROUTE, proxyUrlPath } from "./artifact-location.js";
 import {
   artifactBaseName,
@@ -44,9 +44,19 @@ const MAX_WALK_DEPTH = 64;
  * Lists the regular files below `localDir` with their `/`-separated relative paths, in a stable
  * order. Like `os.walk` in MLflow's Python client, symbolic links to files are uploaded with their
  * content and symbolic links to directories are not descended into. Throws ValidationError when a
- * name cannot be an artifact path (backslash, control characters) or the tree is too deep.
+ * name cannot be an artifact path (backslash, control characters) or the tree is too deep, or the
+ * directory does not exist or is not one; ConfigError when it cannot be read (see core's
+ * `fileSystemErrorFor`).
  */
 export async function collectLocalTree(localDir: string): Promise<UploadItem[]> {
+  try {
+    return await walkLocalTree(localDir);
+  } catch (err) {
+    throw fileSystemErrorFor(err, "The directory to upload", resolve(localDir));
+  }
+}
+
+async function walkLocalTree(localDir: string): Promise<UploadItem[]> {
   const root = resolve(localDir);
   const st = await stat(root);
   if (!st.isDirectory()) throw new ValidationError(`${root} is not a directory`);
@@ -184,9 +194,14 @@ function readWholeFile(item: UploadItem): Buffer {
   return data;
 }
 
-/** The upload item of a single local file stored as `<name>` (default: the file's own name). */
+/**
+ * The upload item of a single local file stored as `<name>` (default: the file's own name). Throws
+ * ValidationError when the file does not exist or is not a regular file, or the name is unsafe.
+ */
 export async function singleFileItem(localFile: string, name?: string): Promise<UploadItem> {
-  const st = await stat(localFile);
+  const st = await stat(localFile).catch((err: unknown) => {
+    throw fileSystemErrorFor(err, "The file to upload", localFile);
+  });
   if (!st.isFile()) throw new ValidationError(`${localFile} is not a regular file`);
   const fileName = assertSafeArtifactPath(name ?? basename(localFile), "artifact file name");
   return { localPath: resolve(localFile), path: fileName, size: st.size };

@@ -31,6 +31,7 @@ import {
 } from "./traceability.js";
 import { UnityCatalogRegistry } from "./unity-catalog/uc-registry.js";
 import { parseUcRegistryUri } from "./unity-catalog/uc-registry-uri.js";
+import { resolveUcModelUri } from "./unity-catalog/uc-resolve-uri.js";
 import { noStagesInUnityCatalog } from "./unity-catalog/uc-rules.js";
 import type { UcStorageOptions } from "./unity-catalog/uc-storage.js";
 import {
@@ -209,11 +210,13 @@ export class MlflowClient implements MlflowClientParts {
 
   /**
    * Resolves `runs:/`, `models:/` (version, alias, latest, stage, model id) and `mlflow-artifacts:/`
-   * URIs to a concrete artifact location. Throws ValidationError for a malformed URI (listing the
+   * URIs to a concrete artifact location; with a Unity Catalog registry, a `models:/` version or
+   * alias is UC's (see `resolveUcModelUri`). Throws ValidationError for a malformed URI (listing the
    * accepted forms) and NotFoundError when what it names does not exist.
    */
-  resolveUri(uri: string, options: CallOptions = {}): Promise<ResolvedArtifactLocation> {
-    return resolveArtifactLocation(this, uri, options);
+  async resolveUri(uri: string, options: CallOptions = {}): Promise<ResolvedArtifactLocation> {
+    const inUc = this.unityCatalog && (await resolveUcModelUri(this.unityCatalog, uri, options));
+    return inUc || resolveArtifactLocation(this, uri, options);
   }
 
   /**

@@ -7,6 +7,7 @@
  * typecheck. The flows that also reach cloud storage (register, download) are the storage tier's.
  */
 import type { CallOptions } from "@modeltrail/core";
+import { ValidationError } from "@modeltrail/core";
 import {
   callOptionsProbe,
   expectAbortReachesTransport,
@@ -169,6 +170,59 @@ describe("every Unity Catalog registry method passes the caller's per-call optio
     const before = server.requests.length;
     expect(() => uc().transitionStage(NAME, 3, "Production")).toThrow(/no model stages/);
     expect(() => uc().getLatestVersions(NAME)).toThrow(/no model stages/);
+    expect(server.requests.length).toBe(before);
+  });
+});
+
+describe("MlflowClient.resolveUri with a Unity Catalog registry", () => {
+  beforeAll(async () => {
+    server = await startMswServer(...handlers);
+    client = await MlflowClient.fromEnv({
+      trackingUri: "databricks",
+      registryUri: "databricks-uc",
+      databricks: {
+        host: server.url,
+        token: "dapi0123456789abcdef0123456789abcdef",
+        configFile: "/nonexistent/.databrickscfg",
+      },
+      env: {},
+    });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.close();
+  });
+
+  it("resolves a version and an alias through UC to the storage location UC assigned, with every per-call option", async () => {
+    for (const uri of [`models:/${NAME}/3`, `models:/${NAME}@champion`]) {
+      const probe = callOptionsProbe();
+      const { result, calls } = await recordTransport(() => client.resolveUri(uri, probe.options));
+      expect(result).toMatchObject({
+        uri,
+        artifactUri: version.storage_location,
+        artifactRoot: version.storage_location,
+        path: "",
+        runId: version.run_id,
+        modelVersion: { name: NAME, version: "3" },
+      });
+      expect(calls.map((c) => c.options.path.replace(/\?.*/, ""))).toEqual([
+        uri.includes("@")
+          ? "/api/2.0/mlflow/unity-catalog/registered-models/alias"
+          : "/api/2.0/mlflow/unity-catalog/model-versions/get",
+        "/api/2.0/mlflow/unity-catalog/model-versions/get-download-uri",
+      ]);
+      expectProbeReachedTransport(`resolveUri(${uri})`, calls, probe, "mlflow");
+      await expectAbortReachesTransport(`resolveUri(${uri})`, (o) => client.resolveUri(uri, o));
+    }
+  });
+
+  it("refuses a stage or latest before sending anything: UC has no stages", async () => {
+    const before = server.requests.length;
+    for (const uri of [`models:/${NAME}/Production`, `models:/${NAME}/latest`]) {
+      const err = await client.resolveUri(uri).catch((e: unknown) => e);
+      expect(err, uri).toBeInstanceOf(ValidationError);
+      expect(String((err as Error).message)).toMatch(/no model stages/);
+    }
     expect(server.requests.length).toBe(before);
   });
 });

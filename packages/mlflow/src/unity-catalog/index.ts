@@ -6,6 +6,7 @@ export {
   UnityCatalogRegistry,
 } from "./uc-registry.js";
 export { parseUcRegistryUri } from "./uc-registry-uri.js";
+export { resolveUcModelUri } from "./uc-resolve-uri.js";
 export {
   fromUcTagKeys,
   noStagesInUnityCatalog,

@@ -262,6 +262,7 @@ describe("the client's flows on a Unity Catalog registry (Azure storage)", () =>
         }),
     },
     download: { call: async (o) => c.download(`models:/${name}/1`, await dir("ucd"), o) },
+    resolveUri: { call: (o) => c.resolveUri(`models:/${name}/1`, o) },
     traceOfModelVersion: { call: (o) => c.traceOfModelVersion(name, 1, o) },
     findModelVersions: { call: (o) => drain(c.findModelVersions({ gitSha: SHA }, { ...o, name })) },
   };

@@ -234,6 +234,10 @@ describe("job templates: every stock filter on hostile values (property)", () =>
     expect(STOCK_NAMES.filter((n) => !covered.has(n))).toEqual([]);
   });
 
+  it("| center(12) on a list whose text has a line of only a space (found by the property below)", () => {
+    check("center", [12], [["\n \na", '{{"\t{{{{', -1000000000]]);
+  });
+
   for (const [name, args] of FILTERS) {
     it(`| ${call(name, args)}`, () => {
       fc.assert(

@@ -280,13 +280,14 @@ export function decodeYaml(rendered: string, table: PlaceholderTable): DecodedDo
   const data = readYaml(doc);
   if (!isDeepStrictEqual(readYaml(parseDocument(text, YAML_OPTIONS)), data)) {
     // The YAML writer cannot write some strings as block scalars faithfully (a first line of only
-    // spaces, leading spaces at the top level): write multi-line and space-edged strings double-quoted.
+    // spaces, leading spaces at the top level): write multi-line and space-edged strings double-quoted,
+    // in JSON's escapes (the writer's folded double-quoted form loses a line of only a space).
     visit(doc, {
       Scalar(_key, node) {
         if (typeof node.value === "string" && /\n|^\s|\s$/.test(node.value)) node.type = "QUOTE_DOUBLE";
       },
     });
-    text = doc.toString();
+    text = doc.toString({ doubleQuotedAsJSON: true });
     if (!isDeepStrictEqual(readYaml(parseDocument(text, YAML_OPTIONS)), data)) {
       throw templateError(
         "(yaml)",

@@ -63,6 +63,7 @@ export {
 export { type KeyValue, recordToTags, tagsToRecord } from "./schemas/common.js";
 export type { ModelVersion, RegisteredModel } from "./schemas/registry.js";
 export type { Dataset, DatasetInput, Experiment, Metric, Run, RunInfo } from "./schemas/tracking.js";
+export { type MlflowTraceResolverOptions, mlflowTraceResolver } from "./trace-resolver.js";
 export {
   type FindModelVersionsOptions,
   findModelVersions,

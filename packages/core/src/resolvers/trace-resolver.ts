@@ -68,8 +68,9 @@ export interface TraceResolver {
   /** MLflow runs whose tags match the query (commit, job run id). */
   findMlflowRuns?(query: TraceQuery, options: TraceLookupOptions): Promise<MlflowRunRecord[]>;
   /**
-   * The files of a model version with their sha256 digests, computed by streaming them (nothing is
-   * written to disk). `verify()` calls it to compare a model version with an image's model layer.
+   * The files of a model version with their sha256 digests (the MLflow resolver downloads them into
+   * a private temporary directory, hashes and removes them). `verify()` calls it to compare a model
+   * version with an image's model layer.
    */
   getModelVersionFileDigests?(
     name: string,

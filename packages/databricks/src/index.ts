@@ -119,6 +119,7 @@ export {
   renderJobTemplate,
   type TemplateTraceContext,
 } from "./template/render-job-template.js";
+export { type DatabricksTraceResolverOptions, databricksTraceResolver } from "./trace-resolver.js";
 export {
   type RunProgressEvent,
   type RunsSource,

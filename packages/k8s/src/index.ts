@@ -96,3 +96,4 @@ export {
   waitForRollout,
 } from "./rollout/wait-for-rollout.js";
 export { ranRun } from "./trace/run-id.js";
+export { type KubernetesTraceResolverOptions, kubernetesTraceResolver } from "./trace/trace-resolver.js";

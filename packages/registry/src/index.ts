@@ -150,4 +150,5 @@ export { mapRegistryError, REGISTRY_SERVICE } from "./registry-errors.js";
 export { isLoopbackRegistry, registryBaseUrl } from "./registry-url.js";
 export type { ListTagsOptions } from "./tags.js";
 export { TAR_END, type TarEntry, tarHeader, tarPadding } from "./tar-writer.js";
+export { type RegistryTraceResolverOptions, registryTraceResolver } from "./trace-resolver.js";
 export { type UnpackOptions, type UnpackResult, unpackImage } from "./unpack.js";

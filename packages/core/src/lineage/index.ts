@@ -1,3 +1,9 @@
+export {
+  type DeployPolicy,
+  type DeployPolicyOptions,
+  DeployRefusedError,
+  deployPolicy,
+} from "./deploy-gate.js";
 export { parseTraceReport } from "./parse-trace-report.js";
 export { type TraceOptions, trace } from "./trace.js";
 export type {

@@ -260,6 +260,7 @@ function commitCheck(input: CheckInput, id: VerifyCheckId, a: Side, b: Side): Ve
   const gate = absence(input, id, a, b);
   if (gate !== "go") return gate;
   const l = link(a, b, input);
+  if (a.values.length === 0 && b.values.length === 0) return neither(input, id, a, b, "commit", l);
   const values = [...orNull(a), ...orNull(b)];
   const distinct = new Set(values.map((v) => (v.value === null ? "\u0000" : String(v.value))));
   if (a.values.length > 0 && b.values.length > 0 && distinct.size === 1) {
@@ -283,6 +284,7 @@ function runIdCheck(input: CheckInput, id: VerifyCheckId, a: Side, b: Side): Ver
   const pick = (s: Side, job: VerifyValue[]) => (useJob ? job : s.values.filter((v) => !isJobRunValue(v)));
   const sa: Side = { ...a, values: pick(a, jobA) };
   const sb: Side = { ...b, values: pick(b, jobB) };
+  if (a.values.length === 0 && b.values.length === 0) return neither(input, id, a, b, "run id", l);
   const values = [...orNull(sa), ...orNull(sb)];
   const distinct = new Set(values.map((v) => String(v.value)));
   if (sa.values.length > 0 && sb.values.length > 0 && distinct.size === 1) {
@@ -294,6 +296,24 @@ function runIdCheck(input: CheckInput, id: VerifyCheckId, a: Side, b: Side): Ver
     };
   }
   return { ...base(input, id, l), status: "fail", message: disagreement(sa, sb, "run id"), values };
+}
+
+/** Neither side records the value: nothing to compare, which is not a disagreement. */
+function neither(
+  input: CheckInput,
+  id: VerifyCheckId,
+  a: Side,
+  b: Side,
+  what: string,
+  l: { from: string; to: string } | undefined,
+): VerifyCheck {
+  return {
+    ...base(input, id, l),
+    status: "unknown",
+    reason: `neither ${a.label} nor ${b.label} records a ${what}`,
+    message: `No ${what} to compare`,
+    values: [...orNull(a), ...orNull(b)],
+  };
 }
 
 /** Decimal values are job run ids; 32 hex characters are MLflow run ids. */

@@ -27,6 +27,7 @@ const CORE_ERROR_CODES: Record<string, string> = {
   ModelTrailError: "CONFIG_ERROR", // the sample is built with this code
   ConfigError: "CONFIG_ERROR",
   ValidationError: "VALIDATION_ERROR",
+  DeployRefusedError: "VALIDATION_ERROR",
   ApiError: "API_ERROR",
   BadRequestError: "BAD_REQUEST",
   UnauthorizedError: "UNAUTHORIZED",

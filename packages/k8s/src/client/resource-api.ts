@@ -1,6 +1,6 @@
 import type { CallOptions } from "@modeltrail/core";
 import { ValidationError } from "@modeltrail/core";
-import type { HttpClient, QueryValue } from "@modeltrail/core/internal";
+import { type HttpClient, pickCallOptions, type QueryValue } from "@modeltrail/core/internal";
 import { apiVersionOf, type KubeObject, type ResourceKind } from "./resource-kinds.js";
 import type {
   ApplyConfiguration,
@@ -37,8 +37,7 @@ const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function call(options: CallOptions): CallOptions {
-  const { signal, timeoutMs, deadlineMs, retry, headers } = options;
-  return { signal, timeoutMs, deadlineMs, retry, headers };
+  return pickCallOptions(options);
 }
 
 /**

@@ -103,6 +103,18 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // trace() and verify() end to end: MLflow, a registry and the Kubernetes control plane at once
+          name: "trace-e2e",
+          include: ["e2e/**/*.e2e.test.ts"],
+          globalSetup: ["packages/test-utils/src/trace-e2e-setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: "registry-int",
           include: ["packages/registry/test/**/*.int.test.ts"],
           globalSetup: ["packages/test-utils/src/registry-global-setup.ts"],

@@ -67,8 +67,12 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
 
   const call = (o: TraceLookupOptions) => pickCallOptions(o);
 
-  async function files(name: string, version: string, o: TraceLookupOptions): Promise<ArtifactFileRecord[]> {
-    const uri = await client.modelVersions.getDownloadUri(name, version, call(o));
+  async function files(mv: ModelVersion, o: TraceLookupOptions): Promise<ArtifactFileRecord[]> {
+    // A source the artifact proxy or the run serves is listed as is; others (models:/m-...) are resolved first.
+    const uri =
+      mv.source && /^(mlflow-artifacts:\/|runs:\/)/.test(mv.source)
+        ? mv.source
+        : await client.modelVersions.getDownloadUri(mv.name, mv.version, call(o));
     const out: ArtifactFileRecord[] = [];
     for await (const entry of client.artifacts.list(uri, { ...call(o), recursive: true })) {
       if (entry.isDir) continue;
@@ -129,7 +133,7 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
         if (err instanceof NotFoundError) return undefined;
         throw err;
       }
-      return toVersion(mv, listFiles ? await files(mv.name, mv.version, o) : undefined);
+      return toVersion(mv, listFiles ? await files(mv, o) : undefined);
     },
 
     async findModelVersions(query, o) {

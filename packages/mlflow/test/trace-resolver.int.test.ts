@@ -68,7 +68,11 @@ describe("mlflowTraceResolver against a real MLflow server", () => {
       { path: "model.pkl", size: files["model.pkl"].length },
     ]);
     expect(mv?.url).toContain(`/models/${name}/versions/${version}`);
-    expect(events.length).toBeGreaterThanOrEqual(3);
+    // the version, then the listing of its source (an mlflow-artifacts:/ URI needs no get-download-uri)
+    expect(events.map((e) => new URL(e.url).pathname)).toEqual([
+      "/api/2.0/mlflow/model-versions/get",
+      "/api/2.0/mlflow-artifacts/artifacts",
+    ]);
     expect(events.every((e) => e.service === "mlflow")).toBe(true);
     expect(await r.getModelVersion?.(name, "999", lookup())).toBeUndefined();
   });

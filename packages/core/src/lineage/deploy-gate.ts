@@ -74,6 +74,16 @@ function describe(c: VerifyCheck): string {
   return values ? `${why} [${values}]` : why;
 }
 
+/**
+ * Checks about deployments that already run the image (found downstream of it): they judge those
+ * deployments, not the image about to be deployed, so the gate does not count them.
+ */
+const ABOUT_RUNNING_DEPLOYMENTS = new Set<VerifyCheckId>([
+  "commit.deployment-image",
+  "run-id.deployment-image",
+  "image.deployed-digest",
+]);
+
 const REQUIRED_BY: Array<[keyof DeployPolicyOptions, VerifyCheckId]> = [
   ["requireProvenance", "provenance.signature"],
   ["requireModelVersionCommit", "commit.image-model-version"],
@@ -118,7 +128,11 @@ export function deployPolicy(options: DeployPolicyOptions): DeployPolicy {
       const key = (c: VerifyCheck) => `${c.id}\u0000${c.lineage}`;
       if (settings.requireVerify)
         for (const c of result.checks)
-          if (c.status === "fail" || (settings.strict && c.status === "unknown")) broken.set(key(c), c);
+          if (
+            !ABOUT_RUNNING_DEPLOYMENTS.has(c.id) &&
+            (c.status === "fail" || (settings.strict && c.status === "unknown"))
+          )
+            broken.set(key(c), c);
       for (const [setting, id] of REQUIRED_BY) {
         if (!settings[setting as keyof typeof settings]) continue;
         const checks = result.checks.filter((c) => c.id === id);

@@ -87,11 +87,23 @@ export class RecordCollector {
   async collect(): Promise<WalkRecords> {
     const h = this.records.handle;
     switch (h.kind) {
-      case "log-line":
-        await this.fromFacts(this.records.handleFacts.fields, "the log line");
+      case "log-line": {
+        // The deployment names the image by reference: look a bare digest up only when it does not.
+        const fields = this.records.handleFacts.fields;
+        const hasDeployment = fields.some((f) => f.field === "deployment.name");
+        await this.fromFacts(fields, "the log line", hasDeployment);
+        if (hasDeployment) {
+          const digests = fields.filter((f) => f.field === "image.digest").map((f) => String(f.value));
+          await Promise.all(
+            [...new Set(digests)]
+              .filter((d) => DIGEST.test(d) && !this.records.images.has(d))
+              .map((d) => this.imagesByDigest(d, "the log line")),
+          );
+        }
         if (this.records.deployments.size === 0)
           await this.findDeploymentsOfFacts(this.records.handleFacts.fields);
         break;
+      }
       case "deployment":
         await this.deployment(h.namespace, h.name, "the handle");
         break;
@@ -119,7 +131,7 @@ export class RecordCollector {
   }
 
   /** Follows the references a list of facts makes (model version, runs, image, deployment). */
-  private async fromFacts(facts: readonly FieldFact[], via: string): Promise<void> {
+  private async fromFacts(facts: readonly FieldFact[], via: string, skipDigests = false): Promise<void> {
     const tasks: Array<Promise<void>> = [];
     const values = (field: FieldFact["field"]) => [
       ...new Set(facts.filter((f) => f.field === field).map((f) => String(f.value))),
@@ -136,7 +148,7 @@ export class RecordCollector {
     const refs = values("image.ref");
     const digests = values("image.digest").filter((d) => DIGEST.test(d));
     for (const ref of refs) tasks.push(this.image(ref, via));
-    if (refs.length === 0) for (const d of digests) tasks.push(this.imagesByDigest(d, via));
+    if (refs.length === 0 && !skipDigests) for (const d of digests) tasks.push(this.imagesByDigest(d, via));
     const namespaces = values("deployment.namespace");
     const deployNames = values("deployment.name");
     for (const ns of namespaces) for (const name of deployNames) tasks.push(this.deployment(ns, name, via));

@@ -263,11 +263,11 @@ async function decodeAttestation(
       verifyDsse(envelope, publicKey);
       const hex = imageDigest.slice("sha256:".length);
       if (statement?._type !== IN_TOTO_STATEMENT_V1)
-        throw new Error(`statement type is not ${IN_TOTO_STATEMENT_V1}`);
+        throw new ValidationError(`statement type is not ${IN_TOTO_STATEMENT_V1}`);
       if (statement.predicateType !== SLSA_PROVENANCE_V1)
-        throw new Error(`predicate type is not ${SLSA_PROVENANCE_V1}`);
+        throw new ValidationError(`predicate type is not ${SLSA_PROVENANCE_V1}`);
       if (!statement.subject?.some((s) => s?.digest?.sha256 === hex))
-        throw new Error(`its subject is not ${imageDigest}`);
+        throw new ValidationError(`its subject is not ${imageDigest}`);
       verified = true;
     } catch (err) {
       verified = false;

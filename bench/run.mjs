@@ -14,6 +14,7 @@ const all = {
   "node-floor": "node-floor/run.mjs",
   "registry-push": "registry-push/run.mjs",
   serving: "serving/run.mjs",
+  trace: "trace/run.mjs",
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : Object.keys(all);

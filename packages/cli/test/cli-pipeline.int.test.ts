@@ -67,6 +67,15 @@ beforeAll(async () => {
       );
       await writeFile(join(modelDir, "model.pkl"), `weights for seed ${r.seed}\n`.repeat(1000));
       await client.artifacts.uploadTree(modelDir, { runId: run.info.run_id, path: "model" });
+      await client.runs.logInputs(run.info.run_id, [
+        {
+          name: "churn-train",
+          digest: `d1g35t${r.seed}`,
+          sourceType: "local",
+          source: JSON.stringify({ uri: "data/churn.csv" }),
+          context: "training",
+        },
+      ]);
       await client.runs.update(run.info.run_id, { status: "FINISHED" });
       mlflowRunIds.push(run.info.run_id);
     }
@@ -206,6 +215,77 @@ describe("the pipeline through the modeltrail command", () => {
       .join("\n");
     expect(rest + r.stderr + r.outputFile + r.summary).not.toContain(key!.slice(8, 40));
     expect(r.runnerTemp).toEqual([]);
+  });
+
+  it("trace and verify the serving Deployment through MLflow, the registry and Kubernetes", async () => {
+    const hist = (await cli("history", "churn")).json();
+    const handle = `deployment/${hist.namespace}/churn`;
+    const traced = await cli("trace", handle);
+    expect(traced.code, traced.stderr).toBe(0);
+    const t = traced.json();
+    expect(t).toMatchObject({ lineages: 1, gitSha: RUNS[1].sha, runId: RUNS[1].jobRunId });
+    expect(t.notConfigured.map((s: { system: string }) => s.system)).toEqual(["databricks"]);
+    const lineage = t.report.lineages[0];
+    expect(lineage.artifacts.modelName.value).toBe(MODEL);
+    expect(lineage.infrastructure.serving.deployment.value).toBe("churn");
+
+    const human = await runBuilt(["trace", handle], { env, cwd: work });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^lineage /m);
+    expect(human.stdout).toContain(RUNS[1].sha);
+    expect(human.stdout).toMatch(/not configured: databricks/);
+
+    const verified = await cli("verify", handle);
+    const notPassing = (verified.json().checks as Array<{ status: string }>).filter(
+      (c) => c.status !== "pass",
+    );
+    expect(verified.code, JSON.stringify(notPassing, null, 1)).toBe(0);
+    expect(verified.json()).toMatchObject({ ok: true, fail: 0 });
+    expect(verified.json().pass).toBeGreaterThan(3);
+    // without Databricks the job run's commit cannot be compared: --strict counts that as failing
+    expect(verified.json().unknown).toBeGreaterThan(0);
+    const strict = await cli("verify", handle, "--strict");
+    expect(strict.code).toBe(3);
+    expect(strict.json()).toMatchObject({ ok: false, strict: true, fail: 0 });
+  });
+
+  it("verify exits 3 when a link is broken (the model version's commit rewritten), naming the check", async () => {
+    const client = await MlflowClient.fromEnv({ trackingUri: inject("mlflowUri") });
+    try {
+      await client.modelVersions.setTag(MODEL, "2", "GIT_SHA", "3333333333333333333333333333333333333333");
+    } finally {
+      await client.close();
+    }
+    const hist = (await cli("history", "churn")).json();
+    const res = await cli("verify", `deployment/${hist.namespace}/churn`);
+    expect(res.code).toBe(3);
+    const out = res.json();
+    expect(out.ok).toBe(false);
+    expect(out.fail).toBeGreaterThan(0);
+    const failed = out.checks.filter((c: { status: string }) => c.status === "fail");
+    expect(JSON.stringify(failed)).toContain("3333333333333333333333333333333333333333");
+    expect(res.stderr).toMatch(/^modeltrail verify: error: \d+ checks? failed: commit\./m);
+    const human = await runBuilt(["verify", `deployment/${hist.namespace}/churn`], { env, cwd: work });
+    expect(human.code).toBe(3);
+    expect(human.stdout).toMatch(/^FAIL\s+commit\./m);
+    expect(human.stdout).toMatch(/NOT verified/);
+
+    // through the GitHub Action: exit-code 3 in the outputs, the step fails, the summary says why
+    const action = await runActionBundle(
+      {
+        command: "verify",
+        args: `deployment/${hist.namespace}/churn`,
+        kubeconfig: await readFile(plane.kubeconfig, "utf8"),
+        "mlflow-tracking-uri": inject("mlflowUri"),
+        registry: repository,
+      },
+      { env: { GITHUB_SHA: RUNS[1].sha, GITHUB_REPOSITORY: "acme/churn", GITHUB_EVENT_NAME: "push" } },
+    );
+    expect(action.code).toBe(1);
+    expect(action.outputs).toMatchObject({ "exit-code": "3", ok: "false" });
+    expect(Number(action.outputs.fail)).toBeGreaterThan(0);
+    expect(action.summary).toMatch(/^### modeltrail verify: failed: verify found failing checks \(exit 3\)/);
+    expect(action.stdout).toMatch(/^::error title=modeltrail verify::\d+ checks? failed: commit\./m);
   });
 
   it("deploy --dry-run prints the traceable manifests without applying them", async () => {

@@ -44,6 +44,8 @@ const COMMANDS = [
   "deploy",
   "history",
   "rollback",
+  "trace",
+  "verify",
   "clean",
 ];
 
@@ -59,7 +61,18 @@ describe("help", () => {
   it("the top-level help lists every command and documents the exit codes", async () => {
     const r = await runCaptured(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["context", "job", "model", "image", "deploy", "history", "rollback", "clean"])
+    for (const c of [
+      "context",
+      "job",
+      "model",
+      "image",
+      "deploy",
+      "history",
+      "rollback",
+      "trace",
+      "verify",
+      "clean",
+    ])
       expect(r.stdout).toMatch(new RegExp(`\\n {2}${c}\\b`));
     expect(r.stdout).toContain("3    verify ran and at least one check failed");
   });
@@ -100,6 +113,21 @@ describe("usage errors: exit 2, one line and a hint", () => {
     ],
     ["a job id that is not one", ["job", "run", "12x"], /Databricks job id/],
     ["--timeout without --wait", ["job", "run", "12", "--timeout", "10m"], /only with --wait/],
+    [
+      "a handle trace cannot read",
+      ["trace", "deployment/only-a-name"],
+      /^modeltrail trace: error: Cannot read the handle/,
+    ],
+    [
+      "a bad --artifacts mode",
+      ["verify", "models:/churn/3", "--artifacts", "all"],
+      /^modeltrail verify: error: .*all/,
+    ],
+    [
+      "a log line that is not JSON",
+      ["verify", "{not json"],
+      /^modeltrail verify: error: Cannot read the handle/,
+    ],
   ];
   it.each(cases)("%s", async (_name, args, message) => {
     const r = await runCaptured(args);

@@ -113,7 +113,7 @@ describe("example workflows", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
     expect(ci.env.GIT_SHA).toBe("${{ github.event.pull_request.head.sha || github.sha }}");
     const commands = actionSteps(ci).map((s) => s.step.with.command);
-    expect(commands).toEqual(expect.arrayContaining(["job render", "history"]));
+    expect(commands).toEqual(expect.arrayContaining(["job render", "history", "verify"]));
   });
 
   it("cd.yml deploys the job, trains and waits, registers, builds and pushes, deploys, in that order", () => {

@@ -7,6 +7,8 @@ import { imageCommand } from "../commands/image-command.js";
 import { jobCommand } from "../commands/job-command.js";
 import { modelCommand } from "../commands/model-command.js";
 import { rollbackCommand } from "../commands/rollback-command.js";
+import { traceCommand } from "../commands/trace-command.js";
+import { verifyCommand } from "../commands/verify-command.js";
 import { VERSION } from "../version.js";
 import type { CliApp } from "./cli-app.js";
 import { newCommand } from "./command-builder.js";
@@ -57,5 +59,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   deployCommand,
   historyCommand,
   rollbackCommand,
+  traceCommand,
+  verifyCommand,
   cleanCommand,
 ];

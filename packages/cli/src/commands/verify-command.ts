@@ -71,6 +71,18 @@ export function verifyCommand(app: CliApp): Command {
           `${result.ok ? "verified" : "NOT verified"}: ${result.summary.pass} pass, ${result.summary.fail} fail, ${result.summary.unknown} unknown${result.strict ? " (strict)" : ""}`,
         );
       };
+      // A gate must not pass on nothing: no lineage found means nothing was verified.
+      if (result.report.lineages.length === 0) {
+        if (!out.json) print();
+        const missing = configured.skipped.map((x) => x.system);
+        throw new CommandFailedError(`Nothing found to verify for ${text}`, {
+          exitCode: EXIT_CODES.verifyFailed,
+          result: { ...data, ok: false },
+          hint: missing.length
+            ? `not configured: ${missing.join(", ")}; configure the system that holds it (see "modeltrail verify --help")`
+            : "check the handle (name, namespace, run id) and the systems' credentials",
+        });
+      }
       if (!result.ok) {
         if (!out.json) print();
         const failing = result.checks.filter(

@@ -1,13 +1,17 @@
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MlflowClient } from "@modeltrail/mlflow";
 import {
   type K8sControlPlane,
+  type MswServer,
   startDistributionRegistry,
   startK8sControlPlane,
+  startMswServer,
   type TestRegistry,
 } from "@modeltrail/test-utils";
+import { HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runActionBundle } from "./helpers/run-action-bundle.js";
 import { runBuilt } from "./helpers/run-built-cli.js";
@@ -31,16 +35,47 @@ let registry: TestRegistry;
 let plane: K8sControlPlane;
 let repository: string;
 let env: Record<string, string>;
+/** Databricks cannot run here: its Jobs API is a fake workspace that knows the two job runs. */
+let workspace: MswServer;
+const DBX_TOKEN = "dapi5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
+// biome-ignore lint/suspicious/noExplicitAny: a documented Jobs API response, adjusted per run
+const runFixture = (): any =>
+  JSON.parse(
+    readFileSync(
+      new URL("../../databricks/test/fixtures/api/runs-get-success.json", import.meta.url),
+      "utf8",
+    ),
+  );
 const mlflowRunIds: string[] = [];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "modeltrail-cli-pipeline-"));
   [registry, plane] = await Promise.all([startDistributionRegistry(), startK8sControlPlane()]);
+  workspace = await startMswServer(
+    http.get("*/api/2.2/jobs/runs/get", ({ request }) => {
+      const id = new URL(request.url).searchParams.get("run_id");
+      const r = RUNS.find((x) => x.jobRunId === id);
+      if (!r)
+        return HttpResponse.json(
+          { error_code: "RESOURCE_DOES_NOT_EXIST", message: "Run not found" },
+          { status: 404 },
+        );
+      const fixture = runFixture();
+      return HttpResponse.json({
+        ...fixture,
+        run_id: Number(r.jobRunId),
+        job_id: Number(JOB_ID),
+        job_parameters: [{ name: "git_sha", value: r.sha }],
+      });
+    }),
+  );
   repository = `${registry.host}/models/${MODEL}`;
   env = {
     MLFLOW_TRACKING_URI: inject("mlflowUri"),
     KUBECONFIG: plane.kubeconfig,
     MODELTRAIL_REGISTRY: repository,
+    DATABRICKS_HOST: workspace.url,
+    DATABRICKS_TOKEN: DBX_TOKEN,
     DOCKER_CONFIG: join(work, "docker"),
     // the CD pipeline's CI context (a GitHub Actions run)
     GITHUB_ACTIONS: "true",
@@ -85,7 +120,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await Promise.allSettled([registry?.stop(), plane?.stop()]);
+  await Promise.allSettled([registry?.stop(), plane?.stop(), workspace?.close()]);
   await rm(work, { recursive: true, force: true });
 });
 
@@ -224,16 +259,18 @@ describe("the pipeline through the modeltrail command", () => {
     expect(traced.code, traced.stderr).toBe(0);
     const t = traced.json();
     expect(t).toMatchObject({ lineages: 1, gitSha: RUNS[1].sha, runId: RUNS[1].jobRunId });
-    expect(t.notConfigured.map((s: { system: string }) => s.system)).toEqual(["databricks"]);
+    expect(t.notConfigured).toEqual([]);
     const lineage = t.report.lineages[0];
     expect(lineage.artifacts.modelName.value).toBe(MODEL);
     expect(lineage.infrastructure.serving.deployment.value).toBe("churn");
+    expect(lineage.infrastructure.training.jobRunId.value).toBe(RUNS[1].jobRunId);
+    expect(JSON.stringify(t)).not.toContain(DBX_TOKEN);
 
     const human = await runBuilt(["trace", handle], { env, cwd: work });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^lineage /m);
     expect(human.stdout).toContain(RUNS[1].sha);
-    expect(human.stdout).toMatch(/not configured: databricks/);
+    expect(human.stdout).not.toMatch(/not configured/);
 
     const verified = await cli("verify", handle);
     const notPassing = (verified.json().checks as Array<{ status: string }>).filter(
@@ -242,8 +279,10 @@ describe("the pipeline through the modeltrail command", () => {
     expect(verified.code, JSON.stringify(notPassing, null, 1)).toBe(0);
     expect(verified.json()).toMatchObject({ ok: true, fail: 0 });
     expect(verified.json().pass).toBeGreaterThan(3);
-    // without Databricks the job run's commit cannot be compared: --strict counts that as failing
-    expect(verified.json().unknown).toBeGreaterThan(0);
+    const byId = new Map(verified.json().checks.map((c: { id: string; status: string }) => [c.id, c.status]));
+    expect(byId.get("commit.run-job")).toBe("pass");
+    // the image has no provenance attestation, so its signature cannot be checked: --strict fails on that
+    expect(byId.get("provenance.signature")).toBe("unknown");
     const strict = await cli("verify", handle, "--strict");
     expect(strict.code).toBe(3);
     expect(strict.json()).toMatchObject({ ok: false, strict: true, fail: 0 });

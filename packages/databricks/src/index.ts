@@ -71,6 +71,16 @@ export {
 export { createLocalIdGenerator } from "./local/local-ids.js";
 export { LocalJobRun } from "./local/local-job-run.js";
 export { LocalJobRunner, type LocalRunsApi } from "./local/local-job-runner.js";
+export {
+  type LocalRunEnvironment,
+  localRunEnvironmentSchema,
+} from "./local/local-run-environment.js";
+export {
+  LOCAL_RUN_RECORD_KIND,
+  type LocalRunRecord,
+  localRunRecordSchema,
+  readLocalRunRecord,
+} from "./local/local-run-record.js";
 export type {
   LocalJobRunnerOptions,
   LocalRunEvent,
@@ -80,6 +90,11 @@ export type {
 } from "./local/local-run-types.js";
 export { TASK_VALUES_FILE_ENV } from "./local/local-task-attempts.js";
 export { NODE_TASK_EXTENSIONS } from "./local/task-command.js";
+export {
+  type LocalJobTraceResolverOptions,
+  localJobTraceResolver,
+  toLocalJobRun,
+} from "./local-trace-resolver.js";
 export { type RunJobOptions, type RunJobResult, runJob } from "./run-job.js";
 export {
   classifyRun,

@@ -71,12 +71,30 @@ export interface MlflowRunRecord {
   datasets: DatasetRecord[];
 }
 
+/** The machine a local run ran on (a `local` cluster). Facts only, never environment variables. */
+export interface HostRecord {
+  hostname?: string | undefined;
+  /** Operating system and release, e.g. `Linux 6.8.0-45-generic`. */
+  os?: string | undefined;
+  /** CPU architecture (`x64`, `arm64`, ...). */
+  arch?: string | undefined;
+  /** Logical CPUs. */
+  cpus?: number | undefined;
+  cpuModel?: string | undefined;
+  /** Total memory in bytes. */
+  memoryBytes?: number | undefined;
+}
+
 /** The compute a task ran on. */
 export interface ClusterRecord {
   kind: "job cluster" | "existing cluster" | "serverless" | "local";
   clusterId?: string | undefined;
   /** The Databricks runtime (`spark_version`), e.g. `15.4.x-scala2.12`. */
   sparkVersion?: string | undefined;
+  /** A local run's interpreter, e.g. `CPython 3.12.3` (Databricks clusters use `sparkVersion`). */
+  runtimeVersion?: string | undefined;
+  /** The machine of a local run. */
+  host?: HostRecord | undefined;
   nodeType?: string | undefined;
   driverNodeType?: string | undefined;
   workers?: number | undefined;
@@ -124,6 +142,8 @@ export interface JobRunRecord {
         commit?: string | undefined;
         branch?: string | undefined;
         tag?: string | undefined;
+        /** True when a local run's checkout had uncommitted changes to tracked files. */
+        dirty?: boolean | undefined;
       }
     | undefined;
   /**
@@ -132,6 +152,8 @@ export interface JobRunRecord {
    */
   gitSha?: { value: string; field: string } | undefined;
   tasks: TaskRunRecord[];
+  /** Runtime versions the run recorded (`python`, `node`, ...), e.g. a local run's interpreters. */
+  runtime?: Record<string, string> | undefined;
 }
 
 /** One layer of an image. */

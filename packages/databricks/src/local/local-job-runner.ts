@@ -1,12 +1,15 @@
 import { availableParallelism } from "node:os";
-import { ValidationError } from "@modeltrail/core";
+import { ConfigError, ValidationError } from "@modeltrail/core";
 import { createApiError } from "@modeltrail/core/internal";
 import { validateJobSettings } from "../job-settings/validate-job-settings.js";
 import type { Run } from "../schemas/api/run.js";
 import { createLocalIdGenerator } from "./local-ids.js";
 import { LocalJobRun } from "./local-job-run.js";
 import { defaultRetrySleep, type LocalRunConfig } from "./local-run-config.js";
+import { captureLocalEnvironment, type LocalRunEnvironment } from "./local-run-environment.js";
+import { LOCAL_RUN_RECORD_KIND, type LocalRunRecord, writeLocalRunRecord } from "./local-run-record.js";
 import type { LocalJobRunnerOptions, LocalRunOptions, LocalRunOutput } from "./local-run-types.js";
+import { buildTaskCommand } from "./task-command.js";
 
 /** The subset of `RunsApi` a local runner offers, with the same signatures. */
 export interface LocalRunsApi {
@@ -53,6 +56,9 @@ function notFound(what: string, id: number): Error {
 export class LocalJobRunner {
   private readonly config: LocalRunConfig;
   private readonly registry = new Map<number, LocalJobRun>();
+  private readonly recordsOption: { dir: string | undefined } | undefined;
+  private readonly environments = new Map<number, Promise<LocalRunEnvironment>>();
+  private readonly writes = new Map<number, Promise<string | undefined>>();
 
   /** Same-signature stand-ins for `RunsApi.get`, `getOutput` and `cancel`. */
   readonly runs: LocalRunsApi;
@@ -74,6 +80,24 @@ export class LocalJobRunner {
       onOutput: options.onOutput,
       sleep: options.sleep ?? defaultRetrySleep,
     };
+    const records = options.records;
+    if (records !== undefined && typeof records !== "boolean") {
+      if (typeof records?.dir !== "string" || records.dir.trim() === "")
+        throw new ValidationError("Invalid LocalJobRunner options", {
+          issues: [
+            {
+              path: "records.dir",
+              message: "must be a directory path (or pass records: true to keep records in memory)",
+            },
+          ],
+        });
+    }
+    this.recordsOption =
+      records === true
+        ? { dir: undefined }
+        : records && typeof records === "object"
+          ? { dir: records.dir }
+          : undefined;
     this.runs = {
       get: async (runId) => this.find(runId).snapshot(),
       getOutput: async (taskRunId) => {
@@ -112,6 +136,7 @@ export class LocalJobRunner {
       parameters: { ...defaults, ...(options.jobParameters ?? {}) },
     });
     this.registry.set(run.runId, run);
+    if (this.recordsOption) this.keepRecord(run, job);
     if (options.onEvent) run.on(options.onEvent);
     if (options.signal) {
       const { signal } = options;
@@ -126,9 +151,73 @@ export class LocalJobRunner {
     return run;
   }
 
-  /** Starts a run and waits for it to finish; resolves with the final run (it does not reject for failed tasks). Throws like {@link start}. */
-  run(settings: unknown, options: LocalRunOptions = {}): Promise<Run> {
-    return this.start(settings, options).wait();
+  /**
+   * Starts a run and waits for it to finish (and, with `records: { dir }`, for its record file);
+   * resolves with the final run (it does not reject for failed tasks). Throws like {@link start};
+   * rejects with ConfigError when the run record cannot be written.
+   */
+  async run(settings: unknown, options: LocalRunOptions = {}): Promise<Run> {
+    const run = this.start(settings, options);
+    const final = await run.wait();
+    await this.writes.get(run.runId);
+    return final;
+  }
+
+  /**
+   * The record of a run for `trace()`: the run now (in the shape of `jobs/runs/get`) and the
+   * environment its tasks run in (waits for its capture, which starts with the run). Throws
+   * NotFoundError for an unknown run id, ConfigError when the runner keeps no records.
+   */
+  async record(runId: number): Promise<LocalRunRecord> {
+    const run = this.find(runId);
+    const environment = this.environments.get(runId);
+    if (!environment)
+      throw new ConfigError("This LocalJobRunner keeps no run records", {
+        hint: "Create it with records: true (in memory) or records: { dir } (also as files)",
+      });
+    const env = await environment;
+    return { kind: LOCAL_RUN_RECORD_KIND, schemaVersion: 1, run: run.snapshot(), environment: env };
+  }
+
+  /**
+   * Waits until the record files of every run started so far are written (`records: { dir }`).
+   * Rejects with the ConfigError of the first one that could not be written.
+   */
+  async flushRecords(): Promise<void> {
+    await Promise.all([...this.writes.values()]);
+  }
+
+  /** Captures the environment of a run while it starts and, with a record dir, writes its record when it ends. */
+  private keepRecord(run: LocalJobRun, job: ReturnType<typeof validateJobSettings>): void {
+    let python = false;
+    let node = false;
+    for (const t of job.tasks ?? []) {
+      const cmd = buildTaskCommand(t, this.config);
+      if (cmd.kind !== "process") continue;
+      if (cmd.command === this.config.nodePath && t.spark_python_task) node = true;
+      else python = true;
+    }
+    const environment = captureLocalEnvironment({
+      pythonPath: this.config.pythonPath,
+      nodePath: this.config.nodePath,
+      cwd: this.config.cwd,
+      env: this.config.env,
+      python,
+      node,
+    });
+    this.environments.set(run.runId, environment);
+    const dir = this.recordsOption?.dir;
+    if (dir === undefined) return;
+    const written = Promise.all([environment, run.wait()]).then(([env, final]) =>
+      writeLocalRunRecord(dir, {
+        kind: LOCAL_RUN_RECORD_KIND,
+        schemaVersion: 1,
+        run: final,
+        environment: env,
+      }),
+    );
+    written.catch(() => undefined); // surfaced by run() and flushRecords(), never unhandled
+    this.writes.set(run.runId, written);
   }
 
   /** The run with this id. Throws NotFoundError for an unknown id. */

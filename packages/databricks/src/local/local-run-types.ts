@@ -58,6 +58,15 @@ export interface LocalJobRunnerOptions {
   onOutput?: (chunk: LocalTaskOutputChunk) => void;
   /** Delay before a retry, replacing `min_retry_interval_millis` waits (tests). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Keep a run record of every run, for `trace()` (`localJobTraceResolver`): the run as
+   * `jobs/runs/get` returns it plus the environment its tasks ran in (host, the Python interpreter's
+   * version and installed packages, the Node version, the git checkout of `cwd`), captured once per
+   * run while it starts. `true` keeps records in memory ({@link LocalJobRunner.record});
+   * `{ dir }` also writes `<dir>/<run id>.json` when the run ends (temp file + rename), for a later
+   * process to trace. Default: no records (nothing captured).
+   */
+  records?: boolean | { dir: string };
 }
 
 /** Options of one local run. */

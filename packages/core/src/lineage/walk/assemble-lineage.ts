@@ -186,6 +186,14 @@ function trainingInfrastructure(chain: Chain, a: Answer): ReportTrainingInfrastr
         source: { ...src, field: `tasks[${task?.taskKey}].cluster.custom_tags.${k}` },
       };
   }
+  if (cluster?.host && src) {
+    for (const [k, v] of Object.entries(cluster.host))
+      if (v !== undefined && v !== "")
+        details[`host.${k}`] = {
+          value: v,
+          source: { ...src, field: `tasks[${task?.taskKey}].cluster.host.${k}` },
+        };
+  }
   if (cluster?.runtimeEngine && src)
     details.runtimeEngine = {
       value: cluster.runtimeEngine,
@@ -325,7 +333,9 @@ function trainingEnvironment(chain: Chain): ReportTrainingEnvironment {
     runtimeVersion:
       src && task?.cluster?.sparkVersion
         ? one(task.cluster.sparkVersion, src, `tasks[${task.taskKey}].cluster.spark_version`)
-        : undefined,
+        : src && task?.cluster?.runtimeVersion
+          ? one(task.cluster.runtimeVersion, src, `tasks[${task.taskKey}].cluster.runtime_version`)
+          : undefined,
     dockerImage:
       src && task?.cluster?.dockerImage
         ? one(task.cluster.dockerImage, src, `tasks[${task.taskKey}].cluster.docker_image.url`)

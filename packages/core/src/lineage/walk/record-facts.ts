@@ -110,6 +110,14 @@ export function jobRunFacts(f: Found<JobRunRecord>): RecordFacts {
   if (r.gitSha) add("code.gitSha", r.gitSha.value.toLowerCase(), r.gitSha.field);
   if (r.gitSource?.url) add("code.repoUrl", r.gitSource.url, "git_source.git_url");
   if (r.gitSource?.branch) add("code.branch", r.gitSource.branch, "git_source.git_branch");
+  if (typeof r.gitSource?.dirty === "boolean")
+    out.fields.push({
+      field: "code.dirty",
+      value: r.gitSource.dirty,
+      source: { ...base, field: "git_source.dirty" },
+    });
+  for (const [k, v] of Object.entries(r.runtime ?? {}))
+    if (v !== "") out.runtime[k] = { value: v, source: { ...base, field: `runtime.${k}` } };
   if (r.tasks.length === 1) {
     add("job.taskRunId", r.tasks[0]?.runId, "tasks[0].run_id");
     add("job.taskKey", r.tasks[0]?.taskKey, "tasks[0].task_key");

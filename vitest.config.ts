@@ -17,6 +17,7 @@ const alias = {
   "@modeltrail/k8s": pkg("k8s"),
   "@modeltrail/cli": pkg("cli"),
   "@modeltrail/openlineage": pkg("openlineage"),
+  "@modeltrail/trace-html": pkg("trace-html"),
   "@modeltrail/test-utils": pkg("test-utils"),
 };
 

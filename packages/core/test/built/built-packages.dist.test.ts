@@ -20,6 +20,7 @@ const SOURCES: Record<string, () => Promise<Record<string, unknown>>> = {
   "@modeltrail/k8s": () => import("@modeltrail/k8s"),
   "@modeltrail/cli": () => import("@modeltrail/cli"),
   "@modeltrail/openlineage": () => import("@modeltrail/openlineage"),
+  "@modeltrail/trace-html": () => import("@modeltrail/trace-html"),
 };
 
 /** The code of every core error class, written out once so that src and dist cannot drift together. */

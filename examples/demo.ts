@@ -22,7 +22,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import type { TraceContext } from "@modeltrail/core";
+import type { TraceContext, TraceHandle, TraceResolver } from "@modeltrail/core";
 import type { KubeClient } from "@modeltrail/k8s";
 import type { MlflowClient, RegisterModelResult } from "@modeltrail/mlflow";
 import type { RegistryClient } from "@modeltrail/registry";
@@ -46,6 +46,7 @@ import {
 import type { DemoResult, StepRecord } from "./lib/result.ts";
 import type { RunImage } from "./pipeline/build-image.ts";
 import type { LiveTrace } from "./pipeline/deploy-k8s.ts";
+import type { NotConfigured } from "./pipeline/trace-verify.ts";
 import type { TrainingJobResult } from "./pipeline/train-job.ts";
 
 const TOTAL_STEPS = 7;
@@ -99,7 +100,7 @@ if (args.json) console.log = (...items: unknown[]) => console.error(...items);
 
 /** Exits with a message when the packages are not built or MLflow is not installed. */
 function preflight(): void {
-  const missing = ["core", "mlflow", "databricks", "registry", "k8s"].filter(
+  const missing = ["core", "mlflow", "databricks", "registry", "k8s", "cli"].filter(
     (p) => !existsSync(`${REPO_ROOT}/packages/${p}/dist/index.js`),
   );
   if (missing.length > 0) {
@@ -132,10 +133,11 @@ const [
   baseImage,
   buildImage,
   deployK8s,
-  incident,
+  traceVerify,
   rollback,
   servingApp,
   results,
+  progressBars,
 ] = await Promise.all([
   import("@modeltrail/core"),
   import("@modeltrail/mlflow"),
@@ -150,11 +152,14 @@ const [
   import("./pipeline/base-image.ts"),
   import("./pipeline/build-image.ts"),
   import("./pipeline/deploy-k8s.ts"),
-  import("./pipeline/incident.ts"),
+  import("./pipeline/trace-verify.ts"),
   import("./pipeline/rollback.ts"),
   import("./pipeline/serving-app.ts"),
   import("./lib/result.ts"),
+  import("./lib/progress.ts"),
 ]);
+// Progress bars for long transfers: on a terminal only, never with --json or in CI.
+progressBars.configureProgress({ json: args.json });
 
 const controller = new AbortController();
 const { signal } = controller;
@@ -290,6 +295,9 @@ async function main(): Promise<void> {
       "Build the image of each run",
       "CD downloads the model by its MLflow run id and builds an image without a Docker engine: a base image the demo makes, the model layer, the trace in its Env (GIT_SHA, RUN_ID) and annotations, tagged with the run id (the Databricks job run id). It goes to an OCI layout (and to MODELTRAIL_REGISTRY when set), with signed SLSA provenance, verified back.",
     );
+    // The provenance key: made here for the demo. In CI it comes from a secret or a KMS; step 6
+    // verifies the signatures with the public key.
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     const images: RunImage[] = await timed("4 build image", async () => {
       const base = await baseImage.makeBaseImage(`${DEMO_DIR}/base-layout`, { signal });
       let push: { client: RegistryClient; repository: string } | undefined;
@@ -301,8 +309,6 @@ async function main(): Promise<void> {
         push = { client: registryClient, repository: `${target}/churn-model` };
       }
       const app = await servingApp.stageServingApp();
-      // The provenance key: made here for the demo. In CI it comes from a secret or a KMS.
-      const { privateKey, publicKey } = generateKeyPairSync("ed25519");
       const built: RunImage[] = [];
       for (const v of versions) {
         heading(bold(`image of ${MODEL_NAME} v${v.modelVersion.version} (job run ${v.trace.job?.runId})`));
@@ -395,35 +401,46 @@ async function main(): Promise<void> {
     stepHeader(
       6,
       TOTAL_STEPS,
-      "Predict, and trace what serves back to the five answers",
-      "A prediction's response and log line carry GIT_SHA and RUN_ID; from them (or from what the Deployment carries) the registry answers the five questions: code, infrastructure, environment, artifacts, data.",
+      "Predict, and trace what serves back to the five answers; verify every link",
+      "trace() starts from what you have in hand during an incident and reads every system the pipeline can reach (MLflow, the image store, Kubernetes), each answer with its source; verify() checks that the systems agree on every link (commit, run id, digests, model files, signed provenance, data).",
     );
-    const answers = await timed("6 trace", async () => {
-      let annotations: Record<string, string>;
-      if (kube) {
-        const dep = await kube.deployments.get(deployK8s.DEPLOYMENT_NAME, { signal });
-        annotations = { ...(dep.metadata?.annotations ?? {}) };
-        say(
-          dim(
-            `starting from the live Deployment's annotations (kubectl get deployment ${deployK8s.DEPLOYMENT_NAME} -o yaml)`,
-          ),
-          2,
+    const traced = await timed("6 trace and verify", async () => {
+      const resolvers: TraceResolver[] = [
+        mlflow.mlflowTraceResolver(client),
+        registry.layoutTraceResolver(`${DEMO_DIR}/images`, { publicKey }),
+      ];
+      const notConfigured: NotConfigured[] = [];
+      if (registryClient) {
+        const target = process.env.MODELTRAIL_REGISTRY!.trim().replace(/\/+$/, "");
+        resolvers.push(
+          registry.registryTraceResolver(registryClient, {
+            repositories: [`${target}/churn-model`],
+            publicKey,
+          }),
         );
+      } else
+        notConfigured.push({
+          system: "registry",
+          why: "MODELTRAIL_REGISTRY is not set: the images are in the OCI layout",
+        });
+      if (kube)
+        resolvers.push(k8s.kubernetesTraceResolver(kube, { cluster: args.kubeconfig ? undefined : "local" }));
+      else notConfigured.push({ system: "kubernetes", why: "no --k8s" });
+      let handle: TraceHandle;
+      let origin: string;
+      if (kube) {
+        handle = { kind: "deployment", namespace: kube.namespace, name: deployK8s.DEPLOYMENT_NAME };
+        origin = `the live Deployment (kubectl get deployment ${deployK8s.DEPLOYMENT_NAME} -n ${kube.namespace})`;
       } else {
         const last = images[images.length - 1]!;
-        // the image's manifest annotations, plus its reference and digest (known once it is built)
-        annotations = { ...last.annotations, ...core.toAnnotations(last.ctx) };
-        say(
-          dim(
-            `nothing is deployed: starting from the annotations of the image that would be, ${last.layoutRef}`,
-          ),
-          2,
-        );
+        handle = { kind: "image", ref: `oci:${DEMO_DIR}/images:${last.runId}` };
+        origin = `the image that would be deployed (${last.layoutRef}): nothing is deployed without --k8s`;
       }
-      return incident.incidentStep(client, annotations, { signal });
+      return traceVerify.traceAndVerify(handle, { resolvers, notConfigured, origin, signal });
     });
-    result.trace = results.traceJson(answers);
-    record(6, "predict and trace", [results.GAPS.predict, results.GAPS.verify, results.GAPS.tracePage]);
+    result.trace = results.traceJson(traced.report, traced.verified);
+    result.verify = results.verifyJson(traced.verified);
+    record(6, "predict and trace", [results.GAPS.predict, results.GAPS.tracePage]);
 
     // 7. rollback
     stepHeader(
@@ -484,9 +501,14 @@ async function main(): Promise<void> {
         "serving (k8s)",
         `revision ${result.deploy.final.revision}: GIT_SHA ${short(result.deploy.final.gitSha)} RUN_ID ${result.deploy.final.runId} = run 1 after the rollbacks`,
       ]);
+    const lineage = traced.report.lineages[0];
     rows.push([
       "trace",
-      `v${answers.version} <- MLflow run ${short(answers.trace.model?.mlflowRunId)} <- job run ${answers.trace.job?.runId} <- commit ${short(answers.trace.code?.gitSha)}; ${Object.values(result.trace.sections).filter((s) => s.answered).length}/5 questions answered`,
+      `${result.trace.handle}: ${lineage?.artifacts.modelName?.value ?? "?"} v${lineage?.artifacts.modelVersion?.value ?? "?"} <- MLflow run ${short(String(lineage?.artifacts.mlflowRunId?.value ?? ""))} <- job run ${lineage?.infrastructure.training.jobRunId?.value ?? "?"} <- commit ${short(String(lineage?.code.gitSha?.value ?? ""))}; ${Object.values(result.trace.sections).filter((s) => s.answered).length}/5 questions answered, ${traced.report.requests.total} requests`,
+    ]);
+    rows.push([
+      "verify",
+      `${traced.verified.ok ? "ok" : "FAILED"}: ${traced.verified.summary.pass} passed, ${traced.verified.summary.fail} failed, ${traced.verified.summary.unknown} unknown`,
     ]);
     rows.push(["MLflow", `${server.url}${server.started ? " (started here, stopped on exit)" : ""}`]);
     rows.push([

@@ -4,8 +4,8 @@
  * images, what Kubernetes ran after each deploy and rollback, and the answers to the five questions.
  */
 
+import type { TraceReport, VerifyCheck, VerifyResult, VerifySummary } from "@modeltrail/core";
 import type { LiveTrace } from "../pipeline/deploy-k8s.ts";
-import type { IncidentAnswers } from "../pipeline/incident.ts";
 
 /** The result's schema name; bump the version on an incompatible change. */
 export const RESULT_SCHEMA = "modeltrail.demo.result/v1";
@@ -18,10 +18,7 @@ export const GAPS = {
     "the local deploy target (serving engineer's module) is not in this checkout: without --k8s nothing is deployed",
   predict:
     "no prediction: no local deploy target runs the image in this checkout, so no response or log line is traced",
-  verify:
-    "verify() is in @modeltrail/core, but the trace resolvers it walks with (MLflow, registry, Kubernetes) are not in this checkout: the links are not verified",
-  tracePage:
-    "no TraceReport (trace() needs the same resolvers) and no renderTraceHtml in this checkout: no trace page",
+  tracePage: "no renderTraceHtml in this checkout: no trace page is written",
   servingAfterRollback:
     "no serving process answers, so GIT_SHA and RUN_ID after the rollback are not read from a response (with --k8s they are read from the pods' template)",
 } as const;
@@ -88,12 +85,28 @@ export interface DemoResult {
   /** What a serving process answered after the rollback (null until something serves). */
   serving: { gitSha: string; runId: string; source: string } | null;
   trace: {
+    /** What step 6 started from: `deployment/<ns>/<name>`, an image, a log line. */
+    handle: string;
     source: string;
     modelVersion?: string;
     sections: Record<"code" | "infrastructure" | "environment" | "artifacts" | "data", SectionJson>;
+    /** HTTP requests the trace sent (trace() alone), by system. */
+    requests?: { total: number; bySystem: Record<string, number> };
+    /** verify()'s report: the five answers with their sources, the graph, the checks (TraceReport). */
+    report?: TraceReport;
   };
-  /** verify() of every link (null until core's verify is there). */
-  verify: { checks: Array<{ name: string; ok: boolean; detail?: string }> } | null;
+  /** verify() of every link (null until step 6 ran). */
+  verify: {
+    ok: boolean;
+    summary: VerifySummary;
+    checks: Array<{
+      name: string;
+      status: VerifyCheck["status"];
+      ok: boolean;
+      lineage: string;
+      detail: string;
+    }>;
+  } | null;
   tracePage: string | null;
   steps: StepRecord[];
   gaps: string[];
@@ -112,6 +125,7 @@ export function emptyResult(options: { k8s: boolean; registry: string | undefine
     deploy: { target: null, deployments: [], rollbacks: [] },
     serving: null,
     trace: {
+      handle: "none",
       source: "none",
       sections: {
         code: unanswered(),
@@ -142,39 +156,77 @@ export function liveJson(live: LiveTrace & { method?: string }): LiveJson {
   };
 }
 
+const str = (v: { value: unknown } | undefined): string | undefined =>
+  v === undefined ? undefined : String(v.value);
+
 /**
- * The five answers of the trace step as JSON: a section is answered when the registry's record
- * holds what the question asks (the commit; the job and its run; the training runtime; the MLflow
- * run, model version and image digest; data sets with a digest).
+ * The five answers of step 6 as JSON, from verify()'s report (the first lineage: what the handle
+ * names). A section is answered when the report holds what the question asks: the commit; the
+ * training job run (and, when something is deployed, where it serves); the training runtime and the
+ * serving image; the MLflow run, model version and image digest; data sets with a digest.
  */
-export function traceJson(a: IncidentAnswers): DemoResult["trace"] {
-  const t = a.trace;
-  const runtime = Object.entries(t.environment?.runtime ?? {}).filter(([, v]) => v);
-  const data = (t.data ?? []).filter((d) => d.digest);
-  const image = a.serving.image;
+export function traceJson(traced: TraceReport, verified: VerifyResult): DemoResult["trace"] {
+  const report = verified.report;
+  const l = report.lineages[0];
+  const h = report.handle;
+  const handle =
+    h.kind === "deployment" || h.kind === "pod"
+      ? `${h.kind}/${h.namespace}/${h.name}`
+      : h.kind === "image"
+        ? h.ref
+        : h.kind === "model-version"
+          ? `models:/${h.name}/${h.version}`
+          : h.kind === "run"
+            ? h.runId
+            : h.kind === "commit"
+              ? h.gitSha
+              : `log line ${JSON.stringify(h.fields)}`;
+  const t = l?.infrastructure.training;
+  const sv = l?.infrastructure.serving;
+  const te = l?.environment.training;
+  const se = l?.environment.serving;
+  const a = l?.artifacts;
+  const runtime = Object.entries(te?.runtime ?? {}).map(([k, v]) => `${k} ${v.value}`);
+  const data = (l?.data.datasets ?? []).filter((d) => d.digest);
   return {
-    source: "registry (findModelVersions, traceOfModelVersion) from the serving annotations",
-    modelVersion: a.version,
+    handle,
+    source: `trace() and verify() through ${Object.keys(traced.requests.bySystem).join(", ") || "no HTTP system"}`,
+    ...(a?.modelVersion ? { modelVersion: str(a.modelVersion) } : {}),
     sections: {
-      code: { answered: Boolean(t.code?.gitSha), answer: `commit ${t.code?.gitSha}` },
+      code: { answered: Boolean(l?.code.gitSha), answer: `commit ${str(l?.code.gitSha)}` },
       infrastructure: {
-        answered: Boolean(t.job?.jobId && t.job.runId),
-        answer: `${t.job?.platform} job ${t.job?.jobId}, run ${t.job?.runId}${a.serving.deployment?.name ? `; served by ${a.serving.deployment.platform} deployment ${a.serving.deployment.name}${a.serving.deployment.revision ? ` revision ${a.serving.deployment.revision}` : ""}` : ""}`,
+        answered: Boolean(t?.jobRunId),
+        answer: `${str(t?.platform)} job ${str(t?.jobId)}, run ${str(t?.jobRunId)}${sv?.deployment ? `; served by ${str(sv.platform)} deployment ${str(sv.namespace)}/${str(sv.deployment)} revision ${str(sv.revision)}` : ""}`,
       },
       environment: {
-        answered: runtime.length > 0,
-        answer: runtime.map(([k, v]) => `${k} ${v}`).join(", "),
+        answered: runtime.length > 0 || Boolean(te?.runtimeVersion),
+        answer: `training: ${[str(te?.runtimeVersion), ...runtime].filter(Boolean).join(", ")}; serving: image ${str(se?.imageRef)}${se?.baseImage ? ` on ${str(se.baseImage)}` : ""}`,
       },
       artifacts: {
-        answered: Boolean(
-          t.model?.mlflowRunId && t.model.version && (image?.digest || image?.ref?.includes("@")),
-        ),
-        answer: `MLflow run ${t.model?.mlflowRunId}, ${t.model?.name} v${t.model?.version}, image ${image?.ref ?? ""}`,
+        answered: Boolean(a?.mlflowRunId && a.modelVersion && a.imageDigest),
+        answer: `MLflow run ${str(a?.mlflowRunId)}, ${str(a?.modelName)} v${str(a?.modelVersion)}, image ${str(a?.imageDigest)}`,
       },
       data: {
         answered: data.length > 0,
         answer: data.map((d) => `${d.name} ${d.digest}`).join(", "),
       },
     },
+    requests: { total: traced.requests.total, bySystem: { ...traced.requests.bySystem } },
+    report,
+  };
+}
+
+/** verify()'s checks as JSON: each with its outcome and what was found (or why it is unknown). */
+export function verifyJson(verified: VerifyResult): NonNullable<DemoResult["verify"]> {
+  return {
+    ok: verified.ok,
+    summary: { ...verified.summary },
+    checks: verified.checks.map((c) => ({
+      name: c.id,
+      status: c.status,
+      ok: c.status === "pass",
+      lineage: c.lineage,
+      detail: c.status === "unknown" ? c.reason : c.message,
+    })),
   };
 }

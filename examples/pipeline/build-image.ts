@@ -14,6 +14,7 @@ import {
 } from "@modeltrail/registry";
 import { DEMO_DIR, REPO_ROOT } from "../lib/paths.ts";
 import { dim, green, heading, keyValues, say, short, table } from "../lib/print.ts";
+import { progress } from "../lib/progress.ts";
 import type { BaseImage } from "./base-image.ts";
 import { attachLayoutProvenance, verifyLayoutProvenance } from "./layout-provenance.ts";
 
@@ -100,9 +101,16 @@ export async function buildRunImage(
   heading(
     `client.artifacts.download({ runId: "${mlflowRunId}", path: "model" }, "${relative(REPO_ROOT, downloadTo)}")`,
   );
-  const downloaded = await client.artifacts.download({ runId: mlflowRunId, path: "model" }, downloadTo, {
-    signal,
-  });
+  const bar = progress("model", { unit: "bytes" }); // on a terminal only
+  const downloaded = await client.artifacts
+    .download({ runId: mlflowRunId, path: "model" }, downloadTo, {
+      signal,
+      onProgress: (p) => {
+        if (p.bytesTotal !== undefined) bar.setTotal(p.bytesTotal);
+        bar.update(p.bytesDone, p.currentPath);
+      },
+    })
+    .finally(() => bar.stop());
   const hashes: string[] = [];
   for (const f of [...downloaded.files].sort((a, b) => a.path.localeCompare(b.path)))
     hashes.push(`${await sha256File(f.localPath)}  ${f.path}\n`);

@@ -9,6 +9,10 @@ import { type DemoResult, emptyResult, GAPS } from "../lib/result.ts";
 const run = promisify(execFile);
 const CHECKER = join(import.meta.dirname, "..", "..", "scripts", "check-demo-result.mjs");
 const dir = mkdtempSync(join(tmpdir(), "demo-result-"));
+writeFileSync(
+  join(dir, "trace.html"),
+  '<!doctype html><html><head><style>svg{width:100%}</style></head><body><svg viewBox="0 0 10 10"><a href="#n1"><rect/></a></svg></body></html>',
+);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SHA = "f5002573e14c7cffe700ad21c017537ca34a7f00";
@@ -50,7 +54,13 @@ function complete(): DemoResult {
     s.answered = true;
     s.answer = "yes";
   }
-  r.verify = { checks: [{ name: "image digest", ok: true }] };
+  r.verify = {
+    ok: true,
+    summary: { pass: 1, fail: 0, unknown: 0 },
+    checks: [{ name: "image.deployed-digest", status: "pass", ok: true, lineage: "l1", detail: "same" }],
+  };
+  r.trace.requests = { total: 12, bySystem: { mlflow: 8, "oci-layout": 0, kubernetes: 4 } };
+  r.tracePage = join(dir, "trace.html");
   r.steps = [1, 2, 3, 4, 5, 6, 7].map((n) => ({ n, title: `s${n}`, status: "passed", gaps: [] }));
   return r;
 }
@@ -76,16 +86,74 @@ describe("scripts/check-demo-result.mjs", () => {
 
   it("fails on every gap the demo reports, unless it is allowed, and lists it either way", async () => {
     const r = complete();
-    r.steps[5] = { n: 6, title: "s6", status: "partial", gaps: [GAPS.verify] };
-    r.gaps = [`step 6: ${GAPS.verify}`];
-    r.verify = null;
+    r.steps[5] = { n: 6, title: "s6", status: "partial", gaps: [GAPS.tracePage] };
+    r.gaps = [`step 6: ${GAPS.tracePage}`];
+    r.tracePage = null;
     const failed = await check(r);
     expect(failed.code).toBe(1);
-    expect(failed.out).toContain(`FAIL  not done: step 6: ${GAPS.verify}`);
-    expect(failed.out).toContain("FAIL  verify ran checks (got 0)");
-    const allowed = await check(r, "--allow-gap", "verify()");
+    expect(failed.out).toContain(`FAIL  not done: step 6: ${GAPS.tracePage}`);
+    const allowed = await check(r, "--allow-gap", "renderTraceHtml");
+    expect(allowed.out).toContain(`GAP   step 6: ${GAPS.tracePage}`);
     expect(allowed.code).toBe(0);
-    expect(allowed.out).toContain(`GAP   step 6: ${GAPS.verify}`);
+    // no page and no gap said: a failure whatever is allowed
+    const silent = complete();
+    silent.tracePage = null;
+    const none = await check(silent, "--allow-gap", "renderTraceHtml");
+    expect(none.code).toBe(1);
+    expect(none.out).toContain("FAIL  the demo wrote a trace page (tracePage is null)");
+  });
+
+  it("fails on verify missing, on an unknown check unless it is named with a reason, and on no request count", async () => {
+    const missing = complete();
+    missing.verify = null;
+    expect((await check(missing)).out).toContain("FAIL  verify ran checks (got 0)");
+
+    const r = complete();
+    r.verify!.checks.push({
+      name: "commit.run-job",
+      status: "unknown",
+      ok: false,
+      lineage: "l1",
+      detail: "no job run resolver",
+    });
+    r.verify!.summary.unknown = 1;
+    const failed = await check(r);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain(
+      "FAIL  verify: commit.run-job [l1] (no job run resolver): unknown, and not justified",
+    );
+    const allowed = await check(r, "--allow-unknown", "commit.run-job=the local runner keeps no job run");
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toContain("allowed: the local runner keeps no job run");
+    // naming another check does not excuse this one; a name without a reason is bad usage
+    expect((await check(r, "--allow-unknown", "data.digests=x")).code).toBe(1);
+    expect((await check(r, "--allow-unknown", "commit.run-job")).code).toBe(2);
+
+    const noCount = complete();
+    delete noCount.trace.requests;
+    const c = await check(noCount);
+    expect(c.code).toBe(1);
+    expect(c.out).toContain("FAIL  trace: the request count is reported");
+  });
+
+  it("checks that the trace page exists and loads nothing from elsewhere", async () => {
+    const gone = complete();
+    gone.tracePage = join(dir, "no-such-page.html");
+    expect((await check(gone)).out).toMatch(/FAIL {2}the trace page .*no-such-page.html exists \(ENOENT\)/);
+    for (const bad of [
+      '<script src="https://cdn.example/d3.js"></script>',
+      '<link rel="stylesheet" href="//fonts.example/x.css">',
+      "<style>body{background:url(https://x.example/a.png)}</style>",
+      '<style>@import "https://x.example/a.css";</style>',
+    ]) {
+      const page = join(dir, `bad-${Math.random().toString(36).slice(2)}.html`);
+      writeFileSync(page, `<!doctype html><html><body><svg></svg>${bad}</body></html>`);
+      const r = complete();
+      r.tracePage = page;
+      const out = await check(r);
+      expect(out.code, bad).toBe(1);
+      expect(out.out).toContain("FAIL  the trace page is self-contained");
+    }
   });
 
   it("fails when what serves after the rollback is not the first run", async () => {
@@ -102,7 +170,11 @@ describe("scripts/check-demo-result.mjs", () => {
   it("fails on an unanswered question, a failed verify check, unverified provenance, a failed demo", async () => {
     const r = complete();
     r.trace.sections.data = { answered: false, answer: "" };
-    r.verify = { checks: [{ name: "dataset digest", ok: false, detail: "mismatch" }] };
+    r.verify = {
+      ok: false,
+      summary: { pass: 0, fail: 1, unknown: 0 },
+      checks: [{ name: "data.digests", status: "fail", ok: false, lineage: "l1", detail: "mismatch" }],
+    };
     r.runs[1]!.image.provenance.verified = false;
     r.ok = false;
     r.error = "Error: boom";
@@ -110,7 +182,8 @@ describe("scripts/check-demo-result.mjs", () => {
     expect(code).toBe(1);
     for (const line of [
       "FAIL  trace: the data question answered",
-      "FAIL  verify: dataset digest (mismatch)",
+      "FAIL  verify: data.digests [l1] (mismatch)",
+      "FAIL  verify: ok (0 passed, 1 failed, 0 unknown)",
       "FAIL  run 2: signed provenance verified",
       "FAIL  the demo finished (it failed: Error: boom)",
     ])

@@ -7,6 +7,7 @@ export type { CliOutcome, CommandResult } from "./cli/cli-app.js";
 export type { CliIo, CliStream } from "./cli/cli-io.js";
 export type { ErrorReport } from "./cli/error-report.js";
 export { EXIT_CODES, type ExitCode } from "./cli/exit-codes.js";
+export { formatBytes, Output, type OutputOptions, type Progress } from "./cli/output.js";
 export { runCli } from "./cli/run-cli.js";
 export {
   type CleanResult,

@@ -86,6 +86,7 @@ export {
   type LayerCompression,
   sourceDateEpoch,
 } from "./layer-builder.js";
+export { type LayoutTraceResolverOptions, layoutTraceResolver } from "./layout-trace-resolver.js";
 export {
   type ContainerConfig,
   type Descriptor,

@@ -193,7 +193,7 @@ export function registryTraceResolver(
 }
 
 /** The env names a record keeps: those the conventions define (never any other: they may be secrets). */
-function envNames(c: TraceConventions): Set<string> {
+export function envNames(c: TraceConventions): Set<string> {
   const names = new Set<string>();
   for (const list of Object.values(c.env.fields)) for (const n of list) names.add(n);
   for (const n of [c.env.runId, c.env.runtime, c.env.data, c.env.extra, c.env.schemaVersion])
@@ -235,9 +235,22 @@ async function decodeAttestation(
   call: ReturnType<typeof pickCallOptions>,
 ): Promise<ProvenanceRecord> {
   const bytes = await client.fetchBlob(repo, layer, { ...call, limit: 4 * 1024 * 1024 });
+  return attestationRecord(bytes, manifestDigest, imageDigest, publicKey);
+}
+
+/**
+ * Decodes a DSSE envelope holding a SLSA provenance statement about `imageDigest` into a record,
+ * verifying it when a key is given (a failed verification is recorded, not thrown).
+ */
+export function attestationRecord(
+  bytes: Uint8Array,
+  manifestDigest: string,
+  imageDigest: string,
+  publicKey: VerificationKey | undefined,
+): ProvenanceRecord {
   let envelope: DsseEnvelope;
   try {
-    envelope = JSON.parse(bytes.toString("utf8")) as DsseEnvelope;
+    envelope = JSON.parse(Buffer.from(bytes).toString("utf8")) as DsseEnvelope;
   } catch {
     return {
       digest: manifestDigest,
@@ -310,7 +323,11 @@ async function decodeAttestation(
 }
 
 /** Streams a model layer and hashes each regular file below the model root. */
-async function hashLayer(stream: Readable, layer: Descriptor, root: string): Promise<ArtifactFileRecord[]> {
+export async function hashLayer(
+  stream: Readable,
+  layer: Descriptor,
+  root: string,
+): Promise<ArtifactFileRecord[]> {
   const compression = LAYER_COMPRESSION[layer.mediaType];
   if (compression === undefined || compression === "zstd")
     throw new ValidationError(
@@ -347,6 +364,6 @@ async function hashLayer(stream: Readable, layer: Descriptor, root: string): Pro
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-function compact<T extends object>(value: T): T {
+export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

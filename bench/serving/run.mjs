@@ -4,14 +4,19 @@
 // running at once on loopback ports, under the same wrk load in interleaved rounds (the order
 // alternates each round), for POST /invocations (a two-row prediction of a scikit-learn model) and
 // GET /healthz (no model work: the layer's largest relative cost). Requests/s and p99 latency, medians
-// of the rounds, and the ratio traced / untraced (target: >= 0.95 of the throughput).
+// of the rounds, and the ratio traced / untraced (target: >= 0.95 of the throughput): the headline is
+// the median of the per-round ratios (each round's two runs are back to back, so a change in the
+// machine's load between rounds cancels out). Beside it, each server's CPU time per request (user +
+// system, all its threads, from /proc/<pid>/stat): what the layer costs the server, which the other
+// sessions on a shared machine disturb far less than they disturb throughput.
 // Needs `wrk` (Debian: apt-get install wrk) and the serving venv (scripts/install-serving.sh).
 // Figures go to bench/results/serving.json and serving.md. Run with `pnpm bench serving`.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   assertServingPython,
   pythonEnv,
@@ -22,10 +27,11 @@ import {
 import { startLocalProcess, waitUntilReady } from "../../packages/test-utils/src/local-process.ts";
 import { freePort } from "../../packages/test-utils/src/mlflow-server.ts";
 
+const execFileAsync = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
-const ROUNDS = Number(process.env.BENCH_SERVING_ROUNDS ?? 5);
-const SECONDS = Number(process.env.BENCH_SERVING_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_SERVING_ROUNDS ?? 11);
+const SECONDS = Number(process.env.BENCH_SERVING_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_SERVING_CONNECTIONS ?? 16);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,6 +39,16 @@ const median = (xs) => {
 };
 const round1 = (x) => Math.round(x * 10) / 10;
 const round2 = (x) => Math.round(x * 100) / 100;
+const round3 = (x) => Math.round(x * 1000) / 1000;
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** CPU seconds (user + system, all threads) a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state): utime is field 14, stime field 15
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
 
 let wrkVersion;
 try {
@@ -117,14 +133,14 @@ function parseWrk(out) {
   };
 }
 
-function load(base, path, seconds) {
+async function load(base, path, seconds) {
   const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "--timeout", "10s"];
   if (path === "/invocations") args.push("-s", join(here, "post.lua"));
-  const out = execFileSync("wrk", [...args, `${base}${path}`], {
+  const { stdout } = await execFileAsync("wrk", [...args, `${base}${path}`], {
     encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
+    timeout: (seconds + 60) * 1000,
   });
-  return parseWrk(out);
+  return parseWrk(stdout);
 }
 
 const countRequestLines = (file) =>
@@ -162,42 +178,70 @@ try {
   results = {};
   for (const path of ["/invocations", "/healthz"]) {
     console.log(`warming up ${path} ...`);
-    for (const s of servers) load(s.base, path, 3);
-    const samples = { traced: [], untraced: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 === 0 ? [traced, untraced] : [untraced, traced];
-      for (const s of order) {
-        const linesBefore = s === traced ? countRequestLines(s.logFile) : 0;
-        const m = load(s.base, path, SECONDS);
+    await Promise.all(servers.map((s) => load(s.base, path, 3)));
+    /** Loads each of `group` (one app, or both at once) for SECONDS; checks the answers and log lines. */
+    const measure = async (group, label, r) => {
+      const before = group.map((s) => ({
+        lines: s === traced ? countRequestLines(s.logFile) : 0,
+        cpu: cpuSeconds(s.proc.pid),
+      }));
+      const loadAverage = round1(loadavg()[0]);
+      const ms = await Promise.all(group.map((s) => load(s.base, path, SECONDS)));
+      return group.map((s, i) => {
+        const m = ms[i];
+        m.cpuUsPerRequest = round1(((cpuSeconds(s.proc.pid) - before[i].cpu) * 1e6) / m.requests);
+        m.loadAverage = loadAverage;
         if (m.non2xx > 0) throw new Error(`${s.name} ${path}: ${m.non2xx} non-2xx answers`);
         if (s === traced) {
-          const logged = countRequestLines(s.logFile) - linesBefore;
-          m.logLines = logged;
-          if (logged < m.requests)
-            throw new Error(`traced ${path}: ${m.requests} requests but ${logged} log lines`);
+          m.logLines = countRequestLines(s.logFile) - before[i].lines;
+          if (m.logLines < m.requests)
+            throw new Error(`traced ${path}: ${m.requests} requests but ${m.logLines} log lines`);
         }
-        samples[s.name].push(m);
         console.log(
-          `  round ${r + 1} ${s.name.padEnd(8)} ${path}: ${round1(m.rps)} req/s, p99 ${round2(m.p99Ms)} ms`,
+          `  round ${r + 1} ${label} ${s.name.padEnd(8)} ${path}: ${round1(m.rps)} req/s, p99 ${round2(m.p99Ms)} ms, ${m.cpuUsPerRequest} µs CPU/request, load ${m.loadAverage}`,
         );
-      }
+        return m;
+      });
+    };
+    // in turn: one app at a time, back to back, the order alternating; at once: both under load
+    // together, so that the rest of the machine's load is the same for both
+    const samples = { traced: [], untraced: [] };
+    const atOnce = { traced: [], untraced: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? [traced, untraced] : [untraced, traced];
+      for (const s of order) samples[s.name].push((await measure([s], "in turn", r))[0]);
+      const [t, u] = await measure([traced, untraced], "at once", r);
+      atOnce.traced.push(t);
+      atOnce.untraced.push(u);
     }
     const summary = (xs) => ({
       rps: round1(median(xs.map((x) => x.rps))),
       p50Ms: round2(median(xs.map((x) => x.p50Ms))),
       p99Ms: round2(median(xs.map((x) => x.p99Ms))),
+      cpuUsPerRequest: round1(median(xs.map((x) => x.cpuUsPerRequest))),
     });
     const t = summary(samples.traced);
     const u = summary(samples.untraced);
     // per-round ratios (each round's traced and untraced runs are back to back)
     const ratios = samples.traced.map((x, i) => x.rps / samples.untraced[i].rps);
+    // the same for CPU time: untraced CPU per request / traced CPU per request
+    const cpuRatios = samples.traced.map((x, i) => samples.untraced[i].cpuUsPerRequest / x.cpuUsPerRequest);
+    const atOnceRatios = atOnce.traced.map((x, i) => x.rps / atOnce.untraced[i].rps);
     results[path] = {
+      atOnceRatio: round3(median(atOnceRatios)),
+      atOnceRoundRatios: atOnceRatios.map(round3),
+      atOnce: { traced: summary(atOnce.traced), untraced: summary(atOnce.untraced) },
       traced: t,
       untraced: u,
-      throughputRatio: round2(t.rps / u.rps),
-      medianRoundRatio: round2(median(ratios)),
+      medianRoundRatio: round3(median(ratios)),
+      roundRatios: ratios.map(round3),
+      throughputRatio: round3(t.rps / u.rps),
+      cpuRatio: round3(median(cpuRatios)),
+      cpuRoundRatios: cpuRatios.map(round3),
+      layerCpuUsPerRequest: round1(t.cpuUsPerRequest - u.cpuUsPerRequest),
       p99Ratio: round2(t.p99Ms / u.p99Ms),
       samples,
+      atOnceSamples: atOnce,
     };
   }
 } finally {
@@ -242,30 +286,51 @@ const write = (file, text) => {
 };
 write(join(root, "bench", "results", "serving.json"), `${JSON.stringify(out, null, 2)}\n`);
 
-const row = (label, x, ratio) => `| ${label} | ${x.rps} | ${x.p50Ms} | ${x.p99Ms} | ${ratio} |`;
+const row = (label, x) => `| ${label} | ${x.rps} | ${x.p50Ms} | ${x.p99Ms} | ${x.cpuUsPerRequest} |`;
+const verdict = (ratio) => (ratio >= 0.95 ? "target met" : `short of the target by ${round3(0.95 - ratio)}`);
+const loads = (xs) => xs.map((x) => x.loadAverage);
 const section = (path, what) => {
   const r = results[path];
-  return `## ${path}: ${what} (median of ${ROUNDS} interleaved rounds of ${SECONDS} s)
+  const all = [...r.samples.traced, ...r.samples.untraced];
+  const rps = (xs) => xs.map((x) => round1(x.rps)).join(", ");
+  return `## ${path}: ${what} (${ROUNDS} rounds of ${SECONDS} s)
 
-| app | requests/s | p50 ms | p99 ms | throughput ratio |
+| app (run in turn) | requests/s | p50 ms | p99 ms | server CPU µs / request |
 |---|---|---|---|---|
-${row("with the trace layer (headers, body, one JSON log line per request)", r.traced, `**${r.throughputRatio}**`)}
-${row("without it (same app, same model, same uvicorn settings)", r.untraced, "1.00")}
+${row("with the trace layer (headers, body, one JSON log line per request)", r.traced)}
+${row("without it (same app, same model, same uvicorn settings)", r.untraced)}
 
-Median of the per-round ratios: ${r.medianRoundRatio}; p99 ratio: ${r.p99Ratio}.
-Requests/s per round: traced ${r.samples.traced.map((x) => round1(x.rps)).join(", ")}; untraced ${r.samples.untraced.map((x) => round1(x.rps)).join(", ")}.
+(medians of the rounds)
+
+- **Throughput ratio, in turn (median of the per-round ratios): ${r.medianRoundRatio}** (${verdict(r.medianRoundRatio)});
+  ratio of the median throughputs: ${r.throughputRatio}.
+- **Throughput ratio, both at once (median of the per-round ratios): ${r.atOnceRatio}** (${verdict(r.atOnceRatio)});
+  medians ${r.atOnce.traced.rps} and ${r.atOnce.untraced.rps} requests/s.
+- CPU-time ratio (untraced / traced CPU per request, in turn, median of the rounds): ${r.cpuRatio}: the
+  layer costs the server ${r.layerCpuUsPerRequest} µs of CPU a request (medians ${r.traced.cpuUsPerRequest} and ${r.untraced.cpuUsPerRequest}).
+- p99 ratio (in turn): ${r.p99Ratio}.
+- Per-round throughput ratios, in turn: ${r.roundRatios.join(", ")}; at once: ${r.atOnceRoundRatios.join(", ")}.
+- Per-round CPU-time ratios, in turn: ${r.cpuRoundRatios.join(", ")}.
+- Requests/s per round, in turn: traced ${rps(r.samples.traced)}; untraced ${rps(r.samples.untraced)}.
+- Requests/s per round, at once: traced ${rps(r.atOnceSamples.traced)}; untraced ${rps(r.atOnceSamples.untraced)}.
+- 1-minute load average at the start of each run: ${Math.min(...loads(all))} to ${Math.max(...loads(all))}.
 `;
 };
 const md = `# Serving app benchmark: the trace layer's cost
 
 ${meta.date}, ${meta.platform}, ${meta.cpus} cores, 1-minute load average ${meta.loadBefore} before and ${meta.loadAfter} after
-(the machine is shared: compare the ratios, measured in the same interleaved rounds, rather than the
-absolute figures). Python ${meta.python}, FastAPI ${meta.fastapi}, uvicorn ${meta.uvicorn} (one process),
-MLflow ${meta.mlflow}, scikit-learn ${meta.scikitLearn}; load from ${meta.wrk}, 1 thread,
-${CONNECTIONS} connections, on 127.0.0.1. Both apps run at once; the traced one writes its log lines
-to a file, and the benchmark checks it wrote one for every request. Produced by \`pnpm bench serving\`.
+(the machine is shared with other work: compare the ratios, measured in the same interleaved rounds,
+rather than the absolute figures). Python ${meta.python}, FastAPI ${meta.fastapi}, uvicorn ${meta.uvicorn}
+(one process, httptools and uvloop), MLflow ${meta.mlflow}, scikit-learn ${meta.scikitLearn}; load from
+${meta.wrk}, 1 thread, ${CONNECTIONS} connections per app, on 127.0.0.1, on the same machine. Both apps
+run all along. Each round loads them in turn (${SECONDS} s each, back to back, the order alternating from
+round to round), then both at once (${SECONDS} s, the same load on each, so that whatever else the
+machine runs weighs on both alike). The traced one writes its log lines to a file, and the benchmark
+checks it wrote one for every request. Produced by \`pnpm bench serving\`.
 
-Target: the app with the trace layer keeps at least 0.95 of the throughput without it.
+Target: the app with the trace layer keeps at least 0.95 of the throughput without it. The figures
+are medians of the per-round ratios; the CPU time each server spends per request (from
+/proc/<pid>/stat, all threads) measures the layer's cost with less of the other sessions' noise.
 
 ${section("/invocations", "a two-row prediction of a scikit-learn model (MLflow pyfunc)")}
 ${section("/healthz", "no model work, the largest relative cost of the layer")}`;

@@ -12,7 +12,9 @@ from .settings import ServingSettings, SettingsError
 from .trace_env import TraceEnvError, process_env, read_trace_env
 from .trace_layer import TraceLayer
 
-#: Exit codes: 0 stopped by a signal, 2 refused to start (trace or settings), 3 the model failed to load.
+#: Exit codes: 2 refused to start (trace or settings), 3 the model failed to load. Stopped by SIGTERM
+#: or SIGINT, uvicorn answers the requests in flight (each logged) and then ends the process by that
+#: signal (it re-raises it), as a container runtime expects.
 EXIT_REFUSED = 2
 EXIT_MODEL_FAILED = 3
 

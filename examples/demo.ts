@@ -100,7 +100,7 @@ if (args.json) console.log = (...items: unknown[]) => console.error(...items);
 
 /** Exits with a message when the packages are not built or MLflow is not installed. */
 function preflight(): void {
-  const missing = ["core", "mlflow", "databricks", "registry", "k8s", "cli"].filter(
+  const missing = ["core", "mlflow", "databricks", "registry", "k8s", "cli", "trace-html"].filter(
     (p) => !existsSync(`${REPO_ROOT}/packages/${p}/dist/index.js`),
   );
   if (missing.length > 0) {
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   say(dim(`node ${process.version}, @modeltrail/core ${core.VERSION}, repository ${REPO_ROOT}`), 0);
   await paths.ensureDemoDir();
   // A fresh start: the images and models of an earlier demo belong to runs of an MLflow server that is gone.
-  for (const sub of ["images", "base-layout", "models"])
+  for (const sub of ["images", "base-layout", "models", "job-runs", "trace.html"])
     await rm(`${DEMO_DIR}/${sub}`, { recursive: true, force: true });
   say(
     dim(
@@ -407,6 +407,8 @@ async function main(): Promise<void> {
     const traced = await timed("6 trace and verify", async () => {
       const resolvers: TraceResolver[] = [
         mlflow.mlflowTraceResolver(client),
+        // the training job ran on the LocalJobRunner: its run records stand in for Databricks' jobs/runs/get
+        databricks.localJobTraceResolver({ dir: paths.JOB_RUNS_DIR }),
         registry.layoutTraceResolver(`${DEMO_DIR}/images`, { publicKey }),
       ];
       const notConfigured: NotConfigured[] = [];
@@ -440,7 +442,14 @@ async function main(): Promise<void> {
     });
     result.trace = results.traceJson(traced.report, traced.verified);
     result.verify = results.verifyJson(traced.verified);
-    record(6, "predict and trace", [results.GAPS.predict, results.GAPS.tracePage]);
+    heading("renderTraceHtml(report, verifyResult): the trace page");
+    result.tracePage = await traceVerify.writeTracePage(paths.TRACE_PAGE, traced.verified);
+    say(
+      `${relative(process.cwd(), result.tracePage)}  ${dim("(one self-contained HTML file: open it in a browser)")}`,
+      4,
+    );
+    if (!traced.verified.ok) throw new Error("verify() found a broken link between the systems (above)");
+    record(6, "predict and trace", [results.GAPS.predict]);
 
     // 7. rollback
     stepHeader(

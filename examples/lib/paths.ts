@@ -32,6 +32,12 @@ export const MODELTRAIL_HOME_MARKER = ".modeltrail-home";
  */
 export const DEMO_DIR = join(MODELTRAIL_HOME, "demo");
 
+/** The LocalJobRunner's run records (`<run id>.json`), which `localJobTraceResolver` reads. */
+export const JOB_RUNS_DIR = join(DEMO_DIR, "job-runs");
+
+/** The trace page step 6 writes (`renderTraceHtml`). */
+export const TRACE_PAGE = join(DEMO_DIR, "trace.html");
+
 /**
  * The Python task helper shipped in the @modeltrail/databricks npm package, reached the way a user
  * of the package reaches it: through node_modules.

@@ -18,7 +18,6 @@ export const GAPS = {
     "the local deploy target (serving engineer's module) is not in this checkout: without --k8s nothing is deployed",
   predict:
     "no prediction: no local deploy target runs the image in this checkout, so no response or log line is traced",
-  tracePage: "no renderTraceHtml in this checkout: no trace page is written",
   servingAfterRollback:
     "no serving process answers, so GIT_SHA and RUN_ID after the rollback are not read from a response (with --k8s they are read from the pods' template)",
 } as const;

@@ -9,6 +9,9 @@
  *
  * Both take the resolvers you configured: one per system you can reach. Core imports none of them.
  */
+
+import { randomBytes } from "node:crypto";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import {
   type TracedValue,
   type TraceHandle,
@@ -20,6 +23,7 @@ import {
   type VerifyResult,
   verify,
 } from "@modeltrail/core";
+import { renderTraceHtml } from "@modeltrail/trace-html";
 import { bold, dim, green, heading, red, say, yellow } from "../lib/print.ts";
 
 /** A system left out of the trace, and why (said in the output and the result). */
@@ -243,4 +247,25 @@ export function printChecks(checks: readonly VerifyCheck[]): void {
       c.status === "pass" ? green("PASS   ") : c.status === "fail" ? red("FAIL   ") : yellow("UNKNOWN");
     say(`${mark} ${c.id.padEnd(w)}  ${brief(c.status === "unknown" ? c.reason : c.message)}`, 4);
   }
+}
+
+/**
+ * Writes the trace page: verify()'s report with its checks drawn on the lineage graph
+ * (`renderTraceHtml`, one self-contained HTML file: inline SVG and CSS, no script, nothing fetched).
+ * Written to a temporary file next to `path`, read back and compared, then renamed over `path`, so a
+ * crash never leaves half a page. Throws what renderTraceHtml throws (ValidationError for a report
+ * that does not match the schema) and file system errors.
+ */
+export async function writeTracePage(path: string, verified: VerifyResult): Promise<string> {
+  const html = renderTraceHtml(verified.report, verified);
+  const temp = `${path}.${randomBytes(6).toString("hex")}.partial`;
+  try {
+    await writeFile(temp, html, { flag: "wx" });
+    if ((await readFile(temp, "utf8")) !== html) throw new Error(`${temp} does not read back as written`);
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  return path;
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { classifyRun, type JobSettings, LocalJobRunner, type Run } from "@modeltrail/databricks";
-import { DEMO_DIR, REPO_ROOT, VENV_PYTHON } from "../lib/paths.ts";
+import { DEMO_DIR, JOB_RUNS_DIR, REPO_ROOT, VENV_PYTHON } from "../lib/paths.ts";
 import { dim, heading, say, seconds, table } from "../lib/print.ts";
 
 /** The stdout line train.py prints with the MLflow run id. */
@@ -44,6 +44,8 @@ export async function runTrainingJob(options: TrainingJobOptions): Promise<Train
     cwd: REPO_ROOT, // python_file paths are relative to the repository, like `source: GIT` on Databricks
     pythonPath: VENV_PYTHON,
     maxConcurrency: 1,
+    // a record of each run (its parameters, Python and packages, host, checkout): what trace() reads
+    records: { dir: JOB_RUNS_DIR },
     ...(options.newId ? { newId: options.newId } : {}),
     env: {
       MLFLOW_TRACKING_URI: options.trackingUri,

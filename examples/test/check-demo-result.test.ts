@@ -86,19 +86,18 @@ describe("scripts/check-demo-result.mjs", () => {
 
   it("fails on every gap the demo reports, unless it is allowed, and lists it either way", async () => {
     const r = complete();
-    r.steps[5] = { n: 6, title: "s6", status: "partial", gaps: [GAPS.tracePage] };
-    r.gaps = [`step 6: ${GAPS.tracePage}`];
-    r.tracePage = null;
+    r.steps[5] = { n: 6, title: "s6", status: "partial", gaps: [GAPS.predict] };
+    r.gaps = [`step 6: ${GAPS.predict}`];
     const failed = await check(r);
     expect(failed.code).toBe(1);
-    expect(failed.out).toContain(`FAIL  not done: step 6: ${GAPS.tracePage}`);
-    const allowed = await check(r, "--allow-gap", "renderTraceHtml");
-    expect(allowed.out).toContain(`GAP   step 6: ${GAPS.tracePage}`);
+    expect(failed.out).toContain(`FAIL  not done: step 6: ${GAPS.predict}`);
+    const allowed = await check(r, "--allow-gap", "no prediction");
+    expect(allowed.out).toContain(`GAP   step 6: ${GAPS.predict}`);
     expect(allowed.code).toBe(0);
-    // no page and no gap said: a failure whatever is allowed
-    const silent = complete();
-    silent.tracePage = null;
-    const none = await check(silent, "--allow-gap", "renderTraceHtml");
+    // no trace page: a failure whatever is allowed
+    const noPage = complete();
+    noPage.tracePage = null;
+    const none = await check(noPage, "--allow-gap", "renderTraceHtml");
     expect(none.code).toBe(1);
     expect(none.out).toContain("FAIL  the demo wrote a trace page (tracePage is null)");
   });

@@ -138,6 +138,7 @@ const [
   servingApp,
   results,
   progressBars,
+  state,
 ] = await Promise.all([
   import("@modeltrail/core"),
   import("@modeltrail/mlflow"),
@@ -157,6 +158,7 @@ const [
   import("./pipeline/serving-app.ts"),
   import("./lib/result.ts"),
   import("./lib/progress.ts"),
+  import("./lib/state.ts"),
 ]);
 // Progress bars for long transfers: on a terminal only, never with --json or in CI.
 progressBars.configureProgress({ json: args.json });
@@ -346,6 +348,34 @@ async function main(): Promise<void> {
           provenance: img.provenance,
         },
       };
+    });
+    // The same state the step scripts hand on (examples/steps): `node examples/steps/6-trace.ts` and the
+    // others continue from here when MLFLOW_TRACKING_URI names a server that outlives the demo.
+    await state.writeState(state.statePath(), {
+      schema: state.STATE_SCHEMA,
+      ci: { ctx: ctx.toJSON() as Record<string, unknown>, settings: ciResult.settings, jobId: String(jobId) },
+      runs: trained.map((t, i) => ({
+        seed: SEEDS[i]!,
+        jobRunId: String(t.run.run_id),
+        mlflowRunId: t.mlflowRunId,
+        trackingUri: server!.url,
+      })),
+      versions: versions.map((v) => ({
+        name: MODEL_NAME,
+        version: v.modelVersion.version,
+        mlflowRunId: String(v.trace.model?.mlflowRunId),
+        ctx: v.trace.toJSON() as Record<string, unknown>,
+      })),
+      images: images.map((img) => ({
+        runId: img.runId,
+        digest: img.digest,
+        layoutDir: `${DEMO_DIR}/images`,
+        layoutRef: img.layoutRef,
+        pushedRef: img.pushedRef,
+        deployRef: img.deployRef,
+        ctx: img.ctx.toJSON() as Record<string, unknown>,
+      })),
+      publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
     });
     record(4, "build image", images[0]?.withApp ? [] : [results.GAPS.servingApp]);
 

@@ -14,6 +14,9 @@ import type { RunImage } from "./build-image.ts";
 /** The Deployment (and Service) the demo deploys. */
 export const DEPLOYMENT_NAME = "churn-model";
 
+/** What deploying needs of a built image (step 4's `RunImage`, or its entry in the step state). */
+export type DeployableImage = Pick<RunImage, "runId" | "digest" | "deployRef" | "ctx">;
+
 /** What serves after a deploy or a rollback, read back from the cluster. */
 export interface LiveTrace {
   /** The Deployment's revision. */
@@ -34,7 +37,7 @@ export interface LiveTrace {
  * Compares what a Deployment runs (`traceOf`: its current ReplicaSet's pod template) with the image
  * that should run, and prints the comparison.
  */
-export function liveTraceOf(ctx: TraceContext, expected: RunImage): LiveTrace {
+export function liveTraceOf(ctx: TraceContext, expected: DeployableImage): LiveTrace {
   const live: LiveTrace = {
     revision: ctx.deployment?.revision,
     gitSha: ctx.code?.gitSha,
@@ -73,7 +76,7 @@ export function liveTraceOf(ctx: TraceContext, expected: RunImage): LiveTrace {
  */
 export async function deployImage(
   kube: KubeClient,
-  image: RunImage,
+  image: DeployableImage,
   options: { signal?: AbortSignal | undefined } = {},
 ): Promise<LiveTrace> {
   const [repository] = image.deployRef.split("@");
@@ -136,7 +139,7 @@ export async function printHistory(
  */
 export async function rollbackTo(
   kube: KubeClient,
-  expected: RunImage,
+  expected: DeployableImage,
   options: { toRunId?: string | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<LiveTrace & { method: string; fromRevision: number | undefined; toRevision: number | undefined }> {
   heading(

@@ -465,7 +465,11 @@ async function main(): Promise<void> {
         origin = `the live Deployment (kubectl get deployment ${deployK8s.DEPLOYMENT_NAME} -n ${kube.namespace})`;
       } else {
         const last = images[images.length - 1]!;
-        handle = { kind: "image", ref: `oci:${DEMO_DIR}/images:${last.runId}` };
+        // the layout as skopeo names it, relative to where the demo runs: oci:.modeltrail/demo/images:<run id>
+        handle = {
+          kind: "image",
+          ref: `oci:${relative(process.cwd(), `${DEMO_DIR}/images`) || "."}:${last.runId}`,
+        };
         origin = `the image that would be deployed (${last.layoutRef}): nothing is deployed without --k8s`;
       }
       return traceVerify.traceAndVerify(handle, { resolvers, notConfigured, origin, signal });

@@ -10,6 +10,41 @@ export { EXIT_CODES, type ExitCode } from "./cli/exit-codes.js";
 export { formatBytes, Output, type OutputOptions, type Progress } from "./cli/output.js";
 export { runCli } from "./cli/run-cli.js";
 export {
+  type HostCommand,
+  hostCommand,
+  type InterpreterMap,
+  mapEnvValue,
+  mapImagePath,
+} from "./local-target/container-command.js";
+export {
+  imageTrace,
+  type LocalImageRef,
+  layoutRunImageResolver,
+  type OpenedImage,
+  openLocalImage,
+  parseLocalImageRef,
+} from "./local-target/local-image.js";
+export {
+  LOCAL_STATE_SCHEMA,
+  type LocalDeploymentState,
+  type LocalRevisionState,
+} from "./local-target/local-state.js";
+export {
+  LOCAL_NAMESPACE,
+  LOCAL_PLATFORM,
+  type LocalDeployOptions,
+  type LocalDeployResult,
+  LocalDeployTarget,
+  type LocalDeployTargetOptions,
+  type LocalRevision,
+  type LocalRollbackOptions,
+  type LocalRollbackResult,
+  type LocalStatus,
+} from "./local-target/local-target.js";
+export { localTraceResolver } from "./local-target/local-trace-resolver.js";
+export { ServingExitedError, type ServingLog, ServingNotReadyError } from "./local-target/serving-errors.js";
+export { type ProcessHandle, stopProcessGroup } from "./local-target/serving-process.js";
+export {
   type CleanResult,
   cleanModeltrailHome,
   DEFAULT_MODELTRAIL_HOME,

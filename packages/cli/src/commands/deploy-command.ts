@@ -9,12 +9,14 @@ import { kubeClient, registryClient } from "../config/clients.js";
 import { type ImageToDeploy, imageByReference, imageByRunId } from "../config/image-context.js";
 import { imageLocation } from "../config/image-target.js";
 import { addDeployTargetOptions, type DeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { deployLocal } from "./local-target-commands.js";
 
 interface DeployCommandOptions extends DeployTargetOptions {
   name: string;
   image?: string;
   runId?: string;
   repository?: string;
+  layout?: string;
   port?: number;
   replicas?: number;
   env?: Record<string, string>;
@@ -31,11 +33,12 @@ export function deployCommand(app: CliApp): Command {
     newCommand(
       app.io,
       "deploy",
-      "Deploy a model image with its trace (GIT_SHA, RUN_ID, ... read from the image) in the container env, labels and annotations, wait for the rollout like kubectl, and print the live trace. The image is given by reference or by the run id it was built for.",
+      "Deploy a model image with its trace (GIT_SHA, RUN_ID, ... read from the image) in the container env, labels and annotations, wait for the rollout like kubectl, and print the live trace. The image is given by reference or by the run id it was built for. With --target local, the image (oci:DIR:TAG or a registry reference) is unpacked and its command run as a local process on a loopback port, keeping revisions like a Deployment.",
       [
         "modeltrail deploy --name churn --run-id 1795788642450001 --repository myacr.azurecr.io/models/churn -n ml-serving",
         "modeltrail deploy --name churn --image myacr.azurecr.io/models/churn:1795788642450001 --port 8080 --replicas 2",
         "modeltrail deploy --name churn --image myacr.azurecr.io/models/churn:1795788642450001 --dry-run > churn.yaml",
+        "modeltrail deploy --target local --name churn --image oci:.modeltrail/images:1795788642450001 --python .venv/bin/python",
       ],
     ),
   )
@@ -47,6 +50,7 @@ export function deployCommand(app: CliApp): Command {
       runId,
     )
     .option("--repository <repo>", "where --run-id's image is (default: MODELTRAIL_REGISTRY)")
+    .option("--layout <dir>", "local target: the OCI layout where --run-id's image is")
     .option("--port <port>", "the container port (also the Service's)", port)
     .option("--replicas <n>", "the number of replicas (default 1)", positiveInt)
     .option("--env <key=value>", "an extra container env variable (repeatable)", keyValue)
@@ -60,7 +64,7 @@ export function deployCommand(app: CliApp): Command {
     if ((opts.image === undefined) === (opts.runId === undefined))
       throw new UsageError("deploy needs exactly one of --image or --run-id");
     if (opts.service && opts.port === undefined) throw new UsageError("--service needs --port");
-    deployTarget(opts, run.io.env);
+    if (deployTarget(opts, run.io.env) === "local") return deployLocal(run);
     const image = await imageToDeploy(run);
     let ctx = image.context;
     if (opts.environment) ctx = ctx.with({ environment: { name: opts.environment } });

@@ -3,7 +3,7 @@ import { duration, oneOf } from "../cli/option-parsers.js";
 import { UsageError } from "../cli/usage-error.js";
 
 /** Where `deploy`, `history` and `rollback` go. */
-export const DEPLOY_TARGETS = ["k8s"] as const;
+export const DEPLOY_TARGETS = ["k8s", "local"] as const;
 /** A deploy target name. */
 export type DeployTargetName = (typeof DEPLOY_TARGETS)[number];
 
@@ -14,6 +14,10 @@ export interface DeployTargetOptions {
   context?: string;
   namespace?: string;
   timeout?: number;
+  /** The local target's state directory (default `$MODELTRAIL_HOME/local-target`). */
+  stateDir?: string;
+  /** The interpreter that runs the image's `python` on the local target. */
+  python?: string;
 }
 
 /** Adds `--target`, `--kubeconfig`, `--context`, `--namespace` and `--timeout`. */
@@ -26,8 +30,21 @@ export function addDeployTargetOptions(cmd: Command, withTimeout = true): Comman
     )
     .option("--kubeconfig <file>", "the kubeconfig file (default: KUBECONFIG, else ~/.kube/config)")
     .option("--context <name>", "the kubeconfig context (default: the current one)")
-    .option("-n, --namespace <ns>", "the namespace (default: the context's)");
-  if (withTimeout) cmd.option("--timeout <duration>", "longest wait for the rollout (default 10m)", duration);
+    .option("-n, --namespace <ns>", "the namespace (default: the context's)")
+    .option(
+      "--state-dir <dir>",
+      "local target: where revisions, logs and state live (default: $MODELTRAIL_HOME/local-target)",
+    )
+    .option(
+      "--python <path>",
+      "local target: the interpreter that runs the image's python/python3 (default: MODELTRAIL_PYTHON, else python3 on PATH)",
+    );
+  if (withTimeout)
+    cmd.option(
+      "--timeout <duration>",
+      "longest wait for the rollout, or for the local process's readiness (default 10m; local 3m)",
+      duration,
+    );
   return cmd;
 }
 

@@ -4,6 +4,7 @@ import type { CliApp } from "../cli/cli-app.js";
 import { newCommand } from "../cli/command-builder.js";
 import { kubeClient } from "../config/clients.js";
 import { addDeployTargetOptions, type DeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { historyLocal } from "./local-target-commands.js";
 import { revisionView } from "./revision-view.js";
 
 /** `modeltrail history NAME`: the revisions of a deployment, each with its run id and commit. */
@@ -16,13 +17,14 @@ export function historyCommand(app: CliApp): Command {
       [
         "modeltrail history churn -n ml-serving",
         "modeltrail history churn --json | jq '.revisions[-1].runId'",
+        "modeltrail history churn --target local",
       ],
     ).argument("<name>", "the deployment name"),
     false,
   );
   return app.handle<DeployTargetOptions>(cmd, async (run) => {
     const [name] = run.args as [string];
-    deployTarget(run.opts, run.io.env);
+    if (deployTarget(run.opts, run.io.env) === "local") return historyLocal(run, name);
     const kube = kubeClient(run, run.opts);
     try {
       const namespace = run.opts.namespace ?? kube.namespace;

@@ -10,12 +10,14 @@ import { kubeClient, registryClient } from "../config/clients.js";
 import { imageLocation } from "../config/image-target.js";
 import { printDeployed, rolloutProgress } from "./deploy-command.js";
 import { addDeployTargetOptions, type DeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { rollbackLocal } from "./local-target-commands.js";
 import { revisionView } from "./revision-view.js";
 
 interface RollbackCommandOptions extends DeployTargetOptions {
   runId?: string;
   revision?: number;
   repository?: string;
+  layout?: string;
 }
 
 /** `modeltrail rollback NAME [--run-id ID]`: back to a run's image, or to the previous revision. */
@@ -28,6 +30,7 @@ export function rollbackCommand(app: CliApp): Command {
       [
         "modeltrail rollback churn -n ml-serving",
         "modeltrail rollback churn --run-id 1795788642450001 --repository myacr.azurecr.io/models/churn",
+        "modeltrail rollback churn --target local --run-id 1795788642450001",
       ],
     ).argument("<name>", "the deployment name"),
   )
@@ -36,13 +39,14 @@ export function rollbackCommand(app: CliApp): Command {
     .option(
       "--repository <repo>",
       "where to find the image of a run no revision ran (default: MODELTRAIL_REGISTRY)",
-    );
+    )
+    .option("--layout <dir>", "local target: the OCI layout to find the image of a run no revision ran");
   return app.handle<RollbackCommandOptions>(cmd, async (run) => {
     const [name] = run.args as [string];
     const { opts, out } = run;
     if (opts.runId !== undefined && opts.revision !== undefined)
       throw new UsageError("give --run-id or --revision, not both");
-    deployTarget(opts, run.io.env);
+    if (deployTarget(opts, run.io.env) === "local") return rollbackLocal(run, name);
     const where = opts.runId ? imageLocation(opts, run.io.env, false) : {};
     const registry = where.repository ? registryClient(run, where.repository) : undefined;
     const resolver: RunImageResolver | undefined =

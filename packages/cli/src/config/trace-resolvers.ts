@@ -9,7 +9,11 @@ import { mlflowTraceResolver } from "@modeltrail/mlflow";
 import { registryTraceResolver } from "@modeltrail/registry";
 import type { RunContext } from "../cli/cli-app.js";
 import { UsageError } from "../cli/usage-error.js";
+import { LocalDeployTarget } from "../local-target/local-target.js";
+import { localTraceResolver } from "../local-target/local-trace-resolver.js";
+import { modeltrailHome } from "../state/modeltrail-home.js";
 import { databricksClient, kubeClient, mlflowClient, registryClient } from "./clients.js";
+import { LOCAL_TARGET_DIR } from "./local-target.js";
 
 /** The options of `trace` and `verify` that say where to look. */
 export interface TraceTargetOptions {
@@ -46,7 +50,8 @@ function set(env: Env, name: string): boolean {
  * `~/.kube/config` or an in-cluster service account is there (searching `--namespace`, default the
  * context's); the registry always (an image given by reference is read where it is; images by run
  * id or commit are searched in `--repository` and `MODELTRAIL_REGISTRY`), verifying provenance
- * with `--public-key` when given. A system whose configuration is incomplete is skipped with the
+ * with `--public-key` when given; the local deploy target when `$MODELTRAIL_HOME/local-target` holds
+ * deployments. A system whose configuration is incomplete is skipped with the
  * reason (trace() then reports it as `no-resolver`). Throws UsageError for an unreadable public key.
  */
 export async function configuredResolvers(run: RunContext<TraceTargetOptions>): Promise<ConfiguredResolvers> {
@@ -109,6 +114,12 @@ export async function configuredResolvers(run: RunContext<TraceTargetOptions>): 
     const registry = registryClient(run, repositories[0]);
     closers.push(() => registry.close());
     resolvers.push(registryTraceResolver(registry, { repositories, ...(publicKey ? { publicKey } : {}) }));
+
+    // the local deploy target's deployments (deployment/local/NAME), when there are any
+    const local = new LocalDeployTarget({
+      stateDir: join(modeltrailHome(env, run.io.cwd), LOCAL_TARGET_DIR),
+    });
+    if ((await local.list()).length > 0) resolvers.push(localTraceResolver(local));
   } catch (err) {
     await Promise.allSettled(closers.map((c) => c()));
     throw err;

@@ -1,0 +1,213 @@
+import { type RunImageResolver, runIdOf } from "@modeltrail/core";
+import { type RegistryClient, registryRunImageResolver } from "@modeltrail/registry";
+import type { CommandResult, RunContext } from "../cli/cli-app.js";
+import type { Output } from "../cli/output.js";
+import { UsageError } from "../cli/usage-error.js";
+import { registryClient } from "../config/clients.js";
+import { imageLocation } from "../config/image-target.js";
+import { localTarget } from "../config/local-target.js";
+import { layoutRunImageResolver } from "../local-target/local-image.js";
+import type { LocalRevision } from "../local-target/local-target.js";
+import type { DeployTargetOptions } from "./deploy-target-options.js";
+import type { RevisionView } from "./revision-view.js";
+
+/** The deploy options the local target reads. */
+export interface LocalDeployCommandOptions extends DeployTargetOptions {
+  name: string;
+  image?: string;
+  runId?: string;
+  repository?: string;
+  layout?: string;
+  port?: number;
+  replicas?: number;
+  env?: Record<string, string>;
+  service?: boolean;
+  environment?: string;
+  wait?: boolean;
+  dryRun?: boolean;
+}
+
+/** The printable view of a local revision (the same shape as a Kubernetes revision's). */
+export function localRevisionView(r: LocalRevision, name: string): RevisionView {
+  return {
+    revision: r.revision,
+    current: r.current,
+    runId: r.runId?.runId,
+    runIdKind: r.runId?.kind,
+    gitSha: r.context.code?.gitSha,
+    images: [r.image.ref],
+    changeCause: r.changeCause,
+    replicas: r.running ? 1 : 0,
+    readyReplicas: r.running && r.current ? 1 : 0,
+    createdAt: r.createdAt,
+    replicaSet: `${name}-${r.revision}`,
+  };
+}
+
+/** A resolver for the image of a run: the OCI layout or repository the options (or MODELTRAIL_REGISTRY) name. */
+function runImageResolver(
+  run: RunContext<{ repository?: string; layout?: string }>,
+  required: boolean,
+): { resolver?: RunImageResolver; registry?: RegistryClient } {
+  const where = imageLocation(run.opts, run.io.env, required);
+  if (where.layout) return { resolver: layoutRunImageResolver(where.layout) };
+  if (where.repository) {
+    const registry = registryClient(run, where.repository);
+    return { resolver: registryRunImageResolver(registry, where.repository), registry };
+  }
+  return {};
+}
+
+/** `modeltrail deploy --target local`. */
+export async function deployLocal(run: RunContext<LocalDeployCommandOptions>): Promise<CommandResult> {
+  const { opts, out } = run;
+  if (opts.dryRun)
+    throw new UsageError("--dry-run renders Kubernetes manifests; it does not apply to --target local");
+  if (opts.replicas !== undefined && opts.replicas !== 1)
+    throw new UsageError("the local target runs one process per deployment: --replicas must be 1");
+  if (opts.service)
+    throw new UsageError("--service is for Kubernetes; the local target serves on --port directly");
+  if (opts.wait === false) throw new UsageError("the local target always waits for readiness (no --no-wait)");
+  let image = opts.image;
+  let registry: RegistryClient | undefined;
+  try {
+    if (!image) {
+      const found = runImageResolver(run, true);
+      registry = found.registry;
+      const hit = await found.resolver?.imageForRun(opts.runId!, { signal: run.signal });
+      if (!hit)
+        throw new UsageError(`No image was built for run ${opts.runId} in the layout or repository given`);
+      image = hit.ref;
+    }
+    if (!image.startsWith("oci:") && !registry) registry = registryClient(run, image);
+    const target = await localTarget(run, registry, true);
+    out.status(`deploying ${image} as local/${opts.name}`);
+    const result = await target.deploy(image, {
+      name: opts.name,
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.environment ? { environment: opts.environment } : {}),
+      ...(opts.timeout !== undefined ? { readinessTimeoutMs: opts.timeout } : {}),
+      signal: run.signal,
+    });
+    const live = result.context;
+    const data = {
+      target: "local",
+      namespace: target.namespace,
+      name: opts.name,
+      method: result.method,
+      image: result.revision.image.ref,
+      digest: result.revision.image.digest,
+      revision: String(result.revision.revision),
+      rolledOut: true,
+      url: result.url,
+      pid: result.revision.pid,
+      runId: runIdOf(live)?.runId,
+      gitSha: live.code?.gitSha,
+      stateDir: target.stateDir,
+      logFile: result.revision.logFile,
+      context: live.toJSON(),
+    };
+    return { data, print: (o) => printLocal(o, data) };
+  } finally {
+    await registry?.close();
+  }
+}
+
+/** `modeltrail history NAME --target local`. */
+export async function historyLocal(
+  run: RunContext<DeployTargetOptions>,
+  name: string,
+): Promise<CommandResult> {
+  const target = await localTarget(run);
+  const revisions = (await target.history(name)).map((r) => localRevisionView(r, name));
+  const status = await target.status(name);
+  const current = revisions.find((r) => r.current);
+  return {
+    data: {
+      target: "local",
+      namespace: target.namespace,
+      name,
+      url: status.url,
+      running: status.running,
+      revision: current?.revision,
+      runId: current?.runId,
+      gitSha: current?.gitSha,
+      revisions,
+    },
+    print: (out) =>
+      out.table(
+        ["revision", "", "run id", "commit", "running", "image", "created"],
+        revisions.map((r) => [
+          r.revision,
+          r.current ? "*" : "",
+          r.runId,
+          r.gitSha?.slice(0, 12),
+          `${r.readyReplicas}/1`,
+          r.images.join(","),
+          r.createdAt,
+        ]),
+      ),
+  };
+}
+
+/** `modeltrail rollback NAME --target local [--run-id ID | --revision N]`. */
+export async function rollbackLocal(
+  run: RunContext<
+    DeployTargetOptions & { runId?: string; revision?: number; repository?: string; layout?: string }
+  >,
+  name: string,
+): Promise<CommandResult> {
+  const { opts, out } = run;
+  const found = opts.runId ? runImageResolver(run, false) : {};
+  try {
+    const target = await localTarget(run, found.registry);
+    out.status(
+      `rolling local/${name} back to ${opts.runId ? `run ${opts.runId}` : opts.revision ? `revision ${opts.revision}` : "the previous revision"}`,
+    );
+    const result = await target.rollback(name, {
+      ...(opts.runId ? { toRunId: opts.runId } : {}),
+      ...(opts.revision ? { toRevision: opts.revision } : {}),
+      ...(found.resolver ? { resolver: found.resolver } : {}),
+      ...(opts.timeout !== undefined ? { readinessTimeoutMs: opts.timeout } : {}),
+      signal: run.signal,
+    });
+    const live = result.context;
+    const data = {
+      target: "local",
+      namespace: target.namespace,
+      name,
+      method: result.method,
+      from: result.from ? localRevisionView(result.from, name) : undefined,
+      to: localRevisionView(result.to, name),
+      image: result.to.image.ref,
+      revision: live.deployment?.revision,
+      rolledOut: true,
+      url: result.url,
+      runId: runIdOf(live)?.runId,
+      gitSha: live.code?.gitSha,
+      context: live.toJSON(),
+    };
+    return {
+      data,
+      print: (o) => {
+        if (result.method === "none")
+          o.print(`run ${opts.runId ?? ""} already serves; nothing changed`.replace("run  ", "it "));
+        printLocal(o, data);
+      },
+    };
+  } finally {
+    await found.registry?.close();
+  }
+}
+
+function printLocal(o: Output, data: Record<string, unknown>): void {
+  o.keyValues([
+    ["deployment", `${String(data.namespace)}/${String(data.name)} (local)`],
+    ["image", data.image],
+    ["revision", data.revision],
+    ["run id", data.runId],
+    ["commit", data.gitSha],
+    ["serving", data.url],
+  ]);
+}

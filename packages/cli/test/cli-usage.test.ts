@@ -266,7 +266,7 @@ describe("clean", () => {
     await writeFile(join(home, "images", "index.json"), "{}");
     const r = await runCaptured(["clean", "--json"], { env: { MODELTRAIL_HOME: home }, cwd: work });
     expect(r.code).toBe(0);
-    expect(r.json()).toEqual({ path: home, removed: true, entries: 3 });
+    expect(r.json()).toEqual({ path: home, removed: true, entries: 3, stopped: [] });
     const again = await runCaptured(["clean"], { env: { MODELTRAIL_HOME: home }, cwd: work });
     expect(again.stdout).toContain("nothing to remove");
   });

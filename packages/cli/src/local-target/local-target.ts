@@ -32,7 +32,7 @@ import {
   readDeploymentState,
   writeDeploymentState,
 } from "./local-state.js";
-import { ServingExitedError, ServingNotReadyError } from "./serving-errors.js";
+import { servingExitedError, servingNotReadyError } from "./serving-errors.js";
 import {
   freeLoopbackPort,
   isRunning,
@@ -611,9 +611,9 @@ export class LocalDeployTarget {
     };
     if (outcome === "exited") {
       const exit = started.exited() ?? { code: null, signal: null };
-      throw new ServingExitedError(log, exit);
+      throw servingExitedError(log, exit);
     }
-    throw new ServingNotReadyError(
+    throw servingNotReadyError(
       log,
       timeoutMs,
       probe.path === false

@@ -1,4 +1,9 @@
-import { ConfigError, TimeoutError } from "@modeltrail/core";
+import {
+  ConfigError,
+  type ConfigErrorOptions,
+  type ModelTrailErrorOptions,
+  TimeoutError,
+} from "@modeltrail/core";
 
 /** Where a serving process's output went, and its last lines (redacted, bounded). */
 export interface ServingLog {
@@ -9,6 +14,15 @@ export interface ServingLog {
   logFile: string;
   /** Its last lines, redacted, at most 4 KiB. */
   logTail: string;
+}
+
+const NO_LOG: ServingLog = { deployment: "", revision: 0, logFile: "", logTail: "" };
+
+/** Options of {@link ServingExitedError}. */
+export interface ServingExitedErrorOptions extends ConfigErrorOptions {
+  log?: ServingLog | undefined;
+  exitCode?: number | undefined;
+  exitSignal?: string | undefined;
 }
 
 /**
@@ -25,23 +39,21 @@ export class ServingExitedError extends ConfigError implements ServingLog {
   readonly exitCode: number | undefined;
   readonly exitSignal: string | undefined;
 
-  constructor(
-    log: ServingLog,
-    exit: { code: number | null | undefined; signal: string | null | undefined },
-    hint?: string,
-  ) {
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? "?"}`;
-    super(
-      `The serving process of ${log.deployment} revision ${log.revision} ${how} before it became ready; last lines of ${log.logFile}:\n${log.logTail || "(no output)"}`,
-      { hint: hint ?? "Fix what the log says (the image's command, its env, the model), then deploy again" },
-    );
+  constructor(message: string, options: ServingExitedErrorOptions = {}) {
+    const { log = NO_LOG, exitCode, exitSignal, ...rest } = options;
+    super(message, rest);
     this.deployment = log.deployment;
     this.revision = log.revision;
     this.logFile = log.logFile;
     this.logTail = log.logTail;
-    this.exitCode = exit.code ?? undefined;
-    this.exitSignal = exit.signal ?? undefined;
+    this.exitCode = exitCode;
+    this.exitSignal = exitSignal;
   }
+}
+
+/** Options of {@link ServingNotReadyError}. */
+export interface ServingNotReadyErrorOptions extends ModelTrailErrorOptions {
+  log?: ServingLog | undefined;
 }
 
 /**
@@ -55,15 +67,42 @@ export class ServingNotReadyError extends TimeoutError implements ServingLog {
   readonly logFile: string;
   readonly logTail: string;
 
-  constructor(log: ServingLog, timeoutMs: number, probe: string) {
-    super(
-      `The serving process of ${log.deployment} revision ${log.revision} was not ready after ${Math.round(timeoutMs / 1000)} s (${probe}); it was stopped. Last lines of ${log.logFile}:\n${log.logTail || "(no output)"}`,
-      timeoutMs,
-      { hint: "Check the log above; give a longer readiness timeout if the app is only slow to load" },
-    );
+  constructor(message: string, timeoutMs: number, options: ServingNotReadyErrorOptions = {}) {
+    const { log = NO_LOG, ...rest } = options;
+    super(message, timeoutMs, rest);
     this.deployment = log.deployment;
     this.revision = log.revision;
     this.logFile = log.logFile;
     this.logTail = log.logTail;
   }
+}
+
+/** The error for a serving process that exited before it was ready, with its log's last lines. */
+export function servingExitedError(
+  log: ServingLog,
+  exit: { code: number | null | undefined; signal: string | null | undefined },
+): ServingExitedError {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? "?"}`;
+  return new ServingExitedError(
+    `The serving process of ${log.deployment} revision ${log.revision} ${how} before it became ready; last lines of ${log.logFile}:\n${log.logTail || "(no output)"}`,
+    {
+      hint: "Fix what the log says (the image's command, its env, the model), then deploy again",
+      log,
+      exitCode: exit.code ?? undefined,
+      exitSignal: exit.signal ?? undefined,
+    },
+  );
+}
+
+/** The error for a serving process that did not become ready in time, with its log's last lines. */
+export function servingNotReadyError(
+  log: ServingLog,
+  timeoutMs: number,
+  probe: string,
+): ServingNotReadyError {
+  return new ServingNotReadyError(
+    `The serving process of ${log.deployment} revision ${log.revision} was not ready after ${Math.round(timeoutMs / 1000)} s (${probe}); it was stopped. Last lines of ${log.logFile}:\n${log.logTail || "(no output)"}`,
+    timeoutMs,
+    { hint: "Check the log above; give a longer readiness timeout if the app is only slow to load", log },
+  );
 }

@@ -91,13 +91,16 @@ async function expectServes(
     run_id: run.runId,
     mlflow_run_id: run.mlflowRunId,
   });
-  expect(logLine(result.revision.logFile, id)).toMatchObject({
-    msg: "request",
-    path: "/invocations",
-    status: 200,
-    git_sha: run.gitSha,
-    run_id: run.runId,
-  });
+  // the app logs the request once it has answered: wait (bounded) for its line
+  await expect
+    .poll(() => logLine(result.revision.logFile, id), { timeout: 15_000 })
+    .toMatchObject({
+      msg: "request",
+      path: "/invocations",
+      status: 200,
+      git_sha: run.gitSha,
+      run_id: run.runId,
+    });
 }
 
 /** Processes whose command line or working directory is under `dir`. */

@@ -115,8 +115,10 @@ describe("LocalDeployTarget", () => {
     expect(r.body.trace.deployment_name).toBe("churn");
     // WorkingDir and MODEL_DIR point into the unpacked image
     expect(r.body.cwd).toBe(join(result.revision.rootfs, "opt", "app"));
-    const log = readFileSync(result.revision.logFile, "utf8");
-    expect(log).toContain(`"git_sha":"${SHA_A}"`);
+    // stdout goes to the log file through the kernel: wait (bounded) for the request's line
+    await expect
+      .poll(() => readFileSync(result.revision.logFile, "utf8"), { timeout: 10_000 })
+      .toContain(`"git_sha":"${SHA_A}"`);
   });
 
   it("does not hand the caller's environment to the process", async () => {

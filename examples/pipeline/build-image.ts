@@ -128,7 +128,20 @@ export async function buildRunImage(
   heading(
     `buildModelImage({ base, modelDir, ${app ? "appDir, cmd, " : ""}ctx, layout${options.push ? ", push" : ""} })`,
   );
+  // a bar per target (the layout, the registry) as the blobs are stored: on a terminal only
+  let storing: { phase: string; bar: ReturnType<typeof progress> } | undefined;
   const built = await buildModelImage({
+    onProgress: (p) => {
+      if (p.phase === "build") return;
+      if (storing?.phase !== p.phase) {
+        storing?.bar.stop();
+        storing = {
+          phase: p.phase,
+          bar: progress(p.phase === "push" ? "push" : "image", { unit: "bytes", total: p.total }),
+        };
+      }
+      storing.bar.update(p.done, p.current);
+    },
     base: options.base.source,
     modelDir,
     modelPath: "/opt/model",
@@ -138,7 +151,7 @@ export async function buildRunImage(
     layout: options.layoutDir,
     ...(options.push ? { push: options.push } : {}),
     signal,
-  });
+  }).finally(() => storing?.bar.stop());
   const layoutRef = `oci:${relative(REPO_ROOT, options.layoutDir)}:${built.runId}`;
   const pushedRef = built.pushed?.ref;
   const deployRef = pushedRef

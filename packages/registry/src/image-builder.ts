@@ -14,6 +14,7 @@ import {
 import { canonicalJson } from "./canonical-json.js";
 import { sha256Digest } from "./digest.js";
 import {
+  type BlobInput,
   type BlobStoreResult,
   type ImageDestination,
   type ImageSource,
@@ -101,6 +102,24 @@ export interface BuildModelImageOptions extends CallOptions, BuildTargets {
   stagingDir?: string | undefined;
   /** Upload chunk size for the pushes (default: monolithic). */
   chunkSize?: number | undefined;
+  /**
+   * Called as the image is built and stored: after each layer is built (`build`), then while the
+   * blobs go to each target (`layout`, `push`: bytes written or confirmed by the registry, of all the
+   * image's blobs). For progress bars; an exception it throws is ignored.
+   */
+  onProgress?: ((progress: BuildProgress) => void) | undefined;
+}
+
+/** Progress of {@link buildModelImage}, for a bar. */
+export interface BuildProgress {
+  /** `build`: layers being built; `layout` / `push`: blobs being stored in that target. */
+  phase: "build" | "layout" | "push";
+  /** Layers built, or bytes stored in the target so far. */
+  done: number;
+  /** Layers to build, or bytes of all the image's blobs. */
+  total: number;
+  /** The layer or blob at hand (`model`, `app`, `config`, `base layer 1`, ...). */
+  current?: string | undefined;
 }
 
 /** The image {@link buildModelImage} built. */
@@ -172,16 +191,27 @@ export async function buildModelImage(options: BuildModelImageOptions): Promise<
 
   const staging = options.stagingDir ?? (await mkdtemp(join(tmpdir(), "modeltrail-build-")));
   try {
+    const report = (p: BuildProgress) => {
+      try {
+        options.onProgress?.(p);
+      } catch {
+        // a progress bar must not fail the build
+      }
+    };
     const layerOptions = { mtime: epoch, compression, gzipLevel: options.gzipLevel, signal: options.signal };
+    const layerCount = options.appDir ? 2 : 1;
+    report({ phase: "build", done: 0, total: layerCount, current: "model" });
     const modelLayer = await buildLayer(
       options.modelDir,
       options.modelPath ?? "/opt/model",
       staging,
       layerOptions,
     );
+    report({ phase: "build", done: 1, total: layerCount, current: options.appDir ? "app" : undefined });
     const appLayer = options.appDir
       ? await buildLayer(options.appDir, options.appPath ?? "/opt/app", staging, layerOptions)
       : undefined;
+    if (appLayer) report({ phase: "build", done: 2, total: layerCount });
 
     const config = imageConfig(options, base, [modelLayer, ...(appLayer ? [appLayer] : [])], created, codec);
     const configBytes = canonicalJson(config);
@@ -257,19 +287,30 @@ export async function buildModelImage(options: BuildModelImageOptions): Promise<
       chunkSize: options.chunkSize,
     };
     let pushed: BuiltImage["pushed"];
+    const blobs: Array<{ input: BlobInput; what: string }> = [
+      { input: { desc: configDescriptor, bytes: configBytes }, what: "config" },
+      ...(base?.manifest.layers ?? []).map((l, i) => ({
+        input: { desc: l, from: base! } as BlobInput,
+        what: `base layer ${i + 1}`,
+      })),
+      { input: { desc: manifest.layers[baseLayers.length]!, file: modelLayer.path }, what: "model" },
+      ...(appLayer
+        ? [{ input: { desc: manifest.layers[baseLayers.length + 1]!, file: appLayer.path }, what: "app" }]
+        : []),
+    ];
+    const total = blobs.reduce((n, b) => n + b.input.desc.size, 0);
     for (const { dest, label } of destinations) {
+      const phase = label === "push" ? "push" : "layout";
       const results: BlobStoreResult[] = [];
-      results.push(await storeBlob(dest, { desc: configDescriptor, bytes: configBytes }, call));
-      if (base)
-        for (const l of base.manifest.layers)
-          results.push(await storeBlob(dest, { desc: l, from: base }, call));
-      results.push(
-        await storeBlob(dest, { desc: manifest.layers[baseLayers.length]!, file: modelLayer.path }, call),
-      );
-      if (appLayer)
-        results.push(
-          await storeBlob(dest, { desc: manifest.layers[baseLayers.length + 1]!, file: appLayer.path }, call),
-        );
+      let stored = 0;
+      for (const { input, what } of blobs) {
+        report({ phase, done: stored, total, current: what });
+        const onProgress = (confirmed: number) =>
+          report({ phase, done: stored + Math.min(confirmed, input.desc.size), total, current: what });
+        results.push(await storeBlob(dest, input, { ...call, onProgress }));
+        stored += input.desc.size;
+      }
+      report({ phase, done: stored, total });
       await storeManifest(
         dest,
         { bytes: manifestBytes, mediaType: MediaType.OciManifest, digest },

@@ -108,7 +108,11 @@ export type BlobStoreResult = "exists" | "mounted" | "uploaded" | "written";
 export async function storeBlob(
   dest: ImageDestination,
   blob: BlobInput,
-  options: CallOptions & { chunkSize?: number | undefined } = {},
+  options: CallOptions & {
+    chunkSize?: number | undefined;
+    /** Called with the bytes of this blob a registry has confirmed so far (uploads only). */
+    onProgress?: ((confirmedBytes: number) => void) | undefined;
+  } = {},
 ): Promise<BlobStoreResult> {
   const { desc } = blob;
   if (dest.kind === "layout") {

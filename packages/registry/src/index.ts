@@ -60,6 +60,7 @@ export {
 } from "./find-image.js";
 export {
   type BuildModelImageOptions,
+  type BuildProgress,
   type BuildTargets,
   type BuiltImage,
   buildModelImage,

@@ -86,6 +86,8 @@ describe("buildModelImage against a real registry, checked with skopeo", () => {
 
   it("pushes an image tagged with the run id that skopeo reads and copies byte for byte", async () => {
     const repo = `${open}/models/churn`;
+    const pushed: number[] = [];
+    let total = 0;
     const built = await buildModelImage({
       modelDir,
       ctx,
@@ -93,8 +95,17 @@ describe("buildModelImage against a real registry, checked with skopeo", () => {
       tags: ["latest"],
       workingDir: "/opt/model",
       cmd: ["python", "-m", "serve"],
+      onProgress: (p) => {
+        if (p.phase !== "push") return;
+        pushed.push(p.done);
+        total = p.total;
+      },
     });
     expect(built.tags).toEqual([JOB_RUN, "latest"]);
+    // progress: the bytes the registry confirmed, never going back, up to every blob of the image
+    expect(total).toBe(built.configDescriptor.size + built.manifest.layers.reduce((n, l) => n + l.size, 0));
+    expect(pushed.at(-1)).toBe(total);
+    expect(pushed.every((d, i) => i === 0 || d >= pushed[i - 1]!)).toBe(true);
     const inspect = JSON.parse(
       execFileSync("skopeo", ["inspect", "--tls-verify=false", `docker://${repo}:${JOB_RUN}`], {
         encoding: "utf8",

@@ -6,9 +6,11 @@
  *   3. register      model versions tagged GIT_SHA / DBR_RUN_ID / DBR_JOB_ID
  *   4. build image   per run: the model (downloaded by run id) on a base image the demo makes, tagged
  *                    with the run id, into an OCI layout (or MODELTRAIL_REGISTRY), signed provenance
- *   5. deploy        with --k8s: both images, one after the other, to a local Kubernetes control plane
- *   6. trace         which model is serving, where did it come from: the five questions
- *   7. rollback      with --k8s: to the previous revision and to a given run id; champion alias back
+ *   5. deploy        both images, one after the other, to the local deploy target (the serving app
+ *                    run from the image as a local process); with --k8s also to a Kubernetes control plane
+ *   6. trace         a prediction of what serves, traced from its log line: the five questions
+ *   7. rollback      to the previous revision and to a given run id; what answers carries run 1's
+ *                    GIT_SHA and RUN_ID; champion alias back
  *
  * Run from the repository root: `./scripts/dev pnpm demo` (or `pnpm build && pnpm demo`).
  * Flags: --json (the result as JSON on stdout, the account on stderr), --k8s (deploy steps to a local
@@ -22,6 +24,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
+import type { LocalDeployTarget } from "@modeltrail/cli";
 import type { TraceContext, TraceHandle, TraceResolver } from "@modeltrail/core";
 import type { KubeClient } from "@modeltrail/k8s";
 import type { MlflowClient, RegisterModelResult } from "@modeltrail/mlflow";
@@ -46,6 +49,7 @@ import {
 import type { DemoResult, StepRecord } from "./lib/result.ts";
 import type { RunImage } from "./pipeline/build-image.ts";
 import type { LiveTrace } from "./pipeline/deploy-k8s.ts";
+import type { LocalLive } from "./pipeline/deploy-local.ts";
 import type { NotConfigured } from "./pipeline/trace-verify.ts";
 import type { TrainingJobResult } from "./pipeline/train-job.ts";
 
@@ -57,11 +61,13 @@ const EXPERIMENT = "modeltrail-demo";
 /** The two parameter sets the job is run with. */
 const SEEDS = [42, 7] as const;
 
-const USAGE = `Usage: pnpm demo [--json] [--k8s | --kubeconfig FILE]
+const USAGE = `Usage: pnpm demo [--json] [--k8s | --kubeconfig FILE] [--keep-serving]
 
   --json             print the result as JSON on stdout (the readable account goes to stderr)
-  --k8s              deploy and roll back on a local Kubernetes control plane (scripts/install-k8s.sh)
-  --kubeconfig FILE  deploy and roll back on the cluster of FILE's current context instead
+  --k8s              also deploy and roll back on a local Kubernetes control plane (scripts/install-k8s.sh)
+  --kubeconfig FILE  also deploy and roll back on the cluster of FILE's current context instead
+  --keep-serving     leave the serving process of the local deploy target running after the demo
+                     (stop it with \`modeltrail clean\`); by default it is stopped on exit
   --help             this text
 
 Env: MLFLOW_TRACKING_URI (your MLflow server instead of a local one), MODELTRAIL_REGISTRY (also push
@@ -69,13 +75,14 @@ the images there, e.g. 127.0.0.1:5000/demo or myacr.azurecr.io/models), MODELTRA
 everything is written, default ./.modeltrail), MODELTRAIL_DEMO_DEPLOY=1 + DATABRICKS_HOST (create or
 update the job in that workspace in step 1).`;
 
-let args: { json: boolean; k8s: boolean; kubeconfig: string | undefined };
+let args: { json: boolean; k8s: boolean; kubeconfig: string | undefined; keepServing: boolean };
 try {
   const { values } = parseArgs({
     options: {
       json: { type: "boolean", default: false },
       k8s: { type: "boolean", default: false },
       kubeconfig: { type: "string" },
+      "keep-serving": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -89,6 +96,7 @@ try {
     json: values.json,
     k8s: values.k8s || values.kubeconfig !== undefined,
     kubeconfig: values.kubeconfig,
+    keepServing: values["keep-serving"],
   };
 } catch (err) {
   console.error(`${(err as Error).message}\n\n${USAGE}`);
@@ -121,6 +129,7 @@ preflight();
 // Loaded after the preflight check, so that a missing build gives the message above.
 const [
   core,
+  cli,
   mlflow,
   databricks,
   registry,
@@ -133,6 +142,7 @@ const [
   baseImage,
   buildImage,
   deployK8s,
+  deployLocal,
   traceVerify,
   rollback,
   servingApp,
@@ -141,6 +151,7 @@ const [
   state,
 ] = await Promise.all([
   import("@modeltrail/core"),
+  import("@modeltrail/cli"),
   import("@modeltrail/mlflow"),
   import("@modeltrail/databricks"),
   import("@modeltrail/registry"),
@@ -153,6 +164,7 @@ const [
   import("./pipeline/base-image.ts"),
   import("./pipeline/build-image.ts"),
   import("./pipeline/deploy-k8s.ts"),
+  import("./pipeline/deploy-local.ts"),
   import("./pipeline/trace-verify.ts"),
   import("./pipeline/rollback.ts"),
   import("./pipeline/serving-app.ts"),
@@ -167,6 +179,8 @@ const controller = new AbortController();
 const { signal } = controller;
 let server: LocalMlflow | undefined;
 let cluster: LocalK8s | undefined;
+/** The local deploy target, once step 5 deployed to it (its process is stopped on exit unless --keep-serving). */
+let localTarget: LocalDeployTarget | undefined;
 let interrupted = false;
 
 function onSignal(sig: NodeJS.Signals): void {
@@ -384,10 +398,28 @@ async function main(): Promise<void> {
       5,
       TOTAL_STEPS,
       "Deploy with the trace, wait, check the live trace",
-      args.k8s
-        ? "Each image is deployed in turn to Kubernetes as a Deployment whose pods carry GIT_SHA and RUN_ID in their env and the whole trace in labels and annotations; the rollout is awaited like kubectl rollout status, then what runs is read back and compared with the run."
-        : "Each image is deployed in turn to the local deploy target, which runs the serving app from the image as a local process and keeps revisions like Kubernetes.",
+      `Each image is deployed in turn to the local deploy target: its layers unpacked, its command (the serving app) run as a local process with its env (GIT_SHA, RUN_ID, ...), the demo's Python environment standing in for the base image's, readiness awaited; revisions are kept like a Deployment's.${args.k8s ? " Then each goes to Kubernetes as a Deployment whose pods carry GIT_SHA and RUN_ID in their env and the whole trace in labels and annotations; the rollout is awaited like kubectl rollout status, then what runs is read back and compared with the run." : ""}`,
     );
+    const localDeployed: LocalLive[] = [];
+    await timed("5 deploy (local)", async () => {
+      localTarget = deployLocal.localTarget();
+      // a fresh start: an earlier demo's deployment served images of runs that are gone
+      await localTarget.remove(deployK8s.DEPLOYMENT_NAME);
+      for (const [i, img] of images.entries()) {
+        heading(
+          bold(
+            `deploy run ${img.runId} (${MODEL_NAME} v${versions[i]!.modelVersion.version}) to the local target`,
+          ),
+        );
+        const live = await deployLocal.deployLocal(localTarget, img, `${DEMO_DIR}/images`, { signal });
+        if (!live.matches)
+          throw new Error(`After deploying run ${img.runId}, the local target serves another trace`);
+        localDeployed.push(live);
+        if (!args.k8s)
+          await rollback.moveChampion(client, MODEL_NAME, versions[i]!.modelVersion.version, { signal });
+      }
+      await deployLocal.printLocalHistory(localTarget);
+    });
     const deployed: LiveTrace[] = [];
     if (args.k8s) {
       await timed("5 deploy", async () => {
@@ -420,12 +452,15 @@ async function main(): Promise<void> {
         await deployK8s.printHistory(kube, { signal });
       });
       result.deploy = { target: "kubernetes", deployments: deployed.map(results.liveJson), rollbacks: [] };
-      record(5, "deploy");
-    } else {
-      say("The local deploy target is not in this checkout yet: nothing is deployed without --k8s.", 2);
-      result.deploy = { target: null, deployments: [], rollbacks: [] };
-      record(5, "deploy", [results.GAPS.localTarget]);
-    }
+    } else
+      result.deploy = { target: "local", deployments: localDeployed.map(results.liveJson), rollbacks: [] };
+    result.deploy.local = {
+      url: localDeployed.at(-1)?.url ?? "",
+      stateDir: deployLocal.LOCAL_STATE_DIR,
+      deployments: localDeployed.map(results.liveJson),
+      rollbacks: [],
+    };
+    record(5, "deploy");
 
     // 6. predict and trace
     stepHeader(
@@ -434,8 +469,15 @@ async function main(): Promise<void> {
       "Predict, and trace what serves back to the five answers; verify every link",
       "trace() starts from what you have in hand during an incident and reads every system the pipeline can reach (MLflow, the image store, Kubernetes), each answer with its source; verify() checks that the systems agree on every link (commit, run id, digests, model files, signed provenance, data).",
     );
+    heading(bold("a prediction from what serves: the local target's process"));
+    const prediction = await timed("6 predict", () =>
+      deployLocal.predict(localTarget!, "demo-predict-1", { signal }),
+    );
+    result.prediction = prediction;
     const traced = await timed("6 trace and verify", async () => {
       const resolvers: TraceResolver[] = [
+        // what serves locally: the deployment, its revisions, the process and this host
+        cli.localTraceResolver(localTarget!),
         mlflow.mlflowTraceResolver(client),
         // the training job ran on the LocalJobRunner: its run records stand in for Databricks' jobs/runs/get
         databricks.localJobTraceResolver({ dir: paths.JOB_RUNS_DIR }),
@@ -463,6 +505,10 @@ async function main(): Promise<void> {
       if (kube) {
         handle = { kind: "deployment", namespace: kube.namespace, name: deployK8s.DEPLOYMENT_NAME };
         origin = `the live Deployment (kubectl get deployment ${deployK8s.DEPLOYMENT_NAME} -n ${kube.namespace})`;
+      } else if (prediction.logLine) {
+        // what an incident starts from: the JSON log line the serving process wrote for the prediction
+        handle = core.parseTraceHandle(prediction.logLine);
+        origin = `the log line of the prediction above (request ${prediction.headers["x-request-id"]}, local deployment ${deployK8s.DEPLOYMENT_NAME})`;
       } else {
         const last = images[images.length - 1]!;
         // the layout as skopeo names it, relative to where the demo runs: oci:.modeltrail/demo/images:<run id>
@@ -470,7 +516,7 @@ async function main(): Promise<void> {
           kind: "image",
           ref: `oci:${relative(process.cwd(), `${DEMO_DIR}/images`) || "."}:${last.runId}`,
         };
-        origin = `the image that would be deployed (${last.layoutRef}): nothing is deployed without --k8s`;
+        origin = `the image that serves (${last.layoutRef}): the prediction's log line was not found`;
       }
       return traceVerify.traceAndVerify(handle, { resolvers, notConfigured, origin, signal });
     });
@@ -483,7 +529,7 @@ async function main(): Promise<void> {
       4,
     );
     if (!traced.verified.ok) throw new Error("verify() found a broken link between the systems (above)");
-    record(6, "predict and trace", [results.GAPS.predict]);
+    record(6, "predict and trace", prediction.logLine ? [] : [results.GAPS.predict]);
 
     // 7. rollback
     stepHeader(
@@ -494,7 +540,48 @@ async function main(): Promise<void> {
     );
     await timed("7 rollback", async () => {
       const [first, second] = images as [RunImage, RunImage];
+      const target = localTarget!;
+      heading(bold("on the local target"));
+      const undo = await deployLocal.rollbackLocal(target, first, { signal });
+      const forward = await deployLocal.rollbackLocal(target, second, { toRunId: second.runId, signal });
+      const back = await deployLocal.rollbackLocal(target, first, { toRunId: first.runId, signal });
+      await deployLocal.printLocalHistory(target);
+      for (const r of [undo, forward, back])
+        if (!r.matches)
+          throw new Error(
+            "After a rollback, the local target serves another trace than the one rolled back to",
+          );
+      result.deploy.local!.rollbacks = [undo, forward, back].map(results.liveJson);
+      result.deploy.local!.final = results.liveJson(back);
+      if (!kube) {
+        result.deploy.rollbacks = result.deploy.local!.rollbacks;
+        result.deploy.final = result.deploy.local!.final;
+      }
+      heading(bold("what answers now: a prediction after the rollback"));
+      const after = await deployLocal.predict(target, "demo-after-rollback", { signal });
+      const gitSha = after.headers["x-modeltrail-git-sha"];
+      const runId = after.headers["x-modeltrail-run-id"];
+      const logged = after.logLine;
+      if (
+        gitSha !== first.ctx.code?.gitSha ||
+        runId !== first.runId ||
+        logged?.git_sha !== gitSha ||
+        logged?.run_id !== runId
+      )
+        throw new Error(
+          `After the rollback the serving process answers with GIT_SHA ${gitSha} RUN_ID ${runId} (log line: ${String(logged?.git_sha)} ${String(logged?.run_id)}), not run ${first.runId}'s`,
+        );
+      say(
+        green(`the response and its log line carry run 1's GIT_SHA ${short(gitSha)} and RUN_ID ${runId}`),
+        4,
+      );
+      result.serving = {
+        gitSha: gitSha!,
+        runId: runId!,
+        source: `POST ${after.url}/invocations: response headers x-modeltrail-git-sha/x-modeltrail-run-id and the request's JSON log line (local deployment ${deployK8s.DEPLOYMENT_NAME}, revision ${back.revision})`,
+      };
       if (kube) {
+        heading(bold("on Kubernetes"));
         const undo = await deployK8s.rollbackTo(kube, first, { signal });
         const forward = await deployK8s.rollbackTo(kube, second, { toRunId: second.runId, signal });
         const back = await deployK8s.rollbackTo(kube, first, { toRunId: first.runId, signal });
@@ -506,20 +593,12 @@ async function main(): Promise<void> {
             throw new Error(
               "After a rollback, the Deployment runs another trace than the one rolled back to",
             );
-      } else {
-        say("Nothing is deployed without --k8s (the local deploy target is not in this checkout yet).", 2);
       }
       heading(`the MLflow alias follows: champion back to v${versions[0]!.modelVersion.version}`);
       await rollback.moveChampion(client, MODEL_NAME, versions[0]!.modelVersion.version, { signal });
       await rollback.printVersions(client, MODEL_NAME, { signal });
     });
-    record(
-      7,
-      "rollback",
-      kube
-        ? [results.GAPS.servingAfterRollback]
-        : [results.GAPS.localTarget, results.GAPS.servingAfterRollback],
-    );
+    record(7, "rollback");
 
     // summary
     const pipelineMs = Date.now() - pipelineStarted;
@@ -539,7 +618,12 @@ async function main(): Promise<void> {
         i === 0 ? "runs" : "",
         `seed ${r.seed}: job run ${r.jobRunId} -> MLflow run ${short(r.mlflowRunId)} -> v${r.model.version} -> image :${r.image.tag} ${short(r.image.digest.slice(7))} (provenance ${r.image.provenance.verified ? "verified" : "NOT verified"})`,
       ]);
-    if (result.deploy.final)
+    if (result.serving)
+      rows.push([
+        "serving (local)",
+        `${result.deploy.local?.url} revision ${result.deploy.local?.final?.revision}: answers with GIT_SHA ${short(result.serving.gitSha)} RUN_ID ${result.serving.runId} = run 1 after the rollbacks`,
+      ]);
+    if (kube && result.deploy.final)
       rows.push([
         "serving (k8s)",
         `revision ${result.deploy.final.revision}: GIT_SHA ${short(result.deploy.final.gitSha)} RUN_ID ${result.deploy.final.runId} = run 1 after the rollbacks`,
@@ -602,6 +686,18 @@ try {
     }
   }
 } finally {
+  if (localTarget && !args.keepServing) {
+    say(
+      dim(
+        `stopping the local serving process (its revisions stay: modeltrail history ${deployK8s.DEPLOYMENT_NAME} --target local)...`,
+      ),
+      0,
+    );
+    await localTarget.stop(deployK8s.DEPLOYMENT_NAME).catch(() => undefined);
+  } else if (localTarget) {
+    const url = result.deploy.local?.url;
+    say(`the serving process keeps running at ${url} (modeltrail clean stops it)`, 0);
+  }
   if (cluster) {
     say(dim("stopping the Kubernetes control plane..."), 0);
     await cluster.stop();

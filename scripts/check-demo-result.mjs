@@ -7,6 +7,8 @@
 //   - verify ran, with at least one check, every check passing and verify ok; a check that could not
 //     be decided (unknown) fails unless it is named with --allow-unknown and a reason;
 //   - the trace page exists and is self-contained (inline SVG, nothing loaded from elsewhere);
+//   - the local deploy target served both images and every rollback, and step 6's prediction (its
+//     headers and JSON log line) came from its process;
 //   - after the rollback, what serves carries the first run's GIT_SHA and RUN_ID: the serving
 //     process's answer, and with --k8s the Deployment's live trace too.
 //
@@ -171,6 +173,38 @@ if (result.serving === null && servingAllowed) {
     `after the rollback the serving process answers with run 1's GIT_SHA and RUN_ID (got ${result.serving?.gitSha} / ${result.serving?.runId}, want ${first?.gitSha} / ${first?.jobRunId})`,
   );
 }
+// The local deploy target runs the serving app from the images in every demo: both deployed, each
+// rollback serving what it rolled back to, run 1 at the end; step 6's prediction came from it.
+const local = result.deploy?.local;
+check(Boolean(local?.url), `the local deploy target served the images (${local?.url ?? "no deploy.local"})`);
+if (local) {
+  check(
+    (local.deployments ?? []).length === 2,
+    `local target: both images deployed (got ${(local.deployments ?? []).length})`,
+  );
+  for (const [i, d] of [...(local.deployments ?? []), ...(local.rollbacks ?? [])].entries())
+    check(
+      d.matches === true,
+      `local target deploy/rollback ${i + 1}: what serves matches the run (run ${d.runId})`,
+    );
+  check(
+    local.final?.gitSha === first?.gitSha &&
+      local.final?.runId === first?.jobRunId &&
+      local.final?.imageDigest === first?.image?.digest,
+    `after the rollback the local target serves run 1 (commit, run id, image digest; got ${local.final?.runId} ${local.final?.imageDigest})`,
+  );
+}
+const prediction = result.prediction;
+const second = runs[1];
+check(
+  prediction?.status === 200 &&
+    prediction.headers?.["x-modeltrail-git-sha"] === second?.gitSha &&
+    prediction.headers?.["x-modeltrail-run-id"] === second?.jobRunId &&
+    prediction.logLine?.git_sha === second?.gitSha &&
+    prediction.logLine?.run_id === second?.jobRunId,
+  `step 6's prediction came from the serving process of run 2, its headers and log line carrying its GIT_SHA and RUN_ID (got ${prediction?.status} ${prediction?.headers?.["x-modeltrail-run-id"]} / ${prediction?.logLine?.run_id})`,
+);
+
 if (result.deploy?.target === "kubernetes") {
   const final = result.deploy.final;
   check(

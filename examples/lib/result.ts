@@ -6,6 +6,7 @@
 
 import type { TraceReport, VerifyCheck, VerifyResult, VerifySummary } from "@modeltrail/core";
 import type { LiveTrace } from "../pipeline/deploy-k8s.ts";
+import type { Prediction } from "../pipeline/deploy-local.ts";
 
 /** The result's schema name; bump the version on an incompatible change. */
 export const RESULT_SCHEMA = "modeltrail.demo.result/v1";
@@ -80,7 +81,20 @@ export interface DemoResult {
     deployments: LiveJson[];
     rollbacks: LiveJson[];
     final?: LiveJson;
+    /** The local deploy target (always deployed to): where it serves, its deploys and rollbacks. */
+    local?: {
+      url: string;
+      stateDir: string;
+      deployments: LiveJson[];
+      rollbacks: LiveJson[];
+      final?: LiveJson;
+    };
   };
+  /**
+   * The prediction of step 6, from the local target's serving process: the response's status, trace
+   * headers and body, and the JSON log line the app wrote for it (what step 6 traces from).
+   */
+  prediction?: Prediction | null;
   /** What a serving process answered after the rollback (null until something serves). */
   serving: { gitSha: string; runId: string; source: string } | null;
   trace: {

@@ -49,6 +49,20 @@ function complete(): DemoResult {
     matches: true,
   });
   r.deploy = { target: "kubernetes", deployments: [live(1), live(2)], rollbacks: [live(1)], final: live(1) };
+  r.deploy.local = {
+    url: "http://127.0.0.1:8080",
+    stateDir: "/x",
+    deployments: [live(1), live(2)],
+    rollbacks: [live(1), live(2), live(1)],
+    final: live(1),
+  };
+  r.prediction = {
+    url: "http://127.0.0.1:8080",
+    status: 200,
+    headers: { "x-modeltrail-git-sha": SHA, "x-modeltrail-run-id": "1795808101140002" },
+    body: { predictions: [1, 0] },
+    logLine: { msg: "request", git_sha: SHA, run_id: "1795808101140002" },
+  };
   r.serving = { gitSha: SHA, runId: "1795808101140001", source: "response" };
   for (const s of Object.values(r.trace.sections)) {
     s.answered = true;
@@ -164,6 +178,26 @@ describe("scripts/check-demo-result.mjs", () => {
     const k = complete();
     k.deploy.final = { ...k.deploy.final!, imageDigest: digest("2") };
     expect((await check(k)).out).toMatch(/FAIL {2}after the rollback the Deployment runs run 1/);
+  });
+
+  it("fails without the local target, when it serves another run after the rollback, or without a prediction from it", async () => {
+    const none = complete();
+    delete none.deploy.local;
+    expect((await check(none)).out).toContain("FAIL  the local deploy target served the images");
+    const other = complete();
+    other.deploy.local!.final = { ...other.deploy.local!.final!, runId: "1795808101140002" };
+    expect((await check(other)).out).toMatch(/FAIL {2}after the rollback the local target serves run 1/);
+    const mismatch = complete();
+    mismatch.deploy.local!.rollbacks[1] = { ...mismatch.deploy.local!.rollbacks[1]!, matches: false };
+    expect((await check(mismatch)).out).toMatch(/FAIL {2}local target deploy\/rollback 4/);
+    const noPrediction = complete();
+    noPrediction.prediction = null;
+    const out = await check(noPrediction);
+    expect(out.code).toBe(1);
+    expect(out.out).toMatch(/FAIL {2}step 6's prediction came from the serving process of run 2/);
+    const wrongLog = complete();
+    wrongLog.prediction!.logLine = { run_id: "1795808101140001", git_sha: SHA };
+    expect((await check(wrongLog)).out).toMatch(/FAIL {2}step 6's prediction/);
   });
 
   it("fails on an unanswered question, a failed verify check, unverified provenance, a failed demo", async () => {

@@ -59,7 +59,7 @@ async function buildImage(tag: string, gitSha: string, runId: string, model: str
 /** What the fixture app answers. */
 interface Answer {
   model: string;
-  trace: { git_sha: string; run_id: string; deployment_name?: string };
+  trace: { git_sha: string; run_id: string; deployment_name?: string; deployment_revision?: string };
   cwd: string;
   home: string;
   leaked: string | null;
@@ -155,7 +155,12 @@ describe("LocalDeployTarget", () => {
     const undo = await target.rollback("churn");
     expect(undo.method).toBe("revision");
     expect(undo.to.revision).toBe(3); // the restored revision becomes the newest, as in Kubernetes
-    expect((await get(`${undo.url}/predict`)).body.trace).toMatchObject({ git_sha: SHA_A, run_id: RUN_A });
+    // and the process is told its revision number (MODELTRAIL_DEPLOYMENT_REVISION), so its log lines say it
+    expect((await get(`${undo.url}/predict`)).body.trace).toMatchObject({
+      git_sha: SHA_A,
+      run_id: RUN_A,
+      deployment_revision: "3",
+    });
 
     const forward = await target.rollback("churn", { toRunId: RUN_B });
     expect(forward.method).toBe("revision");

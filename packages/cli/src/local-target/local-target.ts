@@ -566,7 +566,9 @@ export class LocalDeployTarget {
         },
       );
     const opened = await openConfig(record, this.registry, options);
-    const ctx = parseTraceContext(record.context);
+    // the revision number goes into the env too (a restored revision is renumbered: computed per start),
+    // so that every log line says which revision answered
+    const ctx = parseTraceContext(record.context).with({ deployment: { revision: String(record.revision) } });
     await mkdir(paths.home, { recursive: true });
     const env: Record<string, string> = {
       ...record.env,

@@ -122,6 +122,7 @@ export type {
   QueryValue,
   RequestOptions,
 } from "./http/types.js";
+export { loadUndiciParts, type UndiciParts } from "./http/undici-parts.js";
 export { userAgent } from "./http/user-agent.js";
 // Lineage internals: the zod schemas behind TraceReport, TraceHandle and the verify checks, and the
 // closed lists of node kinds, edge relations, systems and reasons (renderers and exporters use them).

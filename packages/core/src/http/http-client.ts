@@ -39,14 +39,8 @@ import type {
   RequestOptions,
   RetryOptions,
 } from "./types.js";
+import { loadUndiciParts, loadUndiciProxyParts } from "./undici-parts.js";
 import { userAgent } from "./user-agent.js";
-
-/** undici is loaded on first use, so importing @modeltrail/core (codecs, TraceContext) stays cheap. */
-let undiciModule: Promise<typeof import("undici")> | undefined;
-function loadUndici(): Promise<typeof import("undici")> {
-  undiciModule ??= import("undici");
-  return undiciModule;
-}
 
 /** Response headers that carry a request id, in order of preference. */
 const REQUEST_ID_HEADERS = [
@@ -187,13 +181,19 @@ export class HttpClient {
    */
   private getDispatcher(): Promise<Dispatcher> {
     if (this.dispatcher) return Promise.resolve(this.dispatcher);
-    this.dispatcherPromise ??= loadUndici().then(({ Agent, ProxyAgent, Socks5ProxyAgent }) => {
+    // undici is loaded on first use (and only its Agent and request; the proxy agents only with a
+    // proxy), so importing @modeltrail/core (codecs, TraceContext) stays cheap.
+    this.dispatcherPromise ??= (async () => {
       const tls = tlsConnectOptions(this.options);
       const pool = { keepAliveTimeout: 10_000, connections: 64 };
       const proxy = this.proxy;
       if (proxy === undefined) {
+        const { Agent } = await loadUndiciParts();
         this.dispatcher = new Agent({ ...pool, ...(tls ? { connect: tls } : {}) });
-      } else if (proxy.protocol === "socks5:") {
+        return this.dispatcher;
+      }
+      const { ProxyAgent, Socks5ProxyAgent } = await loadUndiciProxyParts();
+      if (proxy.protocol === "socks5:") {
         const { username, password } = proxy;
         const bare = new URL(proxy);
         bare.username = "";
@@ -208,7 +208,7 @@ export class HttpClient {
         this.dispatcher = new ProxyAgent({ ...pool, uri: proxy.href, ...(tls ? { requestTls: tls } : {}) });
       }
       return this.dispatcher;
-    });
+    })();
     return this.dispatcherPromise;
   }
 
@@ -293,15 +293,13 @@ export class HttpClient {
             // an observer must not fail the request
           }
         }
-        const [{ request: undiciRequest }, dispatcher] = await Promise.all([
-          loadUndici(),
-          this.getDispatcher(),
-        ]);
-        const res = await undiciRequest(url, {
+        const [undici, dispatcher] = await Promise.all([loadUndiciParts(), this.getDispatcher()]);
+        const res = await undici.request(dispatcher, {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
           method,
           headers,
           body: this.buildBody(options),
-          dispatcher,
           signal,
           headersTimeout: timeoutMs,
           bodyTimeout: options.bodyTimeoutMs ?? timeoutMs,

@@ -1,5 +1,10 @@
 import type { ApiError, DebugLogger, RetryOptions } from "@modeltrail/core";
-import { createApiError, type ErrorResponseInfo, HttpClient } from "@modeltrail/core/internal";
+import {
+  createApiError,
+  type ErrorResponseInfo,
+  HttpClient,
+  loadUndiciParts,
+} from "@modeltrail/core/internal";
 import type { Dispatcher } from "undici";
 
 /** Transport settings of the cloud-storage requests (the client's own, by default). */
@@ -71,7 +76,7 @@ export class StorageTransport {
   /** An HttpClient for requests on `signedUri` (absolute URLs), sending `headers` with each. */
   async client(signedUri: string, headers: Record<string, string> = {}): Promise<HttpClient> {
     if (this.agent === undefined) {
-      const { Agent } = await import("undici");
+      const { Agent } = await loadUndiciParts();
       this.agent ??= new Agent({ keepAliveTimeout: 10_000, connections: 64 });
     }
     const o = this.options;

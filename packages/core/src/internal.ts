@@ -105,6 +105,7 @@ export {
   type JsonCall,
   type JsonRequestOptions,
   MAX_RESPONSE_BYTES_LIMIT,
+  type ReadRangeOptions,
 } from "./http/http-client.js";
 export { type Page, type PaginateOptions, paginate } from "./http/paginate.js";
 export { parseRetryAfter } from "./http/retry-after.js";
@@ -114,6 +115,12 @@ export {
   isIdempotentMethod,
   isRetryableNetworkCode,
 } from "./http/retry-policy.js";
+export {
+  readRangeOverSocket,
+  SOCKET_RANGE_BUFFER_BYTES,
+  type SocketRangeOutcome,
+  type SocketRangeRequest,
+} from "./http/socket-range.js";
 export { lowLevelCode, toTransportError } from "./http/transport-errors.js";
 export type {
   ErrorResponseInfo,

@@ -23,6 +23,12 @@ export interface RangedDownloadOptions {
   minFileSize: number;
   /** Size of each range (default 16 MiB). */
   chunkSize: number;
+  /**
+   * Read the ranges after the first over connections that reuse one read buffer each
+   * (`HttpClient.readRange`), so that memory does not grow with the file (default true); false: every
+   * range through `HttpClient.request`.
+   */
+  direct?: boolean;
 }
 
 /** Defaults of ranged downloads. */
@@ -71,10 +77,43 @@ export async function downloadFileRanged(
   let etag: string | undefined;
   let created = false;
   let whole = false;
+  let direct = options.direct !== false;
   let counted = 0; // bytes reported to onBytes for this file
   const report = (n: number): void => {
     counted += n;
     ctx.onBytes?.(n);
+  };
+
+  /**
+   * Reads bytes `from`..`end` into the file over a connection that reuses one read buffer (see
+   * `HttpClient.readRange`), counting each chunk once written; false when the server's answer was
+   * not a plain 206 of that range (nothing was written then).
+   */
+  const readDirect = async (from: number, end: number, onWritten: (n: number) => void): Promise<boolean> => {
+    const handle = await open(tmp, constants.O_WRONLY | constants.O_NOFOLLOW);
+    try {
+      let pos = from;
+      const outcome = await http.readRange({
+        ...pickCallOptions(ctx.call),
+        path: job.requestPath,
+        query: job.query,
+        headers: { ...ctx.call?.headers, ...(etag ? { "if-range": etag } : {}) },
+        start: from,
+        end,
+        total,
+        signal: controller.signal,
+        write: async (chunk) => {
+          for (let off = 0; off < chunk.length; ) {
+            off += (await handle.write(chunk, off, chunk.length - off, pos + off)).bytesWritten;
+          }
+          pos += chunk.length;
+          onWritten(chunk.length);
+        },
+      });
+      return outcome.kind === "done";
+    } finally {
+      await handle.close();
+    }
   };
 
   const fetchChunk = async (index: number): Promise<void> => {
@@ -84,6 +123,23 @@ export async function downloadFileRanged(
       if (controller.signal.aborted) throw controller.signal.reason;
       const from = start + done;
       try {
+        // After the first range (read through `request`, which confirmed the size), the others are
+        // read over connections that reuse one buffer each, while the server answers plainly.
+        if (direct && index > 0) {
+          const read = await readDirect(from, end, (n) => {
+            done += n;
+            report(n);
+          });
+          if (read) {
+            if (start + done !== end + 1) {
+              throw new SizeMismatch(
+                `"${job.artifactPath}": range ended after ${done} of ${end - start + 1} bytes`,
+              );
+            }
+            return;
+          }
+          direct = false; // this server's answers need `request`: the other ranges use it too
+        }
         const res = await http.request({
           ...pickCallOptions(ctx.call),
           method: "GET",

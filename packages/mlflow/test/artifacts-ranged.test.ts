@@ -74,6 +74,25 @@ describe("ranged downloads of large files", () => {
     expect(await listLocal(dest)).toEqual(["big.bin"]);
   });
 
+  it("reads every range through request with rangedDownload.direct false, and refuses a direct that is not a boolean", async () => {
+    const file = rangedFile();
+    fx = await setup([listing, file.handler], {
+      ...OPTIONS,
+      rangedDownload: { ...OPTIONS.rangedDownload, direct: false },
+    });
+    const dest = join(fx.dir, "d");
+    await fx.artifacts.downloadTree(`mlflow-artifacts:/${ROOT}`, dest);
+    expect(Buffer.compare(await readFile(join(dest, "big.bin")), DATA)).toBe(0);
+    const ranged = fx.server.requests.filter((r) => r.path.endsWith("big.bin"));
+    expect(ranged).toHaveLength(4);
+    expect(ranged.some((r) => r.headers.connection === "close")).toBe(false);
+    const { MlflowArtifacts } = await import("../src/index.js");
+    const client = fx.http;
+    expect(
+      () => new MlflowArtifacts(client, { rangedDownload: { direct: "yes" as unknown as boolean } }),
+    ).toThrow(/rangedDownload.direct must be true or false/);
+  });
+
   it("reads every range through request when the server answers ranges without a length", async () => {
     let n = 0;
     const chunked = http.get(`*${ROUTE}/${ROOT}/big.bin`, ({ request }) => {

@@ -53,7 +53,9 @@ export interface MlflowArtifactsOptions {
   progressIntervalMs?: number;
   /**
    * Large files (at least `minFileSize`, default 64 MiB, per the listing) download as parallel byte
-   * ranges of `chunkSize` (default 16 MiB) when the server supports Range; false to disable.
+   * ranges of `chunkSize` (default 16 MiB) when the server supports Range; false to disable. The
+   * ranges after the first are read over connections that reuse one read buffer each, so that memory
+   * does not grow with the file (`direct`, default true; see `HttpClient.readRange`).
    */
   rangedDownload?: Partial<RangedDownloadOptions> | false;
   /** Multipart upload settings (defaults as MLflow: 500 MiB threshold, 10 MiB parts), or false. */
@@ -147,6 +149,12 @@ export class MlflowArtifacts {
             },
           );
         }
+      }
+      const direct = this.settings.ranged.direct;
+      if (direct !== undefined && typeof direct !== "boolean") {
+        throw new ValidationError("MlflowArtifacts: rangedDownload.direct must be true or false", {
+          issues: [{ path: "rangedDownload.direct", message: `got ${String(direct)}` }],
+        });
       }
     }
     this.uploadSettings = {

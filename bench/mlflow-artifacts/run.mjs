@@ -391,7 +391,8 @@ async function main() {
 
 /** Starts the MLflow server the user would run (default worker count), waits until it is idle, creates a run. */
 async function startBenchServer() {
-  server = await startMlflowServer({ externalUri: "", workers: null });
+  // generous: on a loaded shared machine MLflow 3 with its default workers takes minutes to answer
+  server = await startMlflowServer({ externalUri: "", workers: null, startTimeoutMs: 600_000 });
   log(`mlflow server at ${server.url}`);
   await serverSettled();
   const created = await fetch(`${server.url}/api/2.0/mlflow/runs/create`, {
@@ -506,9 +507,6 @@ async function memoryMain() {
     "-c",
     "import json, mlflow; print(json.dumps({'v': mlflow.__version__}))",
   ]);
-  const peakAt = (bytes) => cases.find((c) => c.bytes === bytes)?.modeltrail.peakRssMiB;
-  const at1G = peakAt(1024 ** 3);
-  const largest = cases.at(-1);
   const result = {
     benchmark: "mlflow-artifacts",
     date: new Date().toISOString(),
@@ -529,18 +527,34 @@ async function memoryMain() {
       modeltrailIdleRssMiB: +(idle.modeltrail.peakRssKiB / 1024).toFixed(1),
       pythonIdleRssMiB: +(idle.python.peakRssKiB / 1024).toFixed(1),
     },
-    bounded: {
-      peak1GiBMiB: at1G,
-      peakLargestMiB: largest?.modeltrail.peakRssMiB,
-      largestBytes: largest?.bytes,
-      growthMiB: at1G === undefined ? undefined : +(largest.modeltrail.peakRssMiB - at1G).toFixed(1),
-      notAbove1GiB: at1G === undefined ? undefined : largest.modeltrail.peakRssMiB <= at1G,
-    },
+    bounded: boundedBySize(cases),
     allRssRatiosMet: cases.every((c) => c.meetsRssRatio),
     loadAverage: { start: loadAtStart, end: loadavg().map((x) => +x.toFixed(2)) },
     cases,
   };
   await writeResults(result);
+}
+
+/**
+ * Whether the peak at the largest size stays at the 1 GiB one. Noise is what the 1 GiB repeats
+ * themselves spread over (highest minus lowest peak): the largest size's peak may exceed the 1 GiB
+ * peak by no more than that.
+ */
+function boundedBySize(cases) {
+  const c1G = cases.find((c) => c.bytes === 1024 ** 3);
+  const largest = cases.at(-1);
+  if (c1G === undefined || largest === undefined) return { peak1GiBMiB: undefined };
+  const peaks = c1G.modeltrail.samples.map((s) => s.peakRssMiB);
+  const noiseMiB = +(Math.max(...peaks) - Math.min(...peaks)).toFixed(1);
+  const growthMiB = +(largest.modeltrail.peakRssMiB - c1G.modeltrail.peakRssMiB).toFixed(1);
+  return {
+    peak1GiBMiB: c1G.modeltrail.peakRssMiB,
+    peakLargestMiB: largest.modeltrail.peakRssMiB,
+    largestBytes: largest.bytes,
+    growthMiB,
+    noiseMiB,
+    notAbove1GiB: growthMiB <= noiseMiB,
+  };
 }
 
 function markdownMemory(res) {
@@ -566,7 +580,7 @@ function markdownMemory(res) {
     "",
     b.peak1GiBMiB === undefined
       ? "No 1 GiB point in this run."
-      : `Bounded by design: modeltrail's peak at ${mib(b.largestBytes)} is ${b.peakLargestMiB} MiB against ${b.peak1GiBMiB} MiB at 1 GiB (${b.growthMiB >= 0 ? "+" : ""}${b.growthMiB} MiB): ${b.notAbove1GiB ? "✅ not above the 1 GiB figure" : "❌ above the 1 GiB figure"}.`,
+      : `Bounded by design: modeltrail's peak at ${mib(b.largestBytes)} is ${b.peakLargestMiB} MiB against ${b.peak1GiBMiB} MiB at 1 GiB (${b.growthMiB >= 0 ? "+" : ""}${b.growthMiB} MiB; noise: the 1 GiB repeats spread over ${b.noiseMiB} MiB): ${b.notAbove1GiB ? "✅ not above the 1 GiB figure beyond the noise" : "❌ above the 1 GiB figure beyond the noise"}.`,
     `modeltrail ≤ ${res.targets.rssRatio} × Python's peak in every case: ${res.allRssRatiosMet ? "✅" : "❌"}.`,
     `Per-sample peaks (MiB): ${res.cases.map((c) => `${mib(c.bytes)} modeltrail ${c.modeltrail.samples.map((s) => s.peakRssMiB).join("/")}, Python ${c.python.samples.map((s) => s.peakRssMiB).join("/")}`).join("; ")}.`,
     `Baselines (library loaded, client created, nothing transferred): modeltrail ${res.baseline.modeltrailIdleRssMiB} MiB, Python ${res.baseline.pythonIdleRssMiB} MiB.`,
@@ -664,6 +678,7 @@ async function renderOnly() {
     size === "full" ? "mlflow-artifacts" : `mlflow-artifacts.${size}`,
   );
   const res = JSON.parse(await readFile(`${base}.json`, "utf8"));
+  if (res.size === "memory") res.bounded = boundedBySize(res.cases);
   for (const c of res.size === "memory" ? [] : res.cases) {
     c.serverBoundFloorRatio = serverBoundFloor(c.name, c.modeltrail, c.python, res.environment.cpus);
   }

@@ -12,7 +12,7 @@
 // Needs `wrk` (Debian: apt-get install wrk) and the serving venv (scripts/install-serving.sh).
 // Figures go to bench/results/serving.json and serving.md. Run with `pnpm bench serving`.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,7 @@ const execFileAsync = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const ROUNDS = Number(process.env.BENCH_SERVING_ROUNDS ?? 11);
+const IN_ROUNDS = Number(process.env.BENCH_SERVING_IN_PROCESS_ROUNDS ?? 11);
 const SECONDS = Number(process.env.BENCH_SERVING_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_SERVING_CONNECTIONS ?? 16);
 const median = (xs) => {
@@ -247,6 +248,38 @@ try {
 } finally {
   for (const s of servers) await s.proc.stop();
 }
+
+// in process: each app's CPU time per request through uvicorn's own HTTP protocol, no sockets
+console.log("in process ...");
+const IN_PROCESS = { "/invocations": [IN_ROUNDS, 200], "/healthz": [IN_ROUNDS, 2000] };
+for (const [path, [rounds, requests]] of Object.entries(IN_PROCESS)) {
+  const logFile = join(work, "in-process.log");
+  const linesBefore = existsSync(logFile) ? countRequestLines(logFile) : 0;
+  const { stdout } = await execFileAsync(
+    SERVING_PYTHON,
+    [join(here, "inprocess.py"), model, logFile, String(rounds), String(requests), path],
+    { cwd: SERVING_DIR, env: pythonEnv(TRACE_ENV), encoding: "utf8", timeout: 1_800_000 },
+  );
+  const { [path]: runs } = JSON.parse(stdout);
+  const warmUp = Math.max(50, Math.floor(requests / 10));
+  const logged = countRequestLines(logFile) - linesBefore;
+  if (logged !== warmUp + rounds * requests)
+    throw new Error(
+      `in process ${path}: ${warmUp + rounds * requests} traced requests but ${logged} log lines`,
+    );
+  const ratios = runs.traced.map((t, i) => runs.untraced[i] / t);
+  results[path].inProcess = {
+    rounds,
+    requests,
+    tracedCpuUs: round1(median(runs.traced)),
+    untracedCpuUs: round1(median(runs.untraced)),
+    ratio: round3(median(ratios)),
+    roundRatios: ratios.map(round3),
+    layerCpuUs: round1(median(runs.traced.map((t, i) => t - runs.untraced[i]))),
+    runs,
+  };
+  console.log(`  ${path}: ${JSON.stringify(results[path].inProcess)}`);
+}
 const loadAfter = loadavg()[0];
 const pyVersions = execFileSync(
   SERVING_PYTHON,
@@ -308,6 +341,9 @@ ${row("without it (same app, same model, same uvicorn settings)", r.untraced)}
   medians ${r.atOnce.traced.rps} and ${r.atOnce.untraced.rps} requests/s.
 - CPU-time ratio (untraced / traced CPU per request, in turn, median of the rounds): ${r.cpuRatio}: the
   layer costs the server ${r.layerCpuUsPerRequest} µs of CPU a request (medians ${r.traced.cpuUsPerRequest} and ${r.untraced.cpuUsPerRequest}).
+- **In process, through uvicorn's HTTP protocol without sockets (median of ${r.inProcess.rounds} rounds of ${r.inProcess.requests}
+  requests a app): CPU-time ratio ${r.inProcess.ratio}** (${verdict(r.inProcess.ratio)}): ${r.inProcess.tracedCpuUs} µs a request with
+  the layer, ${r.inProcess.untracedCpuUs} µs without; the layer costs ${r.inProcess.layerCpuUs} µs (per-round ratios ${r.inProcess.roundRatios.join(", ")}).
 - p99 ratio (in turn): ${r.p99Ratio}.
 - Per-round throughput ratios, in turn: ${r.roundRatios.join(", ")}; at once: ${r.atOnceRoundRatios.join(", ")}.
 - Per-round CPU-time ratios, in turn: ${r.cpuRoundRatios.join(", ")}.
@@ -331,6 +367,11 @@ checks it wrote one for every request. Produced by \`pnpm bench serving\`.
 Target: the app with the trace layer keeps at least 0.95 of the throughput without it. The figures
 are medians of the per-round ratios; the CPU time each server spends per request (from
 /proc/<pid>/stat, all threads) measures the layer's cost with less of the other sessions' noise.
+Last, \`bench/serving/inprocess.py\` runs both apps in one process through uvicorn's own HTTP
+protocol (httptools, the same ASGI stack, uvicorn's response writing) on an in-memory transport,
+rounds alternating, and measures the process CPU time per request: no kernel networking, no load
+generator, the closest this machine gets to the layer's own cost (a CPU-bound server's throughput
+ratio is the inverse of its CPU-time ratio).
 
 ${section("/invocations", "a two-row prediction of a scikit-learn model (MLflow pyfunc)")}
 ${section("/healthz", "no model work, the largest relative cost of the layer")}`;

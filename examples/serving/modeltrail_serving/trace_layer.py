@@ -105,7 +105,8 @@ class _Exchange:
         self.bytes_out = 0
         self.open = True
 
-    async def send(self, message: Message) -> None:
+    def send(self, message: Message) -> Awaitable[None]:
+        """The wrapped ``send``: returns the server's own awaitable (no coroutine of its own)."""
         kind = message["type"]
         if kind == "http.response.body":
             self.bytes_out += len(message.get("body", b""))
@@ -118,7 +119,7 @@ class _Exchange:
                 *self.middleware.headers,
                 (b"x-request-id", self.request_id),
             ]
-        await self.downstream(message)
+        return self.downstream(message)
 
     def write_line(self, completed: bool) -> None:
         self.open = False

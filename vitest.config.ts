@@ -34,7 +34,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/test/**/*.test.ts", "examples/test/**/*.test.ts"],
-          exclude: ["**/*.int.test.ts", "**/*.dist.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.int.test.ts", "**/*.dist.test.ts", "**/*.browser.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
         },
       },
@@ -110,6 +110,18 @@ export default defineConfig({
           globalSetup: ["packages/test-utils/src/trace-e2e-setup.ts"],
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // pages rendered in headless Chromium (Debian's chromium, scripts/install-chromium.sh;
+          // driven by playwright-core): the trace page of @modeltrail/trace-html
+          name: "browser",
+          include: ["packages/*/test/**/*.browser.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

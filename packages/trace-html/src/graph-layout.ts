@@ -197,6 +197,8 @@ export function layoutGraph(
   rows = orderRows(rows);
 
   placeX(rows, items, sp);
+  straightenLanes(rows, items, chains, sp);
+  normalizeX(items, sp);
 
   // y per row: rows as tall as their tallest box.
   const rowTop: number[] = [];
@@ -375,7 +377,7 @@ function crossings(rows: Item[][], pos: Map<number, number>): number {
 /**
  * Horizontal positions: each row packed left to right, then passes down and up that move every box
  * toward the mean center of its neighbours in the previous row without changing the order or
- * letting boxes overlap; finally everything shifts so the leftmost box sits at the margin.
+ * letting boxes overlap.
  */
 function placeX(rows: Item[][], items: Item[], sp: LayoutSpacing): void {
   for (const row of rows) {
@@ -388,7 +390,10 @@ function placeX(rows: Item[][], items: Item[], sp: LayoutSpacing): void {
   const center = (it: Item) => it.x + it.width / 2;
   const pass = (row: Item[], neighbours: (it: Item) => number[]) => {
     const desired = row.map((it) => {
-      const nb = neighbours(it);
+      // a lane sits between its two ends; a box follows the boxes next to it before any lane
+      const all = it.dummy ? [...it.up, ...it.down] : neighbours(it);
+      const real = all.filter((n) => !(items[n] as Item).dummy);
+      const nb = it.dummy || real.length === 0 ? all : real;
       if (nb.length === 0) return center(it);
       return nb.reduce((s, n) => s + center(items[n] as Item), 0) / nb.length;
     });
@@ -410,13 +415,51 @@ function placeX(rows: Item[][], items: Item[], sp: LayoutSpacing): void {
     const drift = row.reduce((s, it, k) => s + ((desired[k] ?? 0) - center(it)), 0) / Math.max(1, row.length);
     if (drift > 0) for (const it of row) it.x += drift;
   };
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 8; round++) {
     for (let r = 1; r < rows.length; r++) pass(rows[r] as Item[], (it) => it.up);
     for (let r = rows.length - 2; r >= 0; r--) pass(rows[r] as Item[], (it) => it.down);
   }
   for (let r = 1; r < rows.length; r++) pass(rows[r] as Item[], (it) => it.up);
+}
+
+/** Shifts everything so that the leftmost box or lane sits at the margin; whole pixels. */
+function normalizeX(items: Item[], sp: LayoutSpacing): void {
   const minX = items.reduce((m, it) => Math.min(m, it.x), Number.POSITIVE_INFINITY);
   for (const it of items) it.x = Math.round(it.x - (Number.isFinite(minX) ? minX : 0) + sp.margin);
+}
+
+/**
+ * Puts the lanes of each long link on one vertical line where the rows allow it: the line nearest
+ * the middle of the link's two ends that fits between the neighbours of every lane of the link.
+ */
+function straightenLanes(
+  rows: Item[][],
+  items: Item[],
+  chains: { chain: number[] }[],
+  sp: LayoutSpacing,
+): void {
+  const rowOf = new Map<number, { row: Item[]; k: number }>();
+  for (const row of rows) for (let k = 0; k < row.length; k++) rowOf.set((row[k] as Item).i, { row, k });
+  for (const c of chains) {
+    const lanes = c.chain.map((i) => items[i] as Item).filter((it) => it.dummy);
+    if (lanes.length === 0) continue;
+    const first = items[c.chain[0] as number] as Item;
+    const last = items[c.chain[c.chain.length - 1] as number] as Item;
+    let lo = Number.NEGATIVE_INFINITY;
+    let hi = Number.POSITIVE_INFINITY;
+    for (const lane of lanes) {
+      const at = rowOf.get(lane.i);
+      if (!at) continue;
+      const prev = at.row[at.k - 1];
+      const next = at.row[at.k + 1];
+      if (prev) lo = Math.max(lo, prev.x + prev.width + sp.gap);
+      if (next) hi = Math.min(hi, next.x - sp.gap - lane.width);
+    }
+    if (lo > hi) continue;
+    const want = (first.x + first.width / 2 + last.x + last.width / 2) / 2 - sp.laneWidth / 2;
+    const x = Math.round(Math.min(Math.max(want, lo), hi));
+    for (const lane of lanes) lane.x = x;
+  }
 }
 
 /** Offsets of the ports of each box along one edge: `a>b` is the link from a to b, `b<a` the same link seen from b. */

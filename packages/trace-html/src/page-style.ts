@@ -26,7 +26,7 @@ h2{font-size:16px;margin:28px 0 8px}
 .legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12px;color:var(--muted);margin:4px 0 12px}
 .legend .sw{display:inline-block;width:14px;height:10px;border:2px solid var(--line);border-radius:3px;margin-right:4px;vertical-align:middle}
 .legend .sw.fail{border-color:var(--fail);background:#fdecea}.legend .sw.unknown{border-color:var(--unknown);border-style:dashed;background:#fff4e0}.legend .sw.pass{border-color:var(--pass)}.legend .sw.ref{border-style:dotted}
-.graph-scroll{overflow:auto;border:1px solid #dde2ea;border-radius:6px;background:var(--panel)}
+.graph-scroll{display:inline-block;min-width:100%;border:1px solid #dde2ea;border-radius:6px;background:var(--panel)}
 .graph{position:relative}
 .graph svg{position:absolute;left:0;top:0}
 .node{position:absolute;width:${NODE_WIDTH}px;padding:10px 12px;background:#fff;border:2px solid var(--line);border-left-width:6px;border-radius:6px;overflow:hidden;box-shadow:0 1px 2px rgba(0,0,0,.08)}

@@ -304,10 +304,20 @@ describe("the pipeline through the modeltrail command", () => {
     const failed = out.checks.filter((c: { status: string }) => c.status === "fail");
     expect(JSON.stringify(failed)).toContain("3333333333333333333333333333333333333333");
     expect(res.stderr).toMatch(/^modeltrail verify: error: \d+ checks? failed: commit\./m);
-    const human = await runBuilt(["verify", `deployment/${hist.namespace}/churn`], { env, cwd: work });
+    const human = await runBuilt(["verify", `deployment/${hist.namespace}/churn`, "--html", "verify.html"], {
+      env,
+      cwd: work,
+    });
     expect(human.code).toBe(3);
     expect(human.stdout).toMatch(/^FAIL\s+commit\./m);
     expect(human.stdout).toMatch(/NOT verified/);
+    // the trace page is written even though verify fails: the broken link in red
+    expect(human.stdout).toContain(`trace page: ${join(work, "verify.html")}`);
+    const page = await readFile(join(work, "verify.html"), "utf8");
+    expect(page).toMatch(/<article class="[^"]*check-fail[^"]*"[^>]*data-kind="model-version"/);
+    expect(page).toMatch(/<g class="link"[^>]*data-check="fail">/);
+    expect(page).toContain("3333333333333333333333333333333333333333");
+    expect(page).not.toContain(DBX_TOKEN);
 
     // through the GitHub Action: exit-code 3 in the outputs, the step fails, the summary says why
     const action = await runActionBundle(

@@ -2,6 +2,7 @@ export {
   describeHandle,
   type RenderTraceHtmlOptions,
   renderTraceHtml,
+  shortHandle,
   type TraceHtmlChecks,
 } from "./render-trace-html.js";
 export { VERSION } from "./version.js";

@@ -47,6 +47,23 @@ export function describeHandle(handle: TraceHandle): string {
   }
 }
 
+/** A handle in fewer words, for the page's heading: `log line: churn v3, commit 3f2a9c1d4b5e`. */
+export function shortHandle(handle: TraceHandle): string {
+  if (handle.kind === "log-line") {
+    const f = handle.fields;
+    const parts: string[] = [];
+    if (f.model_name !== undefined)
+      parts.push(
+        `${String(f.model_name)}${f.model_version !== undefined ? ` v${String(f.model_version)}` : ""}`,
+      );
+    if (f.git_sha !== undefined) parts.push(`commit ${shorten(String(f.git_sha), 12)}`);
+    if (f.run_id !== undefined) parts.push(`run ${String(f.run_id)}`);
+    return `log line${parts.length > 0 ? `: ${parts.join(", ")}` : ""}`;
+  }
+  if (handle.kind === "commit") return `commit ${handle.gitSha.slice(0, 12)}`;
+  return describeHandle(handle);
+}
+
 const SYMBOL: Record<VerifyStatus, string> = { fail: "✗ fail", unknown: "? unknown", pass: "✓ pass" };
 
 /**
@@ -80,7 +97,7 @@ export function renderTraceHtml(
   const marks = placeChecks(r, checks);
   const { layout, domIds } = layoutReport(r, marks);
 
-  const title = options.title ?? `modeltrail trace: ${describeHandle(r.handle)}`;
+  const title = options.title ?? `modeltrail trace: ${shortHandle(r.handle)}`;
   const css = `${PAGE_CSS}${positionCss(layout, domIds)}`;
   const cspHash = createHash("sha256").update(css, "utf8").digest("base64");
   const csp = `default-src 'none'; style-src 'sha256-${cspHash}'; img-src 'none'; font-src 'none'; connect-src 'none'; script-src 'none'; base-uri 'none'; form-action 'none'`;
@@ -207,9 +224,13 @@ function renderHeader(r: TraceReport, title: string, checks: VerifyCheck[]): str
   const pills: string[] = [];
   if (checks.length > 0) {
     const s = summarize(checks);
-    pills.push(`<span class="pill fail" data-summary="fail">${s.fail} failing</span>`);
-    pills.push(`<span class="pill unknown" data-summary="unknown">${s.unknown} unknown</span>`);
-    pills.push(`<span class="pill pass" data-summary="pass">${s.pass} passing</span>`);
+    const pill = (status: VerifyStatus, n: number, word: string) =>
+      `<span class="pill ${n > 0 ? status : "info"}" data-summary="${status}">${n} ${word}</span>`;
+    pills.push(
+      pill("fail", s.fail, "failing"),
+      pill("unknown", s.unknown, "unknown"),
+      pill("pass", s.pass, "passing"),
+    );
   } else {
     pills.push(
       '<span class="pill info">not verified: links drawn as found (modeltrail verify checks them)</span>',

@@ -208,7 +208,7 @@ describe("the trace page in Chromium", () => {
       expect(await page.locator("script, img, link, a[href^='javascript']").count()).toBe(0);
       expect(await page.locator("style").count()).toBe(1);
       // the text is shown as text
-      expect(await page.locator("h1").textContent()).toContain("<script>window.pwned=1</script>");
+      expect(await page.locator("p.meta").first().textContent()).toContain("<script>window.pwned=1</script>");
       await page
         .locator("article.node")
         .first()

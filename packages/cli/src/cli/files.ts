@@ -54,13 +54,18 @@ export async function readObjectFile(
 
 /**
  * Writes a file so that it is either complete or untouched: the text goes to a temporary file next
- * to it, which is then renamed over the target. Returns the absolute path.
+ * to it, which is read back and compared (a full disk or a short write fails here, before the
+ * target is touched), then renamed over the target. Returns the absolute path. Throws ConfigError
+ * when the directory is missing or not writable, or the temporary file does not read back whole.
  */
 export async function writeFileAtomic(cwd: string, path: string, text: string): Promise<string> {
   const full = resolve(cwd, path);
   const tmp = join(dirname(full), `.${basename(full)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     await writeFile(tmp, text, { flag: "wx", mode: 0o644 });
+    const back = await readFile(tmp);
+    if (!back.equals(Buffer.from(text, "utf8")))
+      throw new Error(`the temporary file ${basename(tmp)} did not read back as written`);
     await rename(tmp, full);
   } catch (err) {
     await rm(tmp, { force: true });

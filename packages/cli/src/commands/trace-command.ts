@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { CliApp } from "../cli/cli-app.js";
 import { newCommand } from "../cli/command-builder.js";
 import { configuredResolvers, type TraceTargetOptions } from "../config/trace-resolvers.js";
+import { addTracePageOption, writeTracePage } from "./trace-page-option.js";
 import { addTraceTargetOptions, HANDLE_HELP, readHandle } from "./trace-target-options.js";
 import { printTraceReport } from "./trace-view.js";
 
@@ -17,10 +18,12 @@ export function traceCommand(app: CliApp): Command {
         "modeltrail trace deployment/ml-serving/churn",
         'modeltrail trace \'{"git_sha":"3f2a9c1d...","run_id":"1795788642450001","msg":"predict"}\'',
         "modeltrail trace models:/churn/3 --json > trace.json",
+        "modeltrail trace deployment/ml-serving/churn --html trace.html",
       ],
     ).argument("<handle>", HANDLE_HELP),
   );
-  return app.handle<TraceTargetOptions>(cmd, async (run) => {
+  addTracePageOption(cmd);
+  return app.handle<TraceTargetOptions & { html?: string }>(cmd, async (run) => {
     const [text] = run.args as [string];
     const handle = readHandle(text);
     const configured = await configuredResolvers(run);
@@ -29,6 +32,7 @@ export function traceCommand(app: CliApp): Command {
         `tracing ${handle.kind} through ${configured.resolvers.map((r) => r.system).join(", ")}`,
       );
       const report = await trace(handle, { resolvers: configured.resolvers, signal: run.signal });
+      const html = run.opts.html ? await writeTracePage(run.io.cwd, run.opts.html, report) : undefined;
       const first = report.lineages[0];
       const data = {
         handle: report.handle,
@@ -37,9 +41,16 @@ export function traceCommand(app: CliApp): Command {
         runId: first?.infrastructure.training.jobRunId?.value ?? first?.artifacts.mlflowRunId?.value,
         unreachable: report.unreachable.length,
         notConfigured: configured.skipped,
+        ...(html ? { html } : {}),
         report,
       };
-      return { data, print: (out) => printTraceReport(out, text, report, configured.skipped) };
+      return {
+        data,
+        print: (out) => {
+          printTraceReport(out, text, report, configured.skipped);
+          if (html) out.print(`trace page: ${html}`);
+        },
+      };
     } finally {
       await configured.close();
     }

@@ -6,6 +6,7 @@ import { CommandFailedError } from "../cli/command-failed-error.js";
 import { EXIT_CODES } from "../cli/exit-codes.js";
 import { oneOf } from "../cli/option-parsers.js";
 import { configuredResolvers, type TraceTargetOptions } from "../config/trace-resolvers.js";
+import { addTracePageOption, writeTracePage } from "./trace-page-option.js";
 import { addTraceTargetOptions, HANDLE_HELP, readHandle } from "./trace-target-options.js";
 import { printChecks, printTraceReport } from "./trace-view.js";
 
@@ -13,6 +14,7 @@ interface VerifyCommandOptions extends TraceTargetOptions {
   strict?: boolean;
   artifacts?: ArtifactCheckMode;
   requireProvenance?: boolean;
+  html?: string;
 }
 
 const ARTIFACT_MODES = ["digests", "sizes", "skip"] as const;
@@ -28,6 +30,7 @@ export function verifyCommand(app: CliApp): Command {
         "modeltrail verify deployment/ml-serving/churn",
         "modeltrail verify myacr.azurecr.io/models/churn:1795788642450001 --public-key cosign.pub --require-provenance",
         "modeltrail verify 1795788642450001 --artifacts sizes --json",
+        "modeltrail verify deployment/ml-serving/churn --html verify.html",
       ],
     ).argument("<handle>", HANDLE_HELP),
   )
@@ -38,6 +41,7 @@ export function verifyCommand(app: CliApp): Command {
       oneOf(ARTIFACT_MODES),
     )
     .option("--require-provenance", "fail an image without a provenance attestation");
+  addTracePageOption(cmd);
   return app.handle<VerifyCommandOptions>(cmd, async (run) => {
     const [text] = run.args as [string];
     const handle = readHandle(text);
@@ -52,6 +56,10 @@ export function verifyCommand(app: CliApp): Command {
         ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
         ...(opts.requireProvenance ? { requireProvenance: true } : {}),
       });
+      // the page is written whatever the outcome: a failing verify is when people look at it
+      const html = opts.html
+        ? await writeTracePage(run.io.cwd, opts.html, result.report, result.checks)
+        : undefined;
       const data = {
         ok: result.ok,
         strict: result.strict,
@@ -60,6 +68,7 @@ export function verifyCommand(app: CliApp): Command {
         unknown: result.summary.unknown,
         checks: result.checks,
         notConfigured: configured.skipped,
+        ...(html ? { html } : {}),
         report: result.report,
       };
       const print = () => {
@@ -70,6 +79,7 @@ export function verifyCommand(app: CliApp): Command {
         out.print(
           `${result.ok ? "verified" : "NOT verified"}: ${result.summary.pass} pass, ${result.summary.fail} fail, ${result.summary.unknown} unknown${result.strict ? " (strict)" : ""}`,
         );
+        if (html) out.print(`trace page: ${html}`);
       };
       // A gate must not pass on nothing: no lineage found means nothing was verified.
       if (result.report.lineages.length === 0) {

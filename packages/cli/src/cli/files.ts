@@ -64,11 +64,15 @@ export async function writeFileAtomic(cwd: string, path: string, text: string): 
   try {
     await writeFile(tmp, text, { flag: "wx", mode: 0o644 });
     const back = await readFile(tmp);
-    if (!back.equals(Buffer.from(text, "utf8")))
-      throw new Error(`the temporary file ${basename(tmp)} did not read back as written`);
+    if (!back.equals(Buffer.from(text, "utf8"))) {
+      throw new ConfigError(`Cannot write ${path}: the temporary file did not read back as written`, {
+        hint: "check the free space and the file system; the previous file is untouched",
+      });
+    }
     await rename(tmp, full);
   } catch (err) {
     await rm(tmp, { force: true });
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`Cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`, {
       hint: "check that the directory exists and is writable",
     });

@@ -1,6 +1,8 @@
 /**
  * @modeltrail/cli: the `modeltrail` command and the library modules it is built from, such as the
- * local deploy target that stands in for Kubernetes when there is no cluster.
+ * local deploy target that stands in for Kubernetes when there is no cluster, and `reproduce()`, which
+ * re-runs a training run at its recorded commit and reports what differs (it needs the MLflow and
+ * Databricks packages, so it cannot live in core).
  * @packageDocumentation
  */
 export type { CliOutcome, CommandResult } from "./cli/cli-app.js";
@@ -9,6 +11,7 @@ export type { ErrorReport } from "./cli/error-report.js";
 export { EXIT_CODES, type ExitCode } from "./cli/exit-codes.js";
 export { formatBytes, Output, type OutputOptions, type Progress } from "./cli/output.js";
 export { runCli } from "./cli/run-cli.js";
+export * from "./reproduce/index.js";
 export {
   type HostCommand,
   hostCommand,

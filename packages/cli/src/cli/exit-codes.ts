@@ -8,6 +8,7 @@
  * | 1 | it failed (a service error, a failed run or rollout, bad configuration, ...) |
  * | 2 | usage error: unknown command or option, missing or malformed argument |
  * | 3 | `verify` ran and at least one check failed |
+ * | 4 | `reproduce` ran the training again and something differs from the original |
  * | 130 | interrupted (Ctrl-C) |
  */
 export const EXIT_CODES = Object.freeze({
@@ -15,6 +16,7 @@ export const EXIT_CODES = Object.freeze({
   failure: 1,
   usage: 2,
   verifyFailed: 3,
+  reproduceDiffers: 4,
   interrupted: 130,
 });
 

@@ -6,6 +6,7 @@ import { historyCommand } from "../commands/history-command.js";
 import { imageCommand } from "../commands/image-command.js";
 import { jobCommand } from "../commands/job-command.js";
 import { modelCommand } from "../commands/model-command.js";
+import { reproduceCommand } from "../commands/reproduce-command.js";
 import { rollbackCommand } from "../commands/rollback-command.js";
 import { traceCommand } from "../commands/trace-command.js";
 import { verifyCommand } from "../commands/verify-command.js";
@@ -22,6 +23,7 @@ Exit codes:
   1    it failed (service error, failed run or rollout, bad configuration)
   2    usage error (unknown command or option, missing or malformed argument)
   3    verify ran and at least one check failed
+  4    reproduce ran and something differs from the original run
   130  interrupted
 
 Configuration comes from the same environment variables and files as the libraries:
@@ -61,5 +63,6 @@ export const COMMANDS: readonly CommandFactory[] = [
   rollbackCommand,
   traceCommand,
   verifyCommand,
+  reproduceCommand,
   cleanCommand,
 ];

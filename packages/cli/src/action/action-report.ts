@@ -64,6 +64,8 @@ function status(outcome: CliOutcome): string {
       return "failed: usage error (exit 2)";
     case EXIT_CODES.verifyFailed:
       return "failed: verify found failing checks (exit 3)";
+    case EXIT_CODES.reproduceDiffers:
+      return "failed: reproduce ran and the result differs from the original run (exit 4)";
     case EXIT_CODES.interrupted:
       return "interrupted (exit 130)";
     default:

@@ -6,6 +6,7 @@ import { createTraceContext } from "@modeltrail/core";
 import {
   classifyRun,
   LocalJobRunner,
+  localJobTraceResolver,
   renderJobTemplate,
   withTaskTraceParameters,
 } from "@modeltrail/databricks";
@@ -33,6 +34,8 @@ let work: string;
 let repo: string;
 let scratch: string;
 let dataPath: string;
+/** Where the original's LocalJobRunner wrote its run record. */
+let runsDir: string;
 let commit: string;
 let mlflow: MlflowClient;
 let python: string;
@@ -97,6 +100,7 @@ beforeAll(async () => {
   repo = join(work, "repo");
   scratch = join(work, "scratch");
   dataPath = join(work, "data", "points.csv");
+  runsDir = join(work, "runs");
   await mkdir(join(repo, "pipeline"), { recursive: true });
   await mkdir(scratch);
   await mkdir(join(work, "data"));
@@ -124,6 +128,7 @@ beforeAll(async () => {
   const runner = new LocalJobRunner({
     cwd: repo,
     pythonPath: python,
+    records: { dir: runsDir },
     env: { ...runnerEnv(), PYTHONDONTWRITEBYTECODE: "1" },
     onOutput: ({ chunk }) => {
       out += chunk;
@@ -195,10 +200,23 @@ describe("reproduce(): a run that reproduces", () => {
 
 describe("reproduce(): runs that do not reproduce", () => {
   it("a changed parameter (by job run id): the report names the parameter and the metrics that moved", async () => {
-    const report = await reproduce(original.jobRunId, options({ parameters: { c: "0.001" } }));
+    // with the local run's record, the job parameters are the ones the job run recorded
+    const report = await reproduce(
+      original.jobRunId,
+      options({
+        parameters: { c: "0.001" },
+        resolvers: [mlflowTraceResolver(mlflow), localJobTraceResolver({ dir: runsDir })],
+      }),
+    );
     expect(report.status).toBe("differs");
     expect(report.original.mlflowRunId).toBe(original.mlflowRunId);
-    expect(report.parameters.c).toEqual({ value: "0.001", origin: "override" });
+    expect(report.original.jobRunId).toBe(original.jobRunId);
+    expect(report.parameters).toMatchObject({
+      c: { value: "0.001", origin: "override" },
+      seed: { value: "7", origin: "job run" },
+      data: { value: dataPath, origin: "job run" },
+      experiment: { value: EXPERIMENT, origin: "job run" },
+    });
     const params = report.comparison?.parameters ?? [];
     expect(params).toContainEqual(
       expect.objectContaining({
@@ -331,8 +349,17 @@ describe("modeltrail reproduce (the built CLI)", () => {
   });
 
   it("exit 4 when it ran and differs, naming the differences in text", async () => {
-    const r = await cli([original.jobRunId, "--template", "pipeline/job.template.yaml", "--param", "c=0.001"]);
+    const r = await cli([
+      original.jobRunId,
+      "--template",
+      "pipeline/job.template.yaml",
+      "--param",
+      "c=0.001",
+      "--local-runs",
+      runsDir,
+    ]);
     expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toContain("seed=7  (job run)");
     expect(r.stdout).toContain("job parameter c: 0.5 -> 0.001 (overridden)");
     expect(r.stdout).toMatch(/NOT reproduced: \d+ differences/);
     expect(r.stderr).toMatch(/error: Run \d+ did not reproduce: \d+ differences/);

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { TraceResolver } from "@modeltrail/core";
-import { databricksTraceResolver } from "@modeltrail/databricks";
+import { databricksTraceResolver, localJobTraceResolver } from "@modeltrail/databricks";
 import { mlflowTraceResolver } from "@modeltrail/mlflow";
 import { type Command, InvalidArgumentError } from "commander";
 import type { CliApp } from "../cli/cli-app.js";
@@ -29,6 +29,7 @@ interface ReproduceCommandOptions {
   metricTolerance?: Record<string, string>;
   artifactPath?: string;
   timeout?: number;
+  localRuns?: string;
 }
 
 const RUN_ID = /^([0-9]{1,19}|[0-9a-f]{32})$/;
@@ -85,6 +86,10 @@ export function reproduceCommand(app: CliApp): Command {
       nonNegative,
     )
     .option("--metric-tolerance <name=n>", "absolute tolerance of one metric (repeatable)", keyValue)
+    .option(
+      "--local-runs <dir>",
+      "a directory of local job run records (LocalJobRunner records: { dir }): the original's recorded job parameters are read there, and the reproduction's record is written there",
+    )
     .option("--artifact-path <path>", "the model's directory in the runs' artifacts (default: model)")
     .option(
       "--timeout <duration>",
@@ -102,8 +107,9 @@ Exit codes:
   4  it ran, and something differs: each difference is one line (--json: "differences" and "comparison")
 
 The original run is read through MLflow (MLFLOW_TRACKING_URI, required) and, when configured, the
-Databricks job run (DATABRICKS_HOST or ~/.databrickscfg) for its recorded job parameters; without
-it a job parameter takes the MLflow param of the same name, else the template default.`,
+Databricks job run (DATABRICKS_HOST or ~/.databrickscfg) or the local run record (--local-runs) for
+its recorded job parameters; without them a job parameter takes the MLflow param of the same name,
+else the template default.`,
     );
   return app.handle<ReproduceCommandOptions>(cmd, async (run) => {
     const [id] = run.args as [string];
@@ -146,6 +152,8 @@ it a job parameter takes the MLflow param of the same name, else the template de
         closers.push(() => dbx.close());
         resolvers.push(databricksTraceResolver(dbx));
       }
+      const localRuns = opts.localRuns ? resolve(run.io.cwd, opts.localRuns) : undefined;
+      if (localRuns) resolvers.push(localJobTraceResolver({ dir: localRuns }));
       const python = opts.python ?? env.MODELTRAIL_PYTHON;
       const runner: ReproduceRunner =
         opts.on === "databricks" && dbx
@@ -160,6 +168,7 @@ it a job parameter takes the MLflow param of the same name, else the template de
                 inheritEnv: false,
                 env: { ...env },
                 ...(python ? { pythonPath: python } : {}),
+                ...(localRuns ? { records: { dir: localRuns } } : {}),
                 onOutput: taskOutput(out),
               },
             };

@@ -1,4 +1,4 @@
-import type { CallOptions } from "@modeltrail/core";
+import type { CallOptions, TraceResolver } from "@modeltrail/core";
 import {
   classifyRun,
   type DatabricksClient,
@@ -8,6 +8,7 @@ import {
   LocalJobRunner,
   type LocalJobRunnerOptions,
   type LocalRunEvent,
+  localJobTraceResolver,
   runJob,
   type WaitForRunOptions,
 } from "@modeltrail/databricks";
@@ -36,6 +37,11 @@ export interface ReproductionRun {
   outcome: string;
   message: string | undefined;
   failedTasks: FailedTask[];
+  /**
+   * For a local run: a resolver that reads it (its job parameters, environment and host), so that
+   * the reproduction's trace has the job run as a Databricks one would.
+   */
+  resolver?: TraceResolver | undefined;
 }
 
 /** Options of {@link runReproduction}. */
@@ -64,6 +70,8 @@ export async function runReproduction(
     const local = new LocalJobRunner({
       ...runner.options,
       cwd: checkoutDir,
+      // the run's record (parameters, interpreter and packages, host) makes it traceable like the original
+      records: runner.options?.records ?? true,
       // the checkout is read-only: Python must not try to write its bytecode cache there
       env: { PYTHONDONTWRITEBYTECODE: "1", ...(runner.options?.env ?? {}) },
     });
@@ -82,6 +90,7 @@ export async function runReproduction(
       outcome: outcome?.kind ?? "unknown",
       message: outcome?.message,
       failedTasks: outcome?.failedTasks ?? [],
+      resolver: localJobTraceResolver({ runner: local }),
     };
   }
   const ctx = { code: { gitSha: commit } };

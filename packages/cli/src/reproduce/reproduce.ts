@@ -190,7 +190,10 @@ export async function reproduce(runId: string, options: ReproduceOptions): Promi
       if (run.outcome !== "success") return failed(base, reproduction(), run, run.message ?? run.outcome);
 
       progress({ type: "step", message: `tracing the reproduction (job run ${run.jobRunId})` });
-      const newReport = await trace({ kind: "run", runId: run.jobRunId }, traceOptions);
+      const newReport = await trace(
+        { kind: "run", runId: run.jobRunId },
+        { ...traceOptions, resolvers: [...resolvers, ...(run.resolver ? [run.resolver] : [])] },
+      );
       const candidates = trainingRuns(newReport);
       const reproduced = candidates.find((r) => r.experimentId === original.experimentId) ?? candidates[0];
       if (!reproduced)

@@ -44,7 +44,8 @@ function git(cwd: string, args: string[], signal?: AbortSignal): Promise<GitResu
       (err, stdout, stderr) => {
         if (err && (err as NodeJS.ErrnoException).code === "ENOENT")
           reject(
-            new ReproduceRefusedError("not-a-repository", "git is not installed (no `git` on PATH)", {
+            new ReproduceRefusedError("git is not installed (no `git` on PATH)", {
+              reason: "not-a-repository",
               hint: "install git: reproduce checks the recorded commit out with `git worktree add`",
             }),
           );
@@ -81,34 +82,29 @@ export async function withCommitCheckout<T>(
   const { signal } = options;
   const top = await git(repoDir, ["rev-parse", "--show-toplevel"], signal);
   if (top.code !== 0)
-    throw new ReproduceRefusedError("not-a-repository", `${repoDir} is not inside a git repository`, {
+    throw new ReproduceRefusedError(`${repoDir} is not inside a git repository`, {
+      reason: "not-a-repository",
       hint: "run reproduce in a clone of the repository the model was trained from, or pass its directory (--repo DIR)",
     });
   const repoRoot = top.stdout.trim();
   if (!/^[0-9a-f]{40}$/.test(commit))
-    throw new ReproduceRefusedError(
-      "no-commit",
-      `The recorded commit ${JSON.stringify(commit)} is not a full git SHA`,
-      {
-        hint: "the run's GIT_SHA tag must hold the 40-character commit it was trained from",
-      },
-    );
+    throw new ReproduceRefusedError(`The recorded commit ${JSON.stringify(commit)} is not a full git SHA`, {
+      reason: "no-commit",
+      hint: "the run's GIT_SHA tag must hold the 40-character commit it was trained from",
+    });
   const exists = await git(repoRoot, ["cat-file", "-e", `${commit}^{commit}`], signal);
   if (exists.code !== 0)
-    throw new ReproduceRefusedError(
-      "commit-not-in-repository",
-      `Commit ${commit} is not in the repository at ${repoRoot}`,
-      {
-        hint: `fetch it first (git fetch origin ${commit}, or git fetch --unshallow in a shallow clone), or run reproduce in the repository the model was trained from`,
-      },
-    );
+    throw new ReproduceRefusedError(`Commit ${commit} is not in the repository at ${repoRoot}`, {
+      reason: "commit-not-in-repository",
+      hint: `fetch it first (git fetch origin ${commit}, or git fetch --unshallow in a shallow clone), or run reproduce in the repository the model was trained from`,
+    });
   for (const file of options.requiredFiles ?? []) {
     const found = await git(repoRoot, ["cat-file", "-e", `${commit}:${file}`], signal);
     if (found.code !== 0)
       throw new ReproduceRefusedError(
-        "template-missing",
         `The job template ${file} does not exist at commit ${commit.slice(0, 12)}`,
         {
+          reason: "template-missing",
           hint: `check the path (relative to the repository root; at that commit: git ls-tree -r --name-only ${commit.slice(0, 12)}), or pass the template the job was rendered from then`,
         },
       );
@@ -121,9 +117,11 @@ export async function withCommitCheckout<T>(
     const add = await git(repoRoot, ["worktree", "add", "--detach", "--quiet", dir, commit], signal);
     if (add.code !== 0)
       throw new ReproduceRefusedError(
-        "commit-not-in-repository",
         `git worktree add of commit ${commit} failed: ${add.stderr.trim().split("\n").slice(-1)[0] ?? ""}`,
-        { hint: "check that the repository is writable (git records the worktree in .git/worktrees)" },
+        {
+          reason: "commit-not-in-repository",
+          hint: "check that the repository is writable (git records the worktree in .git/worktrees)",
+        },
       );
     added = true;
     await setWritable(dir, false);

@@ -57,7 +57,8 @@ export function recordedRun(runId: string, report: TraceReport): RecordedRun {
   const candidates = exact.length > 0 ? exact : runs;
   if (candidates.length === 0) {
     const unreachable = report.unreachable.map((u) => `${u.system} ${u.lookup}: ${u.message}`);
-    throw new ReproduceRefusedError("run-not-found", `No training run found for run id ${runId}`, {
+    throw new ReproduceRefusedError(`No training run found for run id ${runId}`, {
+      reason: "run-not-found",
       hint:
         unreachable.length > 0
           ? `the trace could not reach: ${unreachable.slice(0, 3).join("; ")}`
@@ -66,13 +67,13 @@ export function recordedRun(runId: string, report: TraceReport): RecordedRun {
   }
   if (candidates.length > 1)
     throw new ReproduceRefusedError(
-      "ambiguous-run",
       `Run id ${runId} matches ${candidates.length} MLflow runs: ${candidates.map((r) => r.mlflowRunId).join(", ")}`,
-      { hint: "pass the MLflow run id of the one to reproduce" },
+      { reason: "ambiguous-run", hint: "pass the MLflow run id of the one to reproduce" },
     );
   const run = candidates[0] as RecordedRun;
   if (run.gitSha === undefined)
-    throw new ReproduceRefusedError("no-commit", `Run ${runId} records no git commit`, {
+    throw new ReproduceRefusedError(`Run ${runId} records no git commit`, {
+      reason: "no-commit",
       hint: "a run can be reproduced only when it records the commit it was trained from (MLflow tag GIT_SHA or mlflow.source.git.commit, or the job parameter git_sha); log it with the trace flags (see @modeltrail/databricks withTaskTraceParameters)",
     });
   return run;

@@ -24,8 +24,9 @@ export class ReproduceRefusedError extends ConfigError {
   /** Which precondition failed. */
   readonly reason: ReproduceRefusal;
 
-  constructor(reason: ReproduceRefusal, message: string, options: { hint: string; cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options: { reason: ReproduceRefusal; hint: string; cause?: unknown }) {
+    const { reason, ...rest } = options ?? {};
+    super(message, rest);
     this.reason = reason;
   }
 }

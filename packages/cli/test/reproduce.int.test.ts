@@ -5,12 +5,16 @@ import { join } from "node:path";
 import { createTraceContext } from "@modeltrail/core";
 import {
   classifyRun,
+  DatabricksClient,
+  databricksTraceResolver,
   LocalJobRunner,
   localJobTraceResolver,
   renderJobTemplate,
   withTaskTraceParameters,
 } from "@modeltrail/databricks";
 import { MlflowClient, mlflowTraceResolver } from "@modeltrail/mlflow";
+import { startMswServer } from "@modeltrail/test-utils";
+import { HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   type ReproduceOptions,
@@ -385,5 +389,104 @@ describe("modeltrail reproduce (the built CLI)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("modeltrail reproduce 1795788642450001 --template");
     expect(r.stdout).toMatch(/4\s+it ran, and something differs/);
+  });
+});
+
+describe("reproduce() on Databricks", () => {
+  it("deploys the definition at the commit as a separate job, runs it with the recorded parameters, and compares", async () => {
+    // Databricks cannot run here: a fake workspace whose Jobs API runs what it is given the way
+    // Databricks would (the job's git_source checked out at git_commit, the tasks with the job
+    // parameters), with a LocalJobRunner, whose runs already have the shape of jobs/runs/get.
+    const jobs = new Map<number, { job_id: number; settings: Record<string, unknown> }>();
+    const checkouts: string[] = [];
+    const engine = new LocalJobRunner({
+      pythonPath: python,
+      env: { ...runnerEnv(), PYTHONDONTWRITEBYTECODE: "1" },
+      resolvePath: (file) => join(checkouts.at(-1) as string, file),
+    });
+    let nextJob = 5001;
+    const workspace = await startMswServer(
+      http.get("*/api/2.2/jobs/list", ({ request }) => {
+        const name = new URL(request.url).searchParams.get("name");
+        return HttpResponse.json({
+          jobs: [...jobs.values()].filter((j) => j.settings.name === name),
+          has_more: false,
+        });
+      }),
+      http.post("*/api/2.2/jobs/create", async ({ request }) => {
+        const job_id = nextJob++;
+        jobs.set(job_id, { job_id, settings: (await request.json()) as Record<string, unknown> });
+        return HttpResponse.json({ job_id });
+      }),
+      http.get("*/api/2.2/jobs/get", ({ request }) => {
+        const job = jobs.get(Number(new URL(request.url).searchParams.get("job_id")));
+        return job
+          ? HttpResponse.json(job)
+          : HttpResponse.json({ error_code: "INVALID_PARAMETER_VALUE", message: "no job" }, { status: 400 });
+      }),
+      http.post("*/api/2.2/jobs/run-now", async ({ request }) => {
+        const body = (await request.json()) as { job_id: number; job_parameters?: Record<string, string> };
+        const job = jobs.get(body.job_id);
+        if (!job) return HttpResponse.json({ error_code: "INVALID_PARAMETER_VALUE" }, { status: 400 });
+        const gitCommit = (job.settings.git_source as { git_commit: string }).git_commit;
+        const dir = join(work, `dbx-checkout-${checkouts.length}`);
+        git(repo, "worktree", "add", "--detach", "--quiet", dir, gitCommit);
+        checkouts.push(dir);
+        const run = engine.start(job.settings, {
+          jobId: job.job_id,
+          jobParameters: body.job_parameters ?? {},
+        });
+        return HttpResponse.json({ run_id: run.runId, number_in_job: run.runId });
+      }),
+      http.get("*/api/2.2/jobs/runs/get", async ({ request }) => {
+        const id = Number(new URL(request.url).searchParams.get("run_id"));
+        try {
+          return HttpResponse.json(await engine.runs.get(id));
+        } catch {
+          return HttpResponse.json(
+            { error_code: "RESOURCE_DOES_NOT_EXIST", message: "Run not found" },
+            { status: 404 },
+          );
+        }
+      }),
+    );
+    const dbx = new DatabricksClient({ host: workspace.url, token: "dapi0123456789abcdef0123456789abcdef" });
+    try {
+      const report = await reproduce(
+        original.jobRunId,
+        options({
+          resolvers: [
+            mlflowTraceResolver(mlflow),
+            databricksTraceResolver(dbx),
+            localJobTraceResolver({ dir: runsDir }),
+          ],
+          runner: { kind: "databricks", client: dbx, wait: { pollIntervalMs: 200, maxPollIntervalMs: 1000 } },
+        }),
+      );
+      expect(report.differences).toEqual([]);
+      expect(report.status).toBe("reproduced");
+      expect(report.reproduction).toMatchObject({
+        platform: "databricks",
+        jobId: "5001",
+        outcome: "success",
+      });
+      // a job of its own, at the recorded commit, started with the recorded job parameters
+      const job = jobs.get(5001);
+      expect(job?.settings.name).toBe("reproduce-test-train (reproduce)");
+      expect(job?.settings.git_source).toMatchObject({ git_commit: commit });
+      const runNow = workspace.requests.find((r) => r.path.includes("/jobs/run-now"));
+      expect(JSON.parse(runNow?.body ?? "{}").job_parameters).toEqual({
+        c: "0.5",
+        data: dataPath,
+        experiment: EXPERIMENT,
+        seed: "7",
+        git_sha: commit,
+      });
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      await dbx.close();
+      await workspace.close();
+      for (const dir of checkouts) git(repo, "worktree", "remove", "--force", dir);
+    }
   });
 });

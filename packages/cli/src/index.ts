@@ -11,7 +11,6 @@ export type { ErrorReport } from "./cli/error-report.js";
 export { EXIT_CODES, type ExitCode } from "./cli/exit-codes.js";
 export { formatBytes, Output, type OutputOptions, type Progress } from "./cli/output.js";
 export { runCli } from "./cli/run-cli.js";
-export * from "./reproduce/index.js";
 export {
   type HostCommand,
   hostCommand,
@@ -47,6 +46,7 @@ export {
 export { localTraceResolver } from "./local-target/local-trace-resolver.js";
 export { ServingExitedError, type ServingLog, ServingNotReadyError } from "./local-target/serving-errors.js";
 export { type ProcessHandle, stopProcessGroup } from "./local-target/serving-process.js";
+export * from "./reproduce/index.js";
 export {
   type CleanResult,
   cleanModeltrailHome,

@@ -3,7 +3,7 @@ import { HttpClient, type HttpClientOptions, startCall } from "@modeltrail/core/
 import type { Dispatcher } from "undici";
 import type { CallOptions } from "./api-path.js";
 import { MlflowArtifacts, type MlflowArtifactsOptions } from "./artifacts/artifacts-client.js";
-import type { ArtifactRef, DownloadOptions, DownloadResult } from "./artifacts/types.js";
+import type { ArtifactFileInfo, ArtifactRef, DownloadOptions, DownloadResult } from "./artifacts/types.js";
 import type { MlflowClientParts } from "./client-parts.js";
 import {
   type MlflowConnectionOptions,
@@ -33,10 +33,12 @@ import { UnityCatalogRegistry } from "./unity-catalog/uc-registry.js";
 import { parseUcRegistryUri } from "./unity-catalog/uc-registry-uri.js";
 import { resolveUcModelUri } from "./unity-catalog/uc-resolve-uri.js";
 import { noStagesInUnityCatalog } from "./unity-catalog/uc-rules.js";
+import type { UcModelVersion } from "./unity-catalog/uc-schemas.js";
 import type { UcStorageOptions } from "./unity-catalog/uc-storage.js";
 import {
   downloadUcModelVersion,
   findUcModelVersions,
+  listUcModelVersionFiles,
   registerUcModel,
   type UcContext,
   ucTraceOfModelVersion,
@@ -312,6 +314,24 @@ export class MlflowClient implements MlflowClientParts {
     const uc = this.ucContext();
     if (uc) return ucTraceOfModelVersion(uc, name, version, options);
     return traceOfModelVersion(this, name, version, options);
+  }
+
+  /**
+   * The files of a Unity Catalog model version with their sizes (`unityCatalog.getModelVersion`
+   * gives the version), listed in its storage location with READ temporary credentials. Throws
+   * ConfigError when the registry is not Unity Catalog, ValidationError when the version has no
+   * storage location or more than `maxEntries` files (default 1 000 000), and the storage's errors.
+   */
+  async listUcModelVersionFiles(
+    modelVersion: UcModelVersion,
+    options: CallOptions & { maxEntries?: number | undefined } = {},
+  ): Promise<ArtifactFileInfo[]> {
+    const uc = this.ucContext();
+    if (!uc)
+      throw new ConfigError("The model registry of this client is not Unity Catalog", {
+        hint: "Set MLFLOW_REGISTRY_URI=databricks-uc (or registryUri) with a databricks tracking URI",
+      });
+    return listUcModelVersionFiles(uc, modelVersion, options);
   }
 
   /** A link to a run in the tracking UI (Databricks workspaces use their own route). */

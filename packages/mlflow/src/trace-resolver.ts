@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type ArtifactFileRecord,
+  type CallOptions,
   type DatasetRecord,
   type MlflowRunRecord,
   type ModelVersionRecord,
@@ -16,12 +17,16 @@ import {
 } from "@modeltrail/core";
 import { pickCallOptions, redactUrl } from "@modeltrail/core/internal";
 import { filterIdentifier, filterLiteral } from "./api-path.js";
+import type { ArtifactFileInfo, DownloadOptions, DownloadResult } from "./artifacts/types.js";
 import type { MlflowClientParts } from "./client-parts.js";
 import { DATASET_CONTEXT_TAG } from "./log-inputs.js";
 import { tagsToRecord } from "./schemas/common.js";
 import type { ModelVersion } from "./schemas/registry.js";
 import type { Run } from "./schemas/tracking.js";
 import { findModelVersions, type ModelVersionQuery, traceTagName } from "./traceability.js";
+import type { UnityCatalogRegistry } from "./unity-catalog/uc-registry.js";
+import { fromUcTagKeys, splitUcModelName } from "./unity-catalog/uc-rules.js";
+import type { UcModelVersion } from "./unity-catalog/uc-schemas.js";
 
 /** Options of {@link mlflowTraceResolver}. */
 export interface MlflowTraceResolverOptions {
@@ -41,20 +46,41 @@ export interface MlflowTraceResolverOptions {
   experimentIds?: readonly string[] | undefined;
   /** Directory for the temporary copies hashed by `getModelVersionFileDigests` (default the OS's). */
   tempDir?: string | undefined;
+  /**
+   * Unity Catalog models (`catalog.schema.model`) searched for the versions of a commit or a job run.
+   * UC's search filters only on a model name or an MLflow run id, so without names a commit or job
+   * run finds UC versions only through the MLflow runs it finds. Needs a client whose registry is
+   * Unity Catalog (`registryUri: "databricks-uc"`).
+   */
+  unityCatalogModels?: readonly string[] | undefined;
 }
 
 type Client = Pick<
   MlflowClientParts,
   "connection" | "runs" | "modelVersions" | "experiments" | "artifacts" | "runLink"
->;
+> & {
+  /** The Unity Catalog registry, when the client's registry URI is `databricks-uc` (`MlflowClient.unityCatalog`). */
+  readonly unityCatalog?: UnityCatalogRegistry | undefined;
+  /** `MlflowClient.listUcModelVersionFiles`: a UC version's files with sizes. */
+  listUcModelVersionFiles?(
+    modelVersion: UcModelVersion,
+    options?: CallOptions & { maxEntries?: number | undefined },
+  ): Promise<ArtifactFileInfo[]>;
+  /** `MlflowClient.download`: a UC version's files (`models:/catalog.schema.model/3`). */
+  download?(uri: string, destDir: string, options?: DownloadOptions): Promise<DownloadResult>;
+};
 
 /**
  * The MLflow part of `trace()` and `verify()`: model versions (tags, run, files with sizes), runs
  * (tags, params, latest metrics, dataset inputs), searches by commit and run id, and the sha256
  * digests of a model version's files. Pass it to `trace(handle, { resolvers: [...] })`. Every
  * look-up passes the walk's call options (signal, deadline, request counting) to the client.
- * A Unity Catalog registry is not read by this resolver (model versions are read from the
- * workspace registry of the tracking server). Throws ValidationError for bad options.
+ * With a Unity Catalog registry (a client with `registryUri: "databricks-uc"`), three-level names
+ * (`catalog.schema.model`) are read from Unity Catalog: the version with its tags (UC's tag keys
+ * mapped back to the convention's names), its files listed in its storage location, its files'
+ * digests from a download; searches by MLflow run id go to UC's search, by commit or job run to
+ * the versions of `unityCatalogModels`. Other names are read from the workspace registry.
+ * Throws ValidationError for bad options.
  */
 export function mlflowTraceResolver(client: Client, options: MlflowTraceResolverOptions = {}): TraceResolver {
   const listFiles = options.listFiles ?? true;
@@ -66,6 +92,100 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
     `${redactUrl(base)}/#${databricks ? "mlflow/" : "/"}models/${encodeURIComponent(name)}/versions/${version}`;
 
   const call = (o: TraceLookupOptions) => pickCallOptions(o);
+  const uc = client.unityCatalog;
+  const ucModels = [...(options.unityCatalogModels ?? [])];
+  for (const [i, name] of ucModels.entries()) {
+    if (!isUcName(name))
+      throw new ValidationError("Invalid mlflowTraceResolver options", {
+        issues: [
+          { path: `unityCatalogModels[${i}]`, message: "must be a three-level name: catalog.schema.model" },
+        ],
+      });
+  }
+  if (ucModels.length > 0 && !uc)
+    throw new ValidationError("Invalid mlflowTraceResolver options", {
+      issues: [
+        {
+          path: "unityCatalogModels",
+          message: 'needs a client whose registry is Unity Catalog (registryUri: "databricks-uc")',
+        },
+      ],
+    });
+  const ucUrl = (name: string, version: string) => {
+    const [catalog, schema, model] = name.split(".").map((p) => encodeURIComponent(p));
+    return `${redactUrl(base)}/explore/data/models/${catalog}/${schema}/${model}/version/${version}`;
+  };
+
+  /** A UC version as a record: UC's tag keys mapped back to the conventions' names. */
+  function toUcVersion(
+    mv: UcModelVersion,
+    o: TraceLookupOptions,
+    fileList?: ArtifactFileRecord[],
+  ): ModelVersionRecord {
+    const c = o.conventions.mlflowTags;
+    const known = [...Object.values(c.fields).flat(), c.schemaVersion].filter(
+      (n): n is string => typeof n === "string",
+    );
+    const prefixes = [c.runtimePrefix, c.extraPrefix, c.dataPrefix].filter(
+      (p): p is string => typeof p === "string" && p !== "",
+    );
+    return {
+      ...toVersion(mv, fileList),
+      url: ucUrl(mv.name, mv.version),
+      tags: fromUcTagKeys(tagsToRecord(mv.tags), known, prefixes),
+    };
+  }
+
+  async function ucFiles(
+    mv: UcModelVersion,
+    o: TraceLookupOptions,
+  ): Promise<ArtifactFileRecord[] | undefined> {
+    if (!client.listUcModelVersionFiles) return undefined;
+    const entries = await client.listUcModelVersionFiles(mv, { ...call(o), maxEntries: maxFiles * 4 });
+    const out: ArtifactFileRecord[] = [];
+    for (const e of entries) {
+      if (e.isDir) continue;
+      out.push(e.fileSize === undefined ? { path: e.path } : { path: e.path, size: e.fileSize });
+      if (out.length >= maxFiles) break;
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** Versions in UC of an MLflow run (UC's search), or of a commit or job run (the versions of `unityCatalogModels`). */
+  async function findInUc(
+    registry: UnityCatalogRegistry,
+    query: TraceQuery,
+    o: TraceLookupOptions,
+  ): Promise<ModelVersionRecord[]> {
+    const out: ModelVersionRecord[] = [];
+    if (query.mlflowRunId) {
+      for await (const hit of registry.searchModelVersions({
+        ...call(o),
+        filter: `run_id = ${filterLiteral(query.mlflowRunId)}`,
+      })) {
+        out.push(toUcVersion(await registry.getModelVersion(hit.name, hit.version, call(o)), o));
+        if (out.length >= maxResults) break;
+      }
+      return out;
+    }
+    const field = query.gitSha ? "code.gitSha" : query.jobRunId ? "job.runId" : undefined;
+    const want = query.gitSha?.toLowerCase() ?? query.jobRunId;
+    if (!field || !want) return out;
+    const names = o.conventions.mlflowTags.fields[field];
+    for (const name of ucModels) {
+      for await (const hit of registry.listModelVersions(name, call(o))) {
+        // UC's search answers without tags: each version is read
+        const record = toUcVersion(await registry.getModelVersion(hit.name, hit.version, call(o)), o);
+        const match = names.some((n) => {
+          const v = record.tags[n];
+          return v !== undefined && (field === "code.gitSha" ? v.toLowerCase() === want : v === want);
+        });
+        if (match) out.push(record);
+        if (out.length >= maxResults) return out;
+      }
+    }
+    return out;
+  }
 
   async function files(mv: ModelVersion, o: TraceLookupOptions): Promise<ArtifactFileRecord[]> {
     // A source the artifact proxy or the run serves is listed as is; others (models:/m-...) are resolved first.
@@ -114,6 +234,18 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
       datasets: run.inputs.dataset_inputs.map(toDataset),
     });
 
+  async function hashFiles(result: DownloadResult, what: string): Promise<ArtifactFileRecord[]> {
+    if (result.files.length > maxFiles)
+      throw new ValidationError(`Model version ${what} has more than ${maxFiles} files`, {
+        issues: [{ path: "maxFiles", message: `${result.files.length} files` }],
+      });
+    const out: ArtifactFileRecord[] = [];
+    for (const f of result.files) {
+      out.push({ path: f.path, size: f.size, digest: await sha256File(f.localPath) });
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
   async function experimentIds(o: TraceLookupOptions): Promise<string[]> {
     if (options.experimentIds) return [...options.experimentIds];
     const ids: string[] = [];
@@ -126,6 +258,16 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
     location: redactUrl(base),
 
     async getModelVersion(name, version, o) {
+      if (uc && isUcName(name)) {
+        let mv: UcModelVersion;
+        try {
+          mv = await uc.getModelVersion(name, version, call(o));
+        } catch (err) {
+          if (err instanceof NotFoundError) return undefined;
+          throw err;
+        }
+        return toUcVersion(mv, o, listFiles ? await ucFiles(mv, o) : undefined);
+      }
       let mv: ModelVersion;
       try {
         mv = await client.modelVersions.get(name, version, call(o));
@@ -139,12 +281,14 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
     async findModelVersions(query, o) {
       const q = versionQuery(query);
       if (!q) return [];
+      // a client whose registry is Unity Catalog searches UC, as MLflow's client does
+      if (uc) return sortVersions(await findInUc(uc, query, o));
       const out: ModelVersionRecord[] = [];
       for await (const mv of findModelVersions(client, q, { ...call(o), conventions: o.conventions })) {
         out.push(toVersion(mv));
         if (out.length >= maxResults) break;
       }
-      return out.sort((a, b) => Number(b.version) - Number(a.version) || (a.name < b.name ? -1 : 1));
+      return sortVersions(out);
     },
 
     async getMlflowRun(runId, o) {
@@ -183,6 +327,22 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
     },
 
     async getModelVersionFileDigests(name, version, o) {
+      if (uc && isUcName(name)) {
+        if (!client.download) return undefined;
+        const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), "modeltrail-verify-"));
+        try {
+          let result: DownloadResult;
+          try {
+            result = await client.download(`models:/${name}/${version}`, dir, call(o));
+          } catch (err) {
+            if (err instanceof NotFoundError) return undefined;
+            throw err;
+          }
+          return await hashFiles(result, `${name}/${version}`);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
       let uri: string;
       try {
         uri = await client.modelVersions.getDownloadUri(name, version, call(o));
@@ -193,20 +353,27 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
       const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), "modeltrail-verify-"));
       try {
         const result = await client.artifacts.downloadTree(uri, dir, call(o));
-        if (result.files.length > maxFiles)
-          throw new ValidationError(`Model version ${name}/${version} has more than ${maxFiles} files`, {
-            issues: [{ path: "maxFiles", message: `${result.files.length} files` }],
-          });
-        const out: ArtifactFileRecord[] = [];
-        for (const f of result.files) {
-          out.push({ path: f.path, size: f.size, digest: await sha256File(f.localPath) });
-        }
-        return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+        return await hashFiles(result, `${name}/${version}`);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     },
   };
+}
+
+/** Newest version first, then by name. */
+function sortVersions(list: ModelVersionRecord[]): ModelVersionRecord[] {
+  return list.sort((a, b) => Number(b.version) - Number(a.version) || (a.name < b.name ? -1 : 1));
+}
+
+/** A Unity Catalog model name: `catalog.schema.model`. */
+function isUcName(name: string): boolean {
+  try {
+    splitUcModelName(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The MLflow search for a walk's query: commit, job run or MLflow run; an image digest is not MLflow's. */

@@ -92,11 +92,13 @@ const clientRows: Table<MlflowClient> = {
   },
   findModelVersions: { call: (o) => drain(client.findModelVersions({ mlflowRunId: runId }, o)) },
   traceOfModelVersion: { call: (o) => client.traceOfModelVersion(modelName, version, o) },
-  // no request: a link is built from the connection, a pool is closed
+  // no request: a link is built from the connection, a pool is closed; the registry here is not
+  // Unity Catalog (listUcModelVersionFiles is in databricks/call-options.storage.int.test.ts)
   runLink: { call: async () => "exempt" },
   close: { call: async () => "exempt" },
+  listUcModelVersionFiles: { call: async () => "exempt" },
 };
-const CLIENT_WITHOUT_REQUESTS = new Set(["runLink", "close"]);
+const CLIENT_WITHOUT_REQUESTS = new Set(["runLink", "close", "listUcModelVersionFiles"]);
 
 const experimentRows: Table<Experiments> = {
   get: { call: (o) => client.experiments.get(experimentId, o) },

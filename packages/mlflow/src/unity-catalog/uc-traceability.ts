@@ -18,7 +18,13 @@ import {
 import { abortErrorFor, pickCallOptions, startCall } from "@modeltrail/core/internal";
 import { parse as parseYaml } from "yaml";
 import { filterLiteral } from "../api-path.js";
-import type { ArtifactRef, DownloadResult, TransferOptions, UploadResult } from "../artifacts/types.js";
+import type {
+  ArtifactFileInfo,
+  ArtifactRef,
+  DownloadResult,
+  TransferOptions,
+  UploadResult,
+} from "../artifacts/types.js";
 import { collectLocalTree } from "../artifacts/upload.js";
 import type { MlflowClientParts } from "../client-parts.js";
 import { listResourceTree } from "../databricks/artifact-resources.js";
@@ -274,6 +280,36 @@ export async function downloadUcModelVersion(
   return downloadResourceFiles(uc.transport, resource, "", entries, destDir, uc.settings, {
     ...options,
     ...call,
+  });
+}
+
+/**
+ * The files of a UC model version (as read with `getModelVersion`: its storage location) with their
+ * sizes, listed in that location with READ temporary credentials. Throws ValidationError when the
+ * version has no storage location or the listing is malformed, and the storage's errors.
+ */
+export async function listUcModelVersionFiles(
+  uc: UcContext,
+  mv: UcModelVersion,
+  options: CallOptions & { maxEntries?: number | undefined } = {},
+): Promise<ArtifactFileInfo[]> {
+  const { maxEntries, ...rest } = options;
+  const call = startCall(rest);
+  if (!mv.storage_location)
+    throw new ValidationError(`Model version ${mv.name}/${mv.version} has no storage location`);
+  const resource = ucStorageResource({
+    registry: uc.registry,
+    transport: uc.transport,
+    name: mv.name,
+    version: mv.version,
+    storageLocation: mv.storage_location,
+    operation: "MODEL_VERSION_OPERATION_READ",
+    options: uc.storage,
+    env: uc.env,
+  });
+  return listResourceTree(resource, "", {
+    ...pickCallOptions(call),
+    ...(maxEntries === undefined ? {} : { maxEntries }),
   });
 }
 

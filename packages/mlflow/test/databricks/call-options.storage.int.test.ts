@@ -18,7 +18,7 @@ import {
 } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { DatabricksArtifacts, MlflowClient } from "../../src/index.js";
+import type { DatabricksArtifacts, MlflowClient, UcModelVersion } from "../../src/index.js";
 import { azuriteStore, type CloudStore, motoStore } from "./cloud-stores.js";
 import { fakeUnityCatalog, type UcBacking } from "./fake-unity-catalog.js";
 import { type FakeWorkspace, startFakeWorkspace } from "./fake-workspace.js";
@@ -265,6 +265,10 @@ describe("the client's flows on a Unity Catalog registry (Azure storage)", () =>
     resolveUri: { call: (o) => c.resolveUri(`models:/${name}/1`, o) },
     traceOfModelVersion: { call: (o) => c.traceOfModelVersion(name, 1, o) },
     findModelVersions: { call: (o) => drain(c.findModelVersions({ gitSha: SHA }, { ...o, name })) },
+    listUcModelVersionFiles: {
+      prepare: async () => c.unityCatalog?.getModelVersion(name, 1),
+      call: (o, mv) => c.listUcModelVersionFiles(mv as UcModelVersion, o),
+    },
   };
   runTable("MlflowClient (Unity Catalog)", rows);
 });

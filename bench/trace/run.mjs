@@ -12,7 +12,7 @@
 // Figures go to bench/results/trace.json and trace.md; the verify report of the log line goes to
 // docs/samples/verify-report.json (the sample of docs/five-questions.md). Run with
 // `pnpm build && pnpm bench trace`.
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { startK8sControlPlane } from "../../packages/test-utils/src/k8s-control-plane.ts";
 import { startMlflowServer } from "../../packages/test-utils/src/mlflow-server.ts";
 
@@ -61,6 +62,8 @@ async function startDistributionRegistry() {
   };
 }
 
+/** `GET http://127.0.0.1:1234/v2/...` -> `GET /v2/...` (ports change from run to run). */
+const withoutOrigin = (line) => line.replace(/^(\w+) https?:\/\/127\.0\.0\.1:\d+/, "$1 ");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => Math.round(x * 10) / 10;
 
@@ -202,6 +205,7 @@ try {
     commit: sha,
   };
   const perHandle = {};
+  let logLineRequests = [];
   for (const [kind, handle] of Object.entries(handles)) {
     const urls = [];
     const report = await core.trace(handle, {
@@ -216,43 +220,45 @@ try {
       lineages: report.lineages.length,
       unreachable: report.unreachable.length,
     };
+    if (kind === "log line") logLineRequests = urls.map(withoutOrigin);
     console.log(`${kind}: ${report.requests.total} requests ${JSON.stringify(report.requests.bySystem)}`);
   }
-  const verified = await core.verify(logLine, { resolvers: resolvers() });
+  const verifyUrls = [];
+  const verified = await core.verify(logLine, {
+    resolvers: resolvers(),
+    onRequest: (e) => verifyUrls.push(`${e.method} ${e.url}`),
+  });
   // The sample report of docs/five-questions.md: what verify() returns for the log line, as JSON.
   const samples = join(root, "docs", "samples");
   mkdirSync(samples, { recursive: true });
   writeFileSync(join(samples, "verify-report.json"), `${JSON.stringify(verified.report, null, 2)}\n`);
 
   // (2) wall time: trace and verify in-process, and the same questions by hand
-  const kubectl = (...args) =>
-    execFileSync(plane.kubectl, ["--kubeconfig", plane.kubeconfig, "-n", NS, ...args], { encoding: "utf8" });
+  // By hand, one command after another. The commands run asynchronously: the Databricks fake answers
+  // curl from this process, so a synchronous child would block the event loop it needs (that
+  // deadlock was the bench's hang). Every command has a timeout, so a stuck one fails the bench.
+  const execAsync = promisify(execFile);
+  const cmd = async (file, args) =>
+    (await execAsync(file, args, { encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 })).stdout;
+  const kubectl = (...args) => cmd(plane.kubectl, ["--kubeconfig", plane.kubeconfig, "-n", NS, ...args]);
   const pyScript = join(work, "by_hand.py");
   writeFileSync(
     pyScript,
     `import sys, json\nfrom mlflow import MlflowClient\nc = MlflowClient(sys.argv[1])\nmv = c.get_model_version(sys.argv[2], sys.argv[3])\nrun = c.get_run(mv.run_id)\nfiles = c.list_artifacts(mv.run_id, "model")\nprint(json.dumps({"sha": run.data.tags.get("mlflow.source.git.commit"), "files": [f.path for f in files], "inputs": [d.dataset.digest for d in run.inputs.dataset_inputs]}))\n`,
   );
-  const byHand = () => {
-    const dep = JSON.parse(kubectl("get", "deployment", "churn", "-o", "json"));
+  const byHand = async () => {
+    const dep = JSON.parse(await kubectl("get", "deployment", "churn", "-o", "json"));
     const sel = Object.entries(dep.spec.selector.matchLabels)
       .map(([k, v]) => `${k}=${v}`)
       .join(",");
-    kubectl("get", "replicasets", "-l", sel, "-o", "json");
-    const podList = JSON.parse(kubectl("get", "pods", "-l", sel, "-o", "json"));
-    kubectl("get", "node", podList.items[0].spec.nodeName, "-o", "json");
+    await kubectl("get", "replicasets", "-l", sel, "-o", "json");
+    const podList = JSON.parse(await kubectl("get", "pods", "-l", sel, "-o", "json"));
+    await kubectl("get", "node", podList.items[0].spec.nodeName, "-o", "json");
     const img = dep.spec.template.spec.containers[0].image;
-    execFileSync("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${img}`], {
-      encoding: "utf8",
-    });
-    execFileSync("skopeo", ["inspect", "--tls-verify=false", "--config", `docker://${img}`], {
-      encoding: "utf8",
-    });
-    execFileSync(mlflowServer.python, [pyScript, mlflowServer.url, name, modelVersion.version], {
-      encoding: "utf8",
-    });
-    execFileSync("curl", ["-sf", `${workspaceUrl}/api/2.2/jobs/runs/get?run_id=${jobRun}`], {
-      encoding: "utf8",
-    });
+    await cmd("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${img}`]);
+    await cmd("skopeo", ["inspect", "--tls-verify=false", "--config", `docker://${img}`]);
+    await cmd(mlflowServer.python, [pyScript, mlflowServer.url, name, modelVersion.version]);
+    await cmd("curl", ["-sf", "--max-time", "60", `${workspaceUrl}/api/2.2/jobs/runs/get?run_id=${jobRun}`]);
   };
   const haveHand = Boolean(mlflowServer.python);
   const times = { trace: [], verify: [], byHand: [] };
@@ -263,7 +269,7 @@ try {
       const t0 = performance.now();
       if (what === "trace") await core.trace(logLine, { resolvers: resolvers() });
       else if (what === "verify") await core.verify(logLine, { resolvers: resolvers() });
-      else byHand();
+      else await byHand();
       times[what].push(performance.now() - t0);
     }
   }
@@ -275,7 +281,9 @@ try {
     loadavg1mAfter: loadavg()[0],
     rounds: ROUNDS,
     perHandle,
+    logLineRequests,
     verifyFromLogLine: {
+      requestList: verifyUrls.map(withoutOrigin),
       requests: verified.report.requests.total,
       bySystem: verified.report.requests.bySystem,
       summary: verified.summary,
@@ -315,6 +323,7 @@ writeFileSync(
     )
       .map(([s, n]) => `${s} ${n}`)
       .join(", ")}), checks ${JSON.stringify(results.verifyFromLogLine.summary)}.\n\n` +
+    `The ${results.logLineRequests.length} requests of trace() from the log line, in order:\n\n${results.logLineRequests.map((r) => `- \`${r}\``).join("\n")}\n\n` +
     `Median wall time from a prediction's log line: trace() ${m.traceFromLogLine} ms, verify() ${m.verifyFromLogLine} ms (hashes a 1 MiB model on both sides), by hand ${m.byHand ?? "n/a"} ms (${results.byHandSteps}).\n`,
 );
 console.log(JSON.stringify(results.medianMs));

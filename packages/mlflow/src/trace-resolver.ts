@@ -187,12 +187,13 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
     return out;
   }
 
+  /** A version's source when the artifact proxy or the run serves it as is (else undefined: ask get-download-uri). */
+  const servedSource = (mv: ModelVersion): string | undefined =>
+    mv.source && /^(mlflow-artifacts:\/|runs:\/)/.test(mv.source) ? mv.source : undefined;
+
   async function files(mv: ModelVersion, o: TraceLookupOptions): Promise<ArtifactFileRecord[]> {
     // A source the artifact proxy or the run serves is listed as is; others (models:/m-...) are resolved first.
-    const uri =
-      mv.source && /^(mlflow-artifacts:\/|runs:\/)/.test(mv.source)
-        ? mv.source
-        : await client.modelVersions.getDownloadUri(mv.name, mv.version, call(o));
+    const uri = servedSource(mv) ?? (await client.modelVersions.getDownloadUri(mv.name, mv.version, call(o)));
     const out: ArtifactFileRecord[] = [];
     for await (const entry of client.artifacts.list(uri, { ...call(o), recursive: true })) {
       if (entry.isDir) continue;
@@ -275,6 +276,7 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
         if (err instanceof NotFoundError) return undefined;
         throw err;
       }
+      o.walkCache?.set(`mlflow:model-version:${name}/${version}`, mv);
       return toVersion(mv, listFiles ? await files(mv, o) : undefined);
     },
 
@@ -344,8 +346,12 @@ export function mlflowTraceResolver(client: Client, options: MlflowTraceResolver
         }
       }
       let uri: string;
+      // the version this walk read already names where its files are (as files() lists them)
+      const known = o.walkCache?.get(`mlflow:model-version:${name}/${version}`) as ModelVersion | undefined;
       try {
-        uri = await client.modelVersions.getDownloadUri(name, version, call(o));
+        uri =
+          (known && servedSource(known)) ??
+          (await client.modelVersions.getDownloadUri(name, version, call(o)));
       } catch (err) {
         if (err instanceof NotFoundError) return undefined;
         throw err;

@@ -111,6 +111,7 @@ export {
   selectPlatform,
 } from "./platform.js";
 export {
+  ATTESTATION_ANNOTATIONS,
   type AttachedProvenance,
   type AttachProvenanceOptions,
   attachProvenance,

@@ -163,6 +163,17 @@ export interface AttachedProvenance {
 }
 
 /**
+ * Annotations `attachProvenance` puts on an attestation manifest, naming its envelope layer (digest
+ * and size). A referrers listing (the API or the fallback tag) copies a manifest's annotations, so a
+ * reader can fetch the envelope without the manifest; the envelope is still checked against the
+ * digest and size, and its signature and subject against the image.
+ */
+export const ATTESTATION_ANNOTATIONS = {
+  envelopeDigest: "modeltrail.dev/envelope.digest",
+  envelopeSize: "modeltrail.dev/envelope.size",
+} as const;
+
+/**
  * Attaches a provenance statement to an image (`ref` with a digest) as an OCI referrer: a manifest
  * whose `subject` is the image, `artifactType` the DSSE envelope (signed) or in-toto statement
  * (unsigned) type, one layer holding it; indexed by the referrers API or the tag fallback (so `oras
@@ -228,7 +239,12 @@ export async function attachProvenance(
     config: { mediaType: MediaType.OciConfig, digest: sha256Digest(config), size: config.length },
     layers: [layer],
     subject: { mediaType: subject.mediaType, digest: image.digest, size: subject.size },
-    annotations: { "org.opencontainers.image.created": "1970-01-01T00:00:00Z" },
+    annotations: {
+      "org.opencontainers.image.created": "1970-01-01T00:00:00Z",
+      // the referrers listing copies these: a reader fetches the envelope without this manifest
+      [ATTESTATION_ANNOTATIONS.envelopeDigest]: layer.digest,
+      [ATTESTATION_ANNOTATIONS.envelopeSize]: String(layer.size),
+    },
   };
   const bytes = canonicalJson(manifest);
   const pushed = await client.pushReferrer(

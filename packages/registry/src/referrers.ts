@@ -51,6 +51,9 @@ export async function listReferrers(
   );
   const found: Descriptor[] = [];
   const seen = new Set<string>();
+  // a registry known to have no referrers API: its fallback tag only (one request, not two)
+  if (t.referrersApi === "missing")
+    return { referrers: filter(await fallbackIndex(t, ref, digest, call)), source: "tag-schema" };
   for (let page = 0; url && page < 1000; page++) {
     seen.add(url.href);
     const res = await t.request({
@@ -63,10 +66,14 @@ export async function listReferrers(
     });
     const type = res.headers["content-type"]?.split(";")[0]?.trim();
     if (res.status === 404 || type !== MediaType.OciIndex) {
-      await res.dump();
+      const body = await readLimited(res.body, 64 * 1024, what, undefined).catch(() => undefined);
       if (page > 0) throw new ValidationError(`The ${what} stopped answering in the middle of its pages`);
+      // A registry with the API answers 200 (an empty index when nothing refers to the image); a 404
+      // that is a registry error (an unknown repository) says nothing about the API.
+      if (!isRegistryError(body)) t.referrersApi = "missing";
       return { referrers: filter(await fallbackIndex(t, ref, digest, call)), source: "tag-schema" };
     }
+    t.referrersApi = "present";
     const bytes = await readLimited(res.body, MAX_MANIFEST_BYTES, what, res.headers["content-length"]);
     const parsed = parseManifest(bytes, MediaType.OciIndex, what);
     if (parsed.kind !== "index") throw new ValidationError(`The ${what} is not an image index`);
@@ -78,6 +85,20 @@ export async function listReferrers(
     }
   }
   return { referrers: filter(found), source: "api" };
+}
+
+/** True for an OCI error body (`{"errors": [{"code": ...}]}`), as a registry answers for what it does not have. */
+function isRegistryError(body: Buffer | undefined): boolean {
+  if (!body || body.length === 0) return false;
+  try {
+    const json = JSON.parse(body.toString("utf8")) as { errors?: unknown };
+    return (
+      Array.isArray(json.errors) &&
+      json.errors.some((e) => typeof (e as { code?: unknown })?.code === "string")
+    );
+  } catch {
+    return false;
+  }
 }
 
 async function fallbackIndex(
@@ -144,7 +165,10 @@ export async function pushReferrer(
       ? { annotations: referrer.annotations }
       : {}),
   };
-  if (subjectIndexed) return { descriptor, indexedBy: "api" };
+  if (subjectIndexed) {
+    t.referrersApi = "present";
+    return { descriptor, indexedBy: "api" };
+  }
   const tagRef = withReference(repo, { tag: referrersFallbackTag(referrer.subject.digest), digest: null });
   const current = await fallbackIndex(t, tagRef, referrer.subject.digest, options);
   if (current.some((d) => d.digest === digest)) return { descriptor, indexedBy: "tag-schema" };

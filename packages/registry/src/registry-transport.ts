@@ -55,6 +55,12 @@ export class RegistryTransport {
   readonly http: HttpClient;
   /** The registry's authorization state. */
   readonly auth: RegistryTokenFlow;
+  /**
+   * Whether the registry answers the referrers API (`/v2/<name>/referrers/<digest>`), as learnt from
+   * its answers: `missing` after it answered 404 without a registry error (the route does not exist),
+   * so later listings go straight to the fallback tag. Per registry host, for the client's lifetime.
+   */
+  referrersApi: "unknown" | "present" | "missing" = "unknown";
   private pinged: Promise<void> | undefined;
   private readonly credentialsKind: string;
   private readonly credentials: RegistryCredentialSource;

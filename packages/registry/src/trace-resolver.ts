@@ -20,7 +20,12 @@ import { findImageForRun, listTraceableImages } from "./find-image.js";
 import { IMAGE_ANNOTATIONS } from "./image-builder.js";
 import type { Descriptor, ImageManifest } from "./manifest-schemas.js";
 import { LAYER_COMPRESSION, MediaType } from "./media-types.js";
-import { IN_TOTO_STATEMENT_V1, type ProvenanceStatement, SLSA_PROVENANCE_V1 } from "./provenance.js";
+import {
+  ATTESTATION_ANNOTATIONS,
+  IN_TOTO_STATEMENT_V1,
+  type ProvenanceStatement,
+  SLSA_PROVENANCE_V1,
+} from "./provenance.js";
 import { formatReference, type ImageReference, parseReference, withReference } from "./reference.js";
 import type { RegistryClient } from "./registry-client.js";
 
@@ -40,6 +45,16 @@ export interface RegistryTraceResolverOptions {
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** Largest provenance envelope read. */
+const MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
+
+/** A manifest as a walk keeps it. */
+interface ResolvedManifest {
+  byDigest: ImageReference;
+  digest: string;
+  manifest: ImageManifest;
+  mediaType: string;
+}
 
 /**
  * The registry part of `trace()` and `verify()`: an image's manifest annotations, config (env
@@ -63,12 +78,47 @@ export function registryTraceResolver(
       issues: [{ path: "maxLayerBytes", message: "must be a positive whole number" }],
     });
 
+  /**
+   * The manifest of an image (an index resolved to this platform's image), fetched once per walk:
+   * kept in the walk's cache under its digest (and under the digest asked for).
+   */
+  async function manifestOf(ref: ImageReference, o: TraceLookupOptions): Promise<ResolvedManifest> {
+    const repoKey = `${ref.registry}/${ref.repository}`;
+    const load = async (): Promise<ResolvedManifest> => {
+      const resolved = await client.resolveImage(ref, pickCallOptions(o));
+      const digest = resolved.ref.digest as string;
+      return {
+        byDigest: withReference(resolved.ref, { tag: null, digest }),
+        digest,
+        manifest: resolved.manifest.manifest as ImageManifest,
+        mediaType: resolved.manifest.mediaType,
+      };
+    };
+    if (!ref.digest) {
+      const got = await load();
+      o.walkCache?.set(`registry:manifest:${repoKey}@${got.digest}`, Promise.resolve(got));
+      return got;
+    }
+    return walkMemo(o, `registry:manifest:${repoKey}@${ref.digest}`, load);
+  }
+
   async function read(ref: ImageReference, o: TraceLookupOptions, tags?: string[]): Promise<ImageRecord> {
+    const m = await manifestOf(ref, o);
+    // the rest of the record (config, provenance) depends on the digest only: read once per walk
+    const record = await walkMemo(
+      o,
+      `registry:image:${m.byDigest.registry}/${m.byDigest.repository}@${m.digest}`,
+      () => readByDigest(m, o),
+    );
+    const allTags = [
+      ...new Set([...(record.tags ?? []), ...(tags ?? []), ...(ref.tag ? [ref.tag] : [])]),
+    ].sort();
+    return compact({ ...record, tags: allTags.length > 0 ? allTags : undefined });
+  }
+
+  async function readByDigest(m: ResolvedManifest, o: TraceLookupOptions): Promise<ImageRecord> {
     const call = pickCallOptions(o);
-    const resolved = await client.resolveImage(ref, call);
-    const manifest = resolved.manifest.manifest as ImageManifest;
-    const digest = resolved.ref.digest as string;
-    const byDigest = withReference(resolved.ref, { tag: null, digest });
+    const { manifest, digest, byDigest } = m;
     const [config, provenance] = await Promise.all([
       client.getConfig(byDigest, manifest, call),
       provenanceOf(client, byDigest, options.publicKey, call),
@@ -80,14 +130,11 @@ export function registryTraceResolver(
       const name = eq === -1 ? line : line.slice(0, eq);
       if (wanted.has(name)) env[name] = line.slice(eq + 1);
     }
-    const repository = `${ref.registry}/${ref.repository}`;
-    const allTags = [...new Set([...(tags ?? []), ...(ref.tag ? [ref.tag] : [])])].sort();
     return compact({
       ref: formatReference(byDigest),
       digest,
-      repository,
-      tags: allTags.length > 0 ? allTags : undefined,
-      mediaType: resolved.manifest.mediaType,
+      repository: `${byDigest.registry}/${byDigest.repository}`,
+      mediaType: m.mediaType,
       annotations: { ...(manifest.annotations ?? {}) },
       config: compact({
         env,
@@ -172,7 +219,7 @@ export function registryTraceResolver(
       }
       let manifest: ImageManifest;
       try {
-        manifest = (await client.resolveImage(parsed, call)).manifest.manifest as ImageManifest;
+        manifest = (await manifestOf(parsed, o)).manifest;
       } catch (err) {
         if (err instanceof NotFoundError) return undefined;
         throw err;
@@ -201,6 +248,30 @@ export function envNames(c: TraceConventions): Set<string> {
   return names;
 }
 
+/** The envelope an attestation manifest names in its annotations (see `ATTESTATION_ANNOTATIONS`), if it does. */
+function envelopeOf(referrer: Descriptor): Descriptor | undefined {
+  const a = referrer.annotations ?? {};
+  const digest = a[ATTESTATION_ANNOTATIONS.envelopeDigest];
+  const size = Number(a[ATTESTATION_ANNOTATIONS.envelopeSize]);
+  if (!digest || !DIGEST.test(digest) || !Number.isSafeInteger(size) || size < 0 || size > MAX_ENVELOPE_BYTES)
+    return undefined;
+  return { mediaType: MediaType.DsseEnvelope, digest, size };
+}
+
+/** A result kept for the rest of the walk (`TraceLookupOptions.walkCache`); a failure is not kept. */
+function walkMemo<T>(o: TraceLookupOptions, key: string, load: () => Promise<T>): Promise<T> {
+  const cache = o.walkCache;
+  if (!cache) return load();
+  const hit = cache.get(key) as Promise<T> | undefined;
+  if (hit) return hit;
+  const pending = load();
+  cache.set(key, pending);
+  pending.catch(() => {
+    if (cache.get(key) === pending) cache.delete(key);
+  });
+  return pending;
+}
+
 /** The provenance attestations among an image's referrers, decoded (and verified when a key is given). */
 async function provenanceOf(
   client: RegistryClient,
@@ -213,6 +284,20 @@ async function provenanceOf(
   const out: ProvenanceRecord[] = [];
   for (const r of referrers) {
     if (r.artifactType !== MediaType.DsseEnvelope) continue;
+    // attachProvenance names the envelope on the attestation manifest (the referrers listing copies
+    // its annotations): read the envelope straight away, checked against that digest and size
+    const envelope = envelopeOf(r);
+    if (envelope) {
+      try {
+        out.push(
+          await decodeAttestation(client, repo, r.digest, envelope, image.digest as string, publicKey, call),
+        );
+        continue;
+      } catch (err) {
+        // an annotation that names no such blob, or lies about its size: read the manifest instead
+        if (!(err instanceof ValidationError) && !(err instanceof NotFoundError)) throw err;
+      }
+    }
     const m = await client.getManifest(withReference(repo, { digest: r.digest }), call);
     if (m.kind !== "image") continue;
     for (const layer of (m.manifest as ImageManifest).layers) {
@@ -234,7 +319,7 @@ async function decodeAttestation(
   publicKey: VerificationKey | undefined,
   call: ReturnType<typeof pickCallOptions>,
 ): Promise<ProvenanceRecord> {
-  const bytes = await client.fetchBlob(repo, layer, { ...call, limit: 4 * 1024 * 1024 });
+  const bytes = await client.fetchBlob(repo, layer, { ...call, limit: MAX_ENVELOPE_BYTES });
   return attestationRecord(bytes, manifestDigest, imageDigest, publicKey);
 }
 

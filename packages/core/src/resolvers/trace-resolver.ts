@@ -17,6 +17,14 @@ import type {
  */
 export interface TraceLookupOptions extends CallOptions {
   conventions: TraceConventions;
+  /**
+   * A cache that lives for one `trace()` or `verify()` call, shared by every look-up of the walk.
+   * A resolver keeps what it read there (under keys prefixed with its system, e.g.
+   * `registry:manifest:<digest>`) so that two look-ups reaching the same object (an image found by
+   * run id and read by digest, its manifest read again for its model layer) fetch it once. Absent
+   * when a look-up is called outside a walk.
+   */
+  walkCache?: Map<string, unknown> | undefined;
 }
 
 /** Look up model versions or runs by what another system recorded about them. */

@@ -55,6 +55,8 @@ export class LookupSession {
   readonly requests: TraceRequests = { total: 0, bySystem: {}, lookups: 0 };
   readonly unreachable: Unreachable[] = [];
   private readonly memo = new Map<string, Promise<unknown>>();
+  /** The resolvers' cache for this walk (`TraceLookupOptions.walkCache`). */
+  private readonly walkCache = new Map<string, unknown>();
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
@@ -135,7 +137,12 @@ export class LookupSession {
           // the caller's observer must not fail the walk
         }
       };
-      const options: TraceLookupOptions = { ...this.call, onRequest, conventions: this.conventions };
+      const options: TraceLookupOptions = {
+        ...this.call,
+        onRequest,
+        conventions: this.conventions,
+        walkCache: this.walkCache,
+      };
       const record = await req.invoke(resolver, options);
       if (record === undefined || (Array.isArray(record) && record.length === 0)) return undefined;
       return { record, system };

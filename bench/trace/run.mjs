@@ -203,6 +203,8 @@ try {
     "job run id": jobRun,
     "MLflow run id": runId,
     commit: sha,
+    // the same log line once more: the registry client now knows whether the referrers API exists
+    "log line, again": logLine,
   };
   const perHandle = {};
   let logLineRequests = [];
@@ -316,7 +318,10 @@ const m = results.medianMs;
 writeFileSync(
   join(out, "trace.md"),
   `# bench trace\n\n${results.date}, Node ${results.node}, ${results.cpus} CPUs, load ${results.loadavg1mBefore.toFixed(1)} -> ${results.loadavg1mAfter.toFixed(1)}, ${results.rounds} rounds.\n\n` +
-    "Requests of `trace()` per kind of handle (each counted through `CallOptions.onRequest`; every object read once):\n\n" +
+    "Requests of `trace()` per kind of handle (each counted through `CallOptions.onRequest`; every object read once). " +
+    "The clients are the ones that built the pipeline; the first row is their first trace: the registry (distribution, no referrers API) " +
+    "answers 404 to the referrers API once, then its fallback tag is read directly (`log line, again`). " +
+    "A registry with the referrers API (ACR, distribution 3) needs no fallback tag at all:\n\n" +
     `| handle | requests | by system | look-ups | lineages |\n|---|---|---|---|---|\n${rows}\n\n` +
     `verify() from the log line: ${results.verifyFromLogLine.requests} requests (${Object.entries(
       results.verifyFromLogLine.bySystem,

@@ -241,13 +241,19 @@ describe("trace() across MLflow, Databricks, the registry and Kubernetes", () =>
     expect(l?.artifacts.provenance).toMatchObject({ verified: true, gitCommit: SHA });
     expect(l?.data.datasets[0]).toMatchObject({ name: "churn-train", digest: "5e1f2a", context: "training" });
     // Every request counted, each object read once: MLflow 3 (model version, its files, the run),
-    // Databricks 1 (the job run), Kubernetes 4 (deployment, ReplicaSets, pods, node), the registry 6
-    // (manifest, config, referrers API and, as this registry lacks it, the fallback tag, attestation
-    // manifest and envelope). The target is 12; a registry with the referrers API makes 13.
+    // Databricks 1 (the job run), Kubernetes 4 (deployment, ReplicaSets, pods, node), the registry 5
+    // (manifest, config, the referrers API, which this registry lacks, then its fallback tag, the
+    // envelope the attestation's annotations name: its manifest is not read).
     expect(seen).toHaveLength(report.requests.total);
     expect(new Set(seen).size).toBe(seen.length);
-    expect(report.requests.bySystem).toEqual({ mlflow: 3, databricks: 1, kubernetes: 4, registry: 6 });
-    expect(report.requests.total).toBe(14);
+    expect(report.requests.bySystem).toEqual({ mlflow: 3, databricks: 1, kubernetes: 4, registry: 5 });
+    expect(report.requests.total).toBe(13);
+    // The client now knows the registry has no referrers API: the 12 (what a registry with
+    // the referrers API gives the first time)
+    const again = await trace(line, { resolvers: resolvers() });
+    expect(again.requests.bySystem).toEqual({ mlflow: 3, databricks: 1, kubernetes: 4, registry: 4 });
+    expect(again.requests.total).toBe(12);
+    expect(again.lineages).toEqual(report.lineages);
   });
 
   it("from every other kind of handle, the same lineage", async () => {

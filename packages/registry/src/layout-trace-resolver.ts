@@ -18,7 +18,7 @@ import { type Descriptor, type ImageManifest, parseImageConfig } from "./manifes
 import { MediaType } from "./media-types.js";
 import { OciLayout, REF_NAME_ANNOTATION } from "./oci-layout.js";
 import { referrersFallbackTag } from "./referrers.js";
-import { attestationRecord, compact, envNames, hashLayer } from "./trace-resolver.js";
+import { attestationRecord, compact, hashLayer, imageContents } from "./trace-resolver.js";
 
 /** Options of {@link layoutTraceResolver}. */
 export interface LayoutTraceResolverOptions {
@@ -111,35 +111,13 @@ export function layoutTraceResolver(
       await layout.readBlob(manifest.config),
       `config of ${desc.digest} in ${layout.dir}`,
     );
-    const env: Record<string, string> = {};
-    const wanted = envNames(o.conventions);
-    for (const line of config.config?.Env ?? []) {
-      const eq = line.indexOf("=");
-      const name = eq === -1 ? line : line.slice(0, eq);
-      if (wanted.has(name)) env[name] = line.slice(eq + 1);
-    }
     return compact({
       ref: `oci:${layout.dir}@${desc.digest}`,
       digest: desc.digest,
       repository: `oci:${layout.dir}`,
       tags: img.tags.length > 0 ? [...img.tags].sort() : undefined,
       mediaType: desc.mediaType,
-      annotations: { ...(manifest.annotations ?? {}) },
-      config: compact({
-        env,
-        labels: { ...(config.config?.Labels ?? {}) },
-        os: config.os,
-        architecture: config.architecture,
-        created: config.created,
-      }),
-      layers: manifest.layers.map((l) =>
-        compact({
-          digest: l.digest,
-          size: l.size,
-          mediaType: l.mediaType,
-          role: l.annotations?.[IMAGE_ANNOTATIONS.layerRole],
-        }),
-      ),
+      ...imageContents(manifest, config, o.conventions),
       provenance: await provenanceOf(layout, desc.digest),
     });
   }

@@ -18,7 +18,7 @@ import { Parser, type ReadEntry } from "tar";
 import { type DsseEnvelope, type VerificationKey, verifyDsse } from "./dsse.js";
 import { findImageForRun, listTraceableImages } from "./find-image.js";
 import { IMAGE_ANNOTATIONS } from "./image-builder.js";
-import type { Descriptor, ImageManifest } from "./manifest-schemas.js";
+import type { Descriptor, ImageConfig, ImageManifest } from "./manifest-schemas.js";
 import { LAYER_COMPRESSION, MediaType } from "./media-types.js";
 import {
   ATTESTATION_ANNOTATIONS,
@@ -123,34 +123,12 @@ export function registryTraceResolver(
       client.getConfig(byDigest, manifest, call),
       provenanceOf(client, byDigest, options.publicKey, call),
     ]);
-    const env: Record<string, string> = {};
-    const wanted = envNames(o.conventions);
-    for (const line of config.config?.Env ?? []) {
-      const eq = line.indexOf("=");
-      const name = eq === -1 ? line : line.slice(0, eq);
-      if (wanted.has(name)) env[name] = line.slice(eq + 1);
-    }
     return compact({
       ref: formatReference(byDigest),
       digest,
       repository: `${byDigest.registry}/${byDigest.repository}`,
       mediaType: m.mediaType,
-      annotations: { ...(manifest.annotations ?? {}) },
-      config: compact({
-        env,
-        labels: { ...(config.config?.Labels ?? {}) },
-        os: config.os,
-        architecture: config.architecture,
-        created: config.created,
-      }),
-      layers: manifest.layers.map((l) =>
-        compact({
-          digest: l.digest,
-          size: l.size,
-          mediaType: l.mediaType,
-          role: l.annotations?.[IMAGE_ANNOTATIONS.layerRole],
-        }),
-      ),
+      ...imageContents(manifest, config, o.conventions),
       provenance,
     });
   }
@@ -240,12 +218,49 @@ export function registryTraceResolver(
 }
 
 /** The env names a record keeps: those the conventions define (never any other: they may be secrets). */
-export function envNames(c: TraceConventions): Set<string> {
+function envNames(c: TraceConventions): Set<string> {
   const names = new Set<string>();
   for (const list of Object.values(c.env.fields)) for (const n of list) names.add(n);
   for (const n of [c.env.runId, c.env.runtime, c.env.data, c.env.extra, c.env.schemaVersion])
     if (n) names.add(n);
   return names;
+}
+
+/**
+ * What an image record holds from its manifest and config, wherever the image was read (a registry or an
+ * OCI layout): annotations, the config's trace env (only the names the conventions define), labels and
+ * platform, and the layers with their roles.
+ */
+export function imageContents(
+  manifest: ImageManifest,
+  config: ImageConfig,
+  conventions: TraceConventions,
+): Pick<ImageRecord, "annotations" | "config" | "layers"> {
+  const env: Record<string, string> = {};
+  const wanted = envNames(conventions);
+  for (const line of config.config?.Env ?? []) {
+    const eq = line.indexOf("=");
+    const name = eq === -1 ? line : line.slice(0, eq);
+    if (wanted.has(name)) env[name] = line.slice(eq + 1);
+  }
+  return {
+    annotations: { ...(manifest.annotations ?? {}) },
+    config: compact({
+      env,
+      labels: { ...(config.config?.Labels ?? {}) },
+      os: config.os,
+      architecture: config.architecture,
+      created: config.created,
+    }),
+    layers: manifest.layers.map((l) =>
+      compact({
+        digest: l.digest,
+        size: l.size,
+        mediaType: l.mediaType,
+        role: l.annotations?.[IMAGE_ANNOTATIONS.layerRole],
+      }),
+    ),
+  };
 }
 
 /** The envelope an attestation manifest names in its annotations (see `ATTESTATION_ANNOTATIONS`), if it does. */

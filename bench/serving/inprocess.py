@@ -4,9 +4,10 @@ stack, uvicorn's response writing) on a uvloop event loop, with the socket repla
 transport. No kernel networking, no load generator and no second process on the path: what the other
 sessions of a shared machine do weighs far less on this figure than on requests/s under wrk.
 
-Usage: python inprocess.py MODEL_DIR LOG_FILE ROUNDS REQUESTS [PATH ...]; the trace is read from the
-environment as ``python -m modeltrail_serving`` reads it. Prints one JSON object: per path, the CPU
-microseconds per request of each app in each round (process time, all threads).
+Usage: python inprocess.py MODEL_DIR LOG_FILE ROUNDS REQUESTS [--breakdown] [PATH ...]; the trace is
+read from the environment as ``python -m modeltrail_serving`` reads it. Prints one JSON object: per
+path, the CPU microseconds per request of each app in each round (process time, all threads). With
+``--breakdown``, two more variants of the traced app (see `breakdown_apps`) run in the same rounds.
 """
 
 from __future__ import annotations
@@ -117,6 +118,24 @@ async def rounds(apps: dict[str, object], path: str, n_rounds: int, n_requests: 
     return out
 
 
+def breakdown_apps(holder: ModelHolder, fields: dict[str, object]) -> dict[str, object]:
+    """Where the layer's time goes: the traced app with its log lines written nowhere (``no-write``:
+    the line is still built, the write skipped), and that again without the trace headers
+    (``no-write-no-headers``). traced - no-write is the write, no-write - no-write-no-headers the
+    headers (uvicorn checks each one), no-write-no-headers - untraced the rest (the middleware, the
+    request id, building the line, the body member). Neither writes a log line."""
+
+    def discard(_line: bytes) -> None:
+        pass
+
+    bare = TraceLayer(fields, JsonLog(fields, discard))
+    bare.headers = []
+    return {
+        "no-write": create_app(holder, TraceLayer(fields, JsonLog(fields, discard))),
+        "no-write-no-headers": create_app(holder, bare),
+    }
+
+
 def main() -> None:
     model_dir, log_file, n_rounds, n_requests, *paths = sys.argv[1:]
     fields = read_trace_env()
@@ -129,6 +148,9 @@ def main() -> None:
         "traced": create_app(holder, TraceLayer(fields, JsonLog(fields, fd_sink(fd)))),
         "untraced": create_app(holder, None),
     }
+    if "--breakdown" in paths:
+        paths = [p for p in paths if p != "--breakdown"]
+        apps.update(breakdown_apps(holder, fields))
     results = {path: uvloop.run(rounds(apps, path, int(n_rounds), int(n_requests))) for path in paths or ["/healthz"]}
     os.close(fd)
     print(json.dumps(results))

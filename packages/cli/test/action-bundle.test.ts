@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -22,6 +22,17 @@ describe("the GitHub Action's committed bundle", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/up to date/);
   }, 120_000);
+
+  it("keeps every file of action/dist under 2 MiB (what the code imports dynamically is split into chunks/)", () => {
+    const dist = join(ROOT, "action", "dist");
+    const files = readdirSync(dist, { recursive: true, encoding: "utf8" }).filter((p) =>
+      statSync(join(dist, p)).isFile(),
+    );
+    expect(files).toContain("index.mjs");
+    // undici's modules are loaded on the first request, from a chunk of their own
+    expect(files.some((p) => /^chunks[/\\]agent-[A-Z0-9]+\.mjs$/.test(p))).toBe(true);
+    for (const p of files) expect(statSync(join(dist, p)).size, p).toBeLessThan(2 * 1024 * 1024);
+  });
 
   it("action.yml runs it on node24, and declares the inputs the entry point reads", () => {
     const action = parse(readFileSync(`${ROOT}/action.yml`, "utf8"));

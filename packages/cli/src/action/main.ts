@@ -3,7 +3,7 @@ import { readActionInputs } from "./action-inputs.js";
 import { runAction } from "./run-action.js";
 
 /**
- * Entry point of the GitHub Action (bundled into action/dist/index.mjs, run by `runs.using:
+ * Entry point of the GitHub Action (bundled into action/dist/index.mjs and its chunks, run by `runs.using:
  * node24`). A long transfer (`image build`) runs in a child Node with a smaller young generation,
  * as the CLI does; the child reads the same `INPUT_*` and does all the work. A cancelled job
  * (SIGINT/SIGTERM) aborts the running command.

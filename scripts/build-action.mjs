@@ -13,6 +13,7 @@
  * no dates), so `--check` (also run by packages/cli/test/action-bundle.test.ts) catches a bundle
  * that was not rebuilt after a change.
  */
+import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,6 +68,25 @@ export async function bundleAction() {
     .sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/**
+ * Which of `paths` (relative to action/dist) git does not track, in a git checkout; none outside one
+ * (a source tarball) or without git.
+ */
+function untrackedByGit(paths) {
+  let listed;
+  try {
+    listed = execFileSync("git", ["ls-files", "--", "."], {
+      cwd: ACTION_DIST,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+  } catch {
+    return [];
+  }
+  const tracked = new Set(listed.split("\n").filter(Boolean));
+  return paths.filter((p) => !tracked.has(p));
+}
+
 /** The files now in action/dist (relative paths, sorted). */
 async function committedFiles() {
   const entries = await readdir(ACTION_DIST, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -84,9 +104,10 @@ async function main() {
     for (const f of files)
       if ((await readFile(join(ACTION_DIST, f.path), "utf8").catch(() => "")) !== f.text) stale.push(f.path);
     const extra = have.filter((p) => !files.some((f) => f.path === p));
-    if (stale.length || extra.length) {
+    const untracked = untrackedByGit(files.map((f) => f.path));
+    if (stale.length || extra.length || untracked.length) {
       console.error(
-        `action/dist is not up to date with the sources it bundles (packages/*/src): ${[...stale.map((p) => `${p} differs or is missing`), ...extra.map((p) => `${p} is left over`)].join(", ")}; run \`pnpm build:action\` and commit action/dist`,
+        `action/dist is not up to date with the sources it bundles (packages/*/src): ${[...stale.map((p) => `${p} differs or is missing`), ...extra.map((p) => `${p} is left over`), ...untracked.map((p) => `${p} is not added to git (a clean clone would lack it)`)].join(", ")}; run \`pnpm build:action\` and commit action/dist (git add action/dist)`,
       );
       process.exit(1);
     }

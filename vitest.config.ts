@@ -36,6 +36,8 @@ export default defineConfig({
           include: ["packages/*/test/**/*.test.ts", "examples/test/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.dist.test.ts", "**/*.browser.test.ts", "**/node_modules/**"],
           testTimeout: 20_000,
+          // set-ups that make test CAs and certificates with openssl (TLS tests) outlast the default 10 s under load
+          hookTimeout: 60_000,
         },
       },
       {

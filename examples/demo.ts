@@ -502,11 +502,9 @@ async function main(): Promise<void> {
       else notConfigured.push({ system: "kubernetes", why: "no --k8s" });
       let handle: TraceHandle;
       let origin: string;
-      if (kube) {
-        handle = { kind: "deployment", namespace: kube.namespace, name: deployK8s.DEPLOYMENT_NAME };
-        origin = `the live Deployment (kubectl get deployment ${deployK8s.DEPLOYMENT_NAME} -n ${kube.namespace})`;
-      } else if (prediction.logLine) {
+      if (prediction.logLine) {
         // what an incident starts from: the JSON log line the serving process wrote for the prediction
+        // (the local target's process answered it, also with --k8s: kwok's pods run no container)
         handle = core.parseTraceHandle(prediction.logLine);
         origin = `the log line of the prediction above (request ${prediction.headers["x-request-id"]}, local deployment ${deployK8s.DEPLOYMENT_NAME})`;
       } else {
@@ -518,10 +516,46 @@ async function main(): Promise<void> {
         };
         origin = `the image that serves (${last.layoutRef}): the prediction's log line was not found`;
       }
-      return traceVerify.traceAndVerify(handle, { resolvers, notConfigured, origin, signal });
+      const fromLogLine = await traceVerify.traceAndVerify(handle, {
+        resolvers,
+        notConfigured,
+        origin,
+        signal,
+      });
+      if (!kube) return { ...fromLogLine, deployment: undefined };
+      // The same question asked of the cluster: the Deployment the pipeline rolled out there. Its
+      // lineage must name the same commit, run and image as the log line's.
+      heading(bold("the same question asked of the cluster: the Kubernetes Deployment"));
+      const deployment = await traceVerify.traceAndVerify(
+        { kind: "deployment", namespace: kube.namespace, name: deployK8s.DEPLOYMENT_NAME },
+        {
+          resolvers,
+          origin: `the live Deployment (kubectl get deployment ${deployK8s.DEPLOYMENT_NAME} -n ${kube.namespace})`,
+          signal,
+        },
+      );
+      return { ...fromLogLine, deployment };
     });
     result.trace = results.traceJson(traced.report, traced.verified);
     result.verify = results.verifyJson(traced.verified);
+    /** What the Deployment's lineage names differently from the log line's (with --k8s). */
+    let differs: string[] = [];
+    if (traced.deployment) {
+      const d = traced.deployment;
+      result.deploymentTrace = {
+        ...results.traceJson(d.report, d.verified),
+        verify: results.verifyJson(d.verified),
+      };
+      differs = traceVerify.lineageDifferences(result.trace, result.deploymentTrace);
+      say(
+        differs.length === 0
+          ? green(
+              `the cluster's Deployment runs what answered the prediction: commit ${short(result.trace.gitSha)}, job run ${result.trace.jobRunId}, image ${short(result.trace.imageDigest?.slice(7))}`,
+            )
+          : red(`the cluster's Deployment runs something else: ${differs.join("; ")}`),
+        4,
+      );
+    }
     heading("renderTraceHtml(report, verifyResult): the trace page");
     result.tracePage = await traceVerify.writeTracePage(paths.TRACE_PAGE, traced.verified);
     say(
@@ -529,6 +563,14 @@ async function main(): Promise<void> {
       4,
     );
     if (!traced.verified.ok) throw new Error("verify() found a broken link between the systems (above)");
+    if (traced.deployment && !traced.deployment.verified.ok)
+      throw new Error(
+        "verify() from the Kubernetes Deployment found a broken link between the systems (above)",
+      );
+    if (differs.length > 0)
+      throw new Error(
+        `The Kubernetes Deployment and the process that answered the prediction run different things: ${differs.join("; ")}`,
+      );
     record(6, "predict and trace", prediction.logLine ? [] : [results.GAPS.predict]);
 
     // 7. rollback
@@ -637,6 +679,12 @@ async function main(): Promise<void> {
       "verify",
       `${traced.verified.ok ? "ok" : "FAILED"}: ${traced.verified.summary.pass} passed, ${traced.verified.summary.fail} failed, ${traced.verified.summary.unknown} unknown`,
     ]);
+    const dt = result.deploymentTrace;
+    if (traced.deployment && dt)
+      rows.push([
+        "trace (k8s)",
+        `${dt.handle}: job run ${dt.jobRunId ?? "?"}, commit ${short(dt.gitSha)}, image ${short(dt.imageDigest?.slice(7))} (the same as the log line's); ${Object.values(dt.sections).filter((s) => s.answered).length}/5 questions answered, ${dt.requests?.total} requests; verify ${dt.verify.ok ? "ok" : "FAILED"}: ${dt.verify.summary.pass} passed, ${dt.verify.summary.fail} failed, ${dt.verify.summary.unknown} unknown`,
+      ]);
     rows.push(["MLflow", `${server.url}${server.started ? " (started here, stopped on exit)" : ""}`]);
     rows.push([
       "time",

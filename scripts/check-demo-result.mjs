@@ -9,6 +9,8 @@
 //   - the trace page exists and is self-contained (inline SVG, nothing loaded from elsewhere);
 //   - the local deploy target served both images and every rollback, and step 6's prediction (its
 //     headers and JSON log line) came from its process;
+//   - step 6 traced the prediction's log line; with --k8s it traced the Kubernetes Deployment too
+//     (deploymentTrace), all five answered, its verify passing, the same commit, run and image;
 //   - after the rollback, what serves carries the first run's GIT_SHA and RUN_ID: the serving
 //     process's answer, and with --k8s the Deployment's live trace too.
 //
@@ -118,24 +120,28 @@ check(
   `trace: the request count is reported (${requests} requests${result.trace?.requests ? `: ${JSON.stringify(result.trace.requests.bySystem)}` : ""})`,
 );
 // verify(): every check passes; an unknown passes only when named with --allow-unknown, with its reason
-const checks = result.verify?.checks ?? [];
-check(checks.length > 0, `verify ran checks (got ${checks.length})`);
-for (const c of checks) {
-  const status = c.status ?? (c.ok === true ? "pass" : "fail");
-  const what = `verify: ${c.name}${c.lineage ? ` [${c.lineage}]` : ""}${c.detail ? ` (${c.detail})` : ""}`;
-  if (status === "unknown") {
-    const why = allowedUnknown.get(c.name);
-    if (why !== undefined) known.push(`${what}: unknown, allowed: ${why}`);
-    else failures.push(`${what}: unknown, and not justified (name it with --allow-unknown ${c.name}=REASON)`);
-  } else check(status === "pass" && c.ok === true, what);
+function verifyChecks(label, verified) {
+  const checks = verified?.checks ?? [];
+  check(checks.length > 0, `${label} ran checks (got ${checks.length})`);
+  for (const c of checks) {
+    const status = c.status ?? (c.ok === true ? "pass" : "fail");
+    const what = `${label}: ${c.name}${c.lineage ? ` [${c.lineage}]` : ""}${c.detail ? ` (${c.detail})` : ""}`;
+    if (status === "unknown") {
+      const why = allowedUnknown.get(c.name);
+      if (why !== undefined) known.push(`${what}: unknown, allowed: ${why}`);
+      else
+        failures.push(`${what}: unknown, and not justified (name it with --allow-unknown ${c.name}=REASON)`);
+    } else check(status === "pass" && c.ok === true, what);
+  }
+  if (verified) {
+    const s = verified.summary;
+    check(
+      verified.ok === true && (s === undefined || s.fail === 0),
+      `${label}: ok${s ? ` (${s.pass} passed, ${s.fail} failed, ${s.unknown} unknown)` : ""}`,
+    );
+  }
 }
-if (result.verify) {
-  const s = result.verify.summary;
-  check(
-    result.verify.ok === true && (s === undefined || s.fail === 0),
-    `verify: ok${s ? ` (${s.pass} passed, ${s.fail} failed, ${s.unknown} unknown)` : ""}`,
-  );
-}
+verifyChecks("verify", result.verify);
 
 // The trace page: written, and self-contained (no script, style, font or image from anywhere else).
 if (result.tracePage !== null && result.tracePage !== undefined) {
@@ -204,6 +210,48 @@ check(
     prediction.logLine?.run_id === second?.jobRunId,
   `step 6's prediction came from the serving process of run 2, its headers and log line carrying its GIT_SHA and RUN_ID (got ${prediction?.status} ${prediction?.headers?.["x-modeltrail-run-id"]} / ${prediction?.logLine?.run_id})`,
 );
+
+// Step 6 traced from the prediction's log line (result.trace); with --k8s it traced the Kubernetes
+// Deployment too (result.deploymentTrace): all five answered, every verify check passing, and the
+// same commit, job run and image as the log line's (run 2's: what served at step 6).
+if (prediction?.logLine)
+  check(
+    String(result.trace?.handle ?? "").startsWith("log line"),
+    `trace: step 6 traced the prediction's log line (handle ${String(result.trace?.handle).slice(0, 60)})`,
+  );
+const k8s = result.options?.k8s === true || result.deploy?.target === "kubernetes";
+const dt = result.deploymentTrace;
+if (k8s) {
+  check(
+    /^deployment\//.test(dt?.handle ?? ""),
+    `trace (k8s): step 6 traced the Kubernetes Deployment too (${dt ? dt.handle : "no deploymentTrace"})`,
+  );
+  if (dt) {
+    for (const name of ["code", "infrastructure", "environment", "artifacts", "data"])
+      check(
+        dt.sections?.[name]?.answered === true,
+        `trace (k8s): the ${name} question answered${dt.sections?.[name]?.answer ? ` (${dt.sections[name].answer})` : ""}`,
+      );
+    check(
+      Number.isInteger(dt.requests?.total) && dt.requests.total > 0,
+      `trace (k8s): the request count is reported (${dt.requests?.total})`,
+    );
+    for (const [key, want, what] of [
+      ["gitSha", second?.gitSha, "commit"],
+      ["jobRunId", second?.jobRunId, "job run id"],
+      ["imageDigest", second?.image?.digest, "image digest"],
+    ])
+      check(
+        want !== undefined && dt[key] === want && result.trace?.[key] === want,
+        `trace (k8s): the Deployment and the log line name run 2's ${what} (${dt[key]} / ${result.trace?.[key]}, want ${want})`,
+      );
+    verifyChecks("verify (k8s)", dt.verify);
+  }
+} else
+  check(
+    dt === undefined || dt === null,
+    "trace (k8s): no Deployment traced without --k8s (deploymentTrace is null)",
+  );
 
 if (result.deploy?.target === "kubernetes") {
   const final = result.deploy.final;

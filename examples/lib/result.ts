@@ -97,33 +97,53 @@ export interface DemoResult {
   prediction?: Prediction | null;
   /** What a serving process answered after the rollback (null until something serves). */
   serving: { gitSha: string; runId: string; source: string } | null;
-  trace: {
-    /** What step 6 started from: `deployment/<ns>/<name>`, an image, a log line. */
-    handle: string;
-    source: string;
-    modelVersion?: string;
-    sections: Record<"code" | "infrastructure" | "environment" | "artifacts" | "data", SectionJson>;
-    /** HTTP requests the trace sent (trace() alone), by system. */
-    requests?: { total: number; bySystem: Record<string, number> };
-    /** verify()'s report: the five answers with their sources, the graph, the checks (TraceReport). */
-    report?: TraceReport;
-  };
-  /** verify() of every link (null until step 6 ran). */
-  verify: {
-    ok: boolean;
-    summary: VerifySummary;
-    checks: Array<{
-      name: string;
-      status: VerifyCheck["status"];
-      ok: boolean;
-      lineage: string;
-      detail: string;
-    }>;
-  } | null;
+  /**
+   * Step 6's trace from the prediction's log line (what an incident starts from; an image when no
+   * log line was found): the five answers, the request count, verify()'s report.
+   */
+  trace: TraceJson;
+  /** verify() of every link, from the same handle as `trace` (null until step 6 ran). */
+  verify: VerifyJson | null;
+  /**
+   * With --k8s: step 6's second trace, from the Kubernetes Deployment (`deployment/<ns>/<name>`),
+   * and its verify(): that the cluster runs the same image and run as the process that answered.
+   * Null without --k8s (and until step 6 ran).
+   */
+  deploymentTrace?: (TraceJson & { verify: VerifyJson }) | null;
   tracePage: string | null;
   steps: StepRecord[];
   gaps: string[];
   timings?: Record<string, number>;
+}
+
+/** One trace of step 6 as the result records it. */
+export interface TraceJson {
+  /** What the trace started from: `deployment/<ns>/<name>`, an image, a log line. */
+  handle: string;
+  source: string;
+  modelVersion?: string;
+  /** What the handle's lineage names: the commit, the job run id, the image digest (for comparisons). */
+  gitSha?: string;
+  jobRunId?: string;
+  imageDigest?: string;
+  sections: Record<"code" | "infrastructure" | "environment" | "artifacts" | "data", SectionJson>;
+  /** HTTP requests the trace sent (trace() alone), by system. */
+  requests?: { total: number; bySystem: Record<string, number> };
+  /** verify()'s report: the five answers with their sources, the graph, the checks (TraceReport). */
+  report?: TraceReport;
+}
+
+/** verify()'s outcome as the result records it. */
+export interface VerifyJson {
+  ok: boolean;
+  summary: VerifySummary;
+  checks: Array<{
+    name: string;
+    status: VerifyCheck["status"];
+    ok: boolean;
+    lineage: string;
+    detail: string;
+  }>;
 }
 
 const unanswered = (): SectionJson => ({ answered: false, answer: "" });
@@ -149,6 +169,7 @@ export function emptyResult(options: { k8s: boolean; registry: string | undefine
       },
     },
     verify: null,
+    deploymentTrace: null,
     tracePage: null,
     steps: [],
     gaps: [],
@@ -178,7 +199,7 @@ const str = (v: { value: unknown } | undefined): string | undefined =>
  * training job run (and, when something is deployed, where it serves); the training runtime and the
  * serving image; the MLflow run, model version and image digest; data sets with a digest.
  */
-export function traceJson(traced: TraceReport, verified: VerifyResult): DemoResult["trace"] {
+export function traceJson(traced: TraceReport, verified: VerifyResult): TraceJson {
   const report = verified.report;
   const l = report.lineages[0];
   const h = report.handle;
@@ -205,6 +226,9 @@ export function traceJson(traced: TraceReport, verified: VerifyResult): DemoResu
     handle,
     source: `trace() and verify() through ${Object.keys(traced.requests.bySystem).join(", ") || "no HTTP system"}`,
     ...(a?.modelVersion ? { modelVersion: str(a.modelVersion) } : {}),
+    ...(l?.code.gitSha ? { gitSha: str(l.code.gitSha) } : {}),
+    ...(t?.jobRunId ? { jobRunId: str(t.jobRunId) } : {}),
+    ...(a?.imageDigest ? { imageDigest: str(a.imageDigest) } : {}),
     sections: {
       code: { answered: Boolean(l?.code.gitSha), answer: `commit ${str(l?.code.gitSha)}` },
       infrastructure: {
@@ -230,7 +254,7 @@ export function traceJson(traced: TraceReport, verified: VerifyResult): DemoResu
 }
 
 /** verify()'s checks as JSON: each with its outcome and what was found (or why it is unknown). */
-export function verifyJson(verified: VerifyResult): NonNullable<DemoResult["verify"]> {
+export function verifyJson(verified: VerifyResult): VerifyJson {
   return {
     ok: verified.ok,
     summary: { ...verified.summary },

@@ -269,3 +269,29 @@ export async function writeTracePage(path: string, verified: VerifyResult): Prom
   }
   return path;
 }
+
+/** What {@link lineageDifferences} compares: the ids a trace's lineage names. */
+export interface LineageIds {
+  handle: string;
+  gitSha?: string | undefined;
+  jobRunId?: string | undefined;
+  imageDigest?: string | undefined;
+}
+
+/**
+ * What two traces' lineages name differently (the commit, the job run id, the image digest), one
+ * line each; empty when they name the same. A value one of them lacks is a difference too: both
+ * traces are meant to reach the whole lineage.
+ */
+export function lineageDifferences(a: LineageIds, b: LineageIds): string[] {
+  const out: string[] = [];
+  for (const [key, what] of [
+    ["gitSha", "commit"],
+    ["jobRunId", "job run id"],
+    ["imageDigest", "image digest"],
+  ] as const) {
+    if (a[key] === undefined || a[key] !== b[key])
+      out.push(`${what}: ${a[key] ?? "none"} from ${a.handle}, ${b[key] ?? "none"} from ${b.handle}`);
+  }
+  return out;
+}

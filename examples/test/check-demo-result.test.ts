@@ -74,6 +74,14 @@ function complete(): DemoResult {
     checks: [{ name: "image.deployed-digest", status: "pass", ok: true, lineage: "l1", detail: "same" }],
   };
   r.trace.requests = { total: 12, bySystem: { mlflow: 8, "oci-layout": 0, kubernetes: 4 } };
+  r.trace.handle = `log line ${JSON.stringify({ git_sha: SHA, run_id: "1795808101140002" })}`;
+  Object.assign(r.trace, { gitSha: SHA, jobRunId: "1795808101140002", imageDigest: digest("2") });
+  r.deploymentTrace = {
+    ...structuredClone(r.trace),
+    handle: "deployment/default/churn-model",
+    requests: { total: 7, bySystem: { kubernetes: 4, mlflow: 3 } },
+    verify: structuredClone(r.verify),
+  };
   r.tracePage = join(dir, "trace.html");
   r.steps = [1, 2, 3, 4, 5, 6, 7].map((n) => ({ n, title: `s${n}`, status: "passed", gaps: [] }));
   return r;
@@ -221,6 +229,51 @@ describe("scripts/check-demo-result.mjs", () => {
       "FAIL  the demo finished (it failed: Error: boom)",
     ])
       expect(out).toContain(line);
+  });
+
+  it("with --k8s, needs step 6's second trace from the Deployment: answered, verified, the same run as the log line's", async () => {
+    const none = complete();
+    none.deploymentTrace = null;
+    expect((await check(none)).out).toContain(
+      "FAIL  trace (k8s): step 6 traced the Kubernetes Deployment too (no deploymentTrace)",
+    );
+    const other = complete();
+    other.deploymentTrace!.imageDigest = digest("1");
+    other.deploymentTrace!.jobRunId = "1795808101140001";
+    const o = await check(other);
+    expect(o.code).toBe(1);
+    expect(o.out).toMatch(/FAIL {2}trace \(k8s\): the Deployment and the log line name run 2's image digest/);
+    expect(o.out).toMatch(/FAIL {2}trace \(k8s\): the Deployment and the log line name run 2's job run id/);
+    expect(o.out).toMatch(/ok {4}trace \(k8s\): the Deployment and the log line name run 2's commit/);
+    const failing = complete();
+    failing.deploymentTrace!.verify = {
+      ok: false,
+      summary: { pass: 0, fail: 1, unknown: 0 },
+      checks: [
+        { name: "image.deployed-digest", status: "fail", ok: false, lineage: "l1", detail: "differs" },
+      ],
+    };
+    failing.deploymentTrace!.sections.data = { answered: false, answer: "" };
+    const f = await check(failing);
+    expect(f.code).toBe(1);
+    for (const line of [
+      "FAIL  verify (k8s): image.deployed-digest [l1] (differs)",
+      "FAIL  verify (k8s): ok (0 passed, 1 failed, 0 unknown)",
+      "FAIL  trace (k8s): the data question answered",
+    ])
+      expect(f.out).toContain(line);
+    // the log line's trace keeps its meaning: a trace from the Deployment in its place fails
+    const swapped = complete();
+    swapped.trace.handle = "deployment/default/churn-model";
+    expect((await check(swapped)).out).toMatch(/FAIL {2}trace: step 6 traced the prediction's log line/);
+    // without --k8s there is no Deployment to trace
+    const local = complete();
+    local.options.k8s = false;
+    local.deploy.target = "local";
+    delete local.deploy.final;
+    expect((await check(local)).out).toContain("FAIL  trace (k8s): no Deployment traced without --k8s");
+    local.deploymentTrace = null;
+    expect((await check(local)).code).toBe(0);
   });
 
   it("fails on what is not a result, and exits 2 on bad usage", async () => {

@@ -105,6 +105,63 @@ describe("trace() from a prediction's log line", () => {
   });
 });
 
+describe("trace() when two systems hold a deployment of the same name", () => {
+  /** The local deploy target's deployment prod/churn: what answered, by the log line's platform and cluster. */
+  function localDeploy(): TraceResolver {
+    const [k8s] = referenceWorld().deployments;
+    if (!k8s) throw new Error("fixture");
+    const env = {
+      ...k8s.containers[0]?.env,
+      MODELTRAIL_DEPLOYMENT_PLATFORM: "local",
+      MODELTRAIL_DEPLOYMENT_CLUSTER: "vm",
+    };
+    const record = {
+      ...k8s,
+      cluster: "local:vm",
+      containers: k8s.containers.map((c) => ({ ...c, env })),
+      pods: [{ ...k8s.pods[0]!, name: "churn-2-4242", nodeName: "vm" }],
+      nodes: [{ name: "vm", architecture: "x64" }],
+    };
+    return {
+      system: "local-deploy",
+      async getDeployment(ns, name) {
+        return ns === record.namespace && name === record.name ? record : undefined;
+      },
+    };
+  }
+  const line = (platform: string, cluster: string) =>
+    JSON.stringify({ ...logLine(), deployment_platform: platform, deployment_cluster: cluster });
+
+  it("follows the one the log line's platform and cluster name, whatever the resolvers' order", async () => {
+    for (const order of ["kubernetes first", "local first"]) {
+      const r = all();
+      const resolvers = order === "local first" ? [localDeploy(), ...r] : [...r, localDeploy()];
+      const local = await trace(line("local", "vm"), { resolvers });
+      const serving = local.lineages[0]?.infrastructure.serving;
+      expect(serving?.platform?.value, order).toBe("local");
+      expect(serving?.deployment?.source.system, order).toBe("local-deploy");
+      expect(
+        serving?.nodes?.map((n) => n.name),
+        order,
+      ).toEqual(["vm"]);
+      expect(serving?.platform?.conflicts, order).toBeUndefined();
+
+      const cluster = await trace(line("kubernetes", "https://127.0.0.1:6443"), { resolvers });
+      const s2 = cluster.lineages[0]?.infrastructure.serving;
+      expect(s2?.deployment?.source.system, order).toBe("kubernetes");
+      expect(
+        s2?.nodes?.map((n) => n.name),
+        order,
+      ).toEqual(["node-1"]);
+    }
+  });
+
+  it("keeps the resolvers' order when the log line names no platform", async () => {
+    const report = await trace(logLine(), { resolvers: [localDeploy(), ...all()] });
+    expect(report.lineages[0]?.infrastructure.serving.deployment?.source.system).toBe("local-deploy");
+  });
+});
+
 describe("trace() from each kind of handle", () => {
   const handles: Array<[string, string, string]> = [
     ["deployment", "deployment/prod/churn", "deployment:prod/churn"],

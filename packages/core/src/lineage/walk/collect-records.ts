@@ -301,7 +301,38 @@ export class RecordCollector {
       invoke: (r, o) => r.getDeployment?.(namespace, name, o) ?? Promise.resolve(undefined),
     });
     if (found.length === 0) this.records.missing.add(id);
-    await Promise.all(found.map((f) => this.addDeployment(f, via)));
+    await Promise.all(this.byHandleAgreement(found).map((f) => this.addDeployment(f, via)));
+  }
+
+  /**
+   * Two systems may hold a deployment of the same namespace and name (the local deploy target's
+   * `local/churn` and a cluster's): the one the handle's platform and cluster agree with comes
+   * first, so it is the one the walk follows (a record the handle contradicts is not its deployment).
+   * Keeps the resolvers' order otherwise.
+   */
+  private byHandleAgreement(found: Array<Found<DeploymentRecord>>): Array<Found<DeploymentRecord>> {
+    const stated = this.records.handleFacts.fields.filter(
+      (x) => x.field === "deployment.platform" || x.field === "deployment.cluster",
+    );
+    if (found.length < 2 || stated.length === 0) return found;
+    const score = (f: Found<DeploymentRecord>): number => {
+      const facts = deploymentFacts(f, this.session.conventions).fields;
+      const own = (field: FieldFact["field"]): string | undefined => {
+        const v = facts.find((x) => x.field === field)?.value;
+        if (v !== undefined) return String(v);
+        return field === "deployment.platform" ? f.system : f.record.cluster;
+      };
+      let sum = 0;
+      for (const x of stated) {
+        const mine = own(x.field);
+        if (mine !== undefined) sum += mine === String(x.value) ? 1 : -1;
+      }
+      return sum;
+    };
+    return found
+      .map((f, i) => ({ f, i, s: score(f) }))
+      .sort((a, b) => b.s - a.s || a.i - b.i)
+      .map((x) => x.f);
   }
 
   private async addDeployment(f: Found<DeploymentRecord>, via: string): Promise<void> {

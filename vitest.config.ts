@@ -95,9 +95,10 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
-          // examples/serving (Python: FastAPI + MLflow in .tools/mlflow-venv, scripts/install-serving.sh)
+          // examples/serving (Python: FastAPI + MLflow in .tools/mlflow-venv, scripts/install-serving.sh),
+          // and the step scripts of examples/steps end to end on the local deploy target (that app served)
           name: "serving",
-          include: ["examples/serving/test/**/*.test.ts"],
+          include: ["examples/serving/test/**/*.test.ts", "examples/test/**/*.int.test.ts"],
           testTimeout: 600_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -601,17 +601,12 @@ async function main(): Promise<void> {
       }
       heading(bold("what answers now: a prediction after the rollback"));
       const after = await deployLocal.predict(target, "demo-after-rollback", { signal });
-      const gitSha = after.headers["x-modeltrail-git-sha"];
-      const runId = after.headers["x-modeltrail-run-id"];
-      const logged = after.logLine;
-      if (
-        gitSha !== first.ctx.code?.gitSha ||
-        runId !== first.runId ||
-        logged?.git_sha !== gitSha ||
-        logged?.run_id !== runId
-      )
+      // the response's headers, its body's trace and its log line must all carry run 1's commit and run id
+      const answered = deployLocal.answeredBy(after, first);
+      const { gitSha, runId } = answered;
+      if (!answered.ok)
         throw new Error(
-          `After the rollback the serving process answers with GIT_SHA ${gitSha} RUN_ID ${runId} (log line: ${String(logged?.git_sha)} ${String(logged?.run_id)}), not run ${first.runId}'s`,
+          `After the rollback the serving process does not answer as run ${first.runId}: ${answered.problems.join("; ")}`,
         );
       say(
         green(`the response and its log line carry run 1's GIT_SHA ${short(gitSha)} and RUN_ID ${runId}`),

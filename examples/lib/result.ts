@@ -5,8 +5,8 @@
  */
 
 import type { TraceReport, VerifyCheck, VerifyResult, VerifySummary } from "@modeltrail/core";
-import type { LiveTrace } from "../pipeline/deploy-k8s.ts";
 import type { Prediction } from "../pipeline/deploy-local.ts";
+import type { LiveFields, LiveTrace } from "../pipeline/live-trace.ts";
 
 /** The result's schema name; bump the version on an incompatible change. */
 export const RESULT_SCHEMA = "modeltrail.demo.result/v1";
@@ -32,15 +32,8 @@ export interface StepRecord {
   gaps: string[];
 }
 
-/** What Kubernetes runs, as the result records it. */
-export interface LiveJson {
-  revision: string | undefined;
-  gitSha: string | undefined;
-  runId: string | undefined;
-  imageRef: string | undefined;
-  imageDigest: string | undefined;
-  modelVersion: string | undefined;
-  matches: boolean;
+/** What a deploy target (Kubernetes, the local target) serves, as the result records it. */
+export interface LiveJson extends LiveFields {
   method?: string | undefined;
 }
 

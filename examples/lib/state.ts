@@ -7,9 +7,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import type { JobSettings } from "@modeltrail/databricks";
-import { DEMO_DIR } from "./paths.ts";
+import type { DeployTargetName } from "./deploy-target.ts";
+import { DEMO_DIR, ensureDemoDir, MODELTRAIL_HOME } from "./paths.ts";
 
 /** The state file's schema name. */
 export const STATE_SCHEMA = "modeltrail.demo.pipeline-state/v1";
@@ -38,8 +39,21 @@ export interface PipelineState {
   }>;
   /** Step 4: the public key (PEM) of the provenance signatures. */
   publicKeyPem?: string;
-  /** Steps 5 and 7: where it was deployed, and the run ids deployed in order (the last one is live). */
-  deployed?: { target: "kubernetes"; kubeconfig?: string | undefined; namespace: string; history: string[] };
+  /**
+   * Steps 5 and 7: where it was deployed (steps 6 and 7 follow it), and the run ids deployed in order
+   * (the last one is live). Kubernetes: the kubeconfig given and the namespace; the local target: its
+   * state directory and the URL it answers on.
+   */
+  deployed?: {
+    target: DeployTargetName;
+    kubeconfig?: string | undefined;
+    namespace: string;
+    /** The local target's state directory. */
+    stateDir?: string | undefined;
+    /** Where the local target answers (`http://127.0.0.1:<port>`). */
+    url?: string | undefined;
+    history: string[];
+  };
   /** Step 6: the trace page and verify's outcome. */
   traced?: { handle: string; ok: boolean; tracePage: string };
 }
@@ -70,8 +84,13 @@ export async function readState(path: string): Promise<PipelineState> {
   return parsed;
 }
 
-/** Writes the state: a temporary file next to it, then renamed over it. */
+/**
+ * Writes the state: a temporary file next to it, then renamed over it. A state inside modeltrail's
+ * home (the default) gets the home's marker first, so that `modeltrail clean` and the later steps
+ * know the directory as modeltrail's.
+ */
 export async function writeState(path: string, state: PipelineState): Promise<void> {
+  if (path.startsWith(`${MODELTRAIL_HOME}${sep}`)) await ensureDemoDir();
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${randomBytes(6).toString("hex")}.partial`;
   try {

@@ -7,6 +7,11 @@ import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { isModelTrailError } from "@modeltrail/core";
 import { type PipelineState, readState, statePath, writeState } from "./state.ts";
 
+/** Bad arguments found while a step runs (a flag's value): one line, the usage, exit code 2. */
+export class StepUsageError extends Error {
+  override name = "StepUsageError";
+}
+
 /** What a step's `run` gets. */
 export interface StepContext<V> {
   /** The parsed flags. */
@@ -90,6 +95,10 @@ export async function runStep<V>(def: StepDefinition<V>): Promise<never> {
     process.exit(typeof code === "number" ? code : 0);
   } catch (err) {
     if (controller.signal.aborted) process.exit(130);
+    if (err instanceof StepUsageError) {
+      console.error(`${err.message}\n\n${usage}`);
+      process.exit(2);
+    }
     if (isModelTrailError(err)) console.error(`${err.name} [${err.code}]: ${err.message}`);
     else console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);

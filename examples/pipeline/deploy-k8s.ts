@@ -1,4 +1,3 @@
-import { runIdOf, type TraceContext } from "@modeltrail/core";
 import {
   deploy,
   history,
@@ -8,64 +7,13 @@ import {
   rollback,
   traceOf,
 } from "@modeltrail/k8s";
-import { dim, green, heading, red, say, short, table } from "../lib/print.ts";
-import type { RunImage } from "./build-image.ts";
+import { dim, green, heading, say, short, table } from "../lib/print.ts";
+import { checkLive, type DeployableImage, type LiveTrace } from "./live-trace.ts";
 
 /** The Deployment (and Service) the demo deploys. */
 export const DEPLOYMENT_NAME = "churn-model";
 
-/** What deploying needs of a built image (step 4's `RunImage`, or its entry in the step state). */
-export type DeployableImage = Pick<RunImage, "runId" | "digest" | "deployRef" | "ctx">;
-
-/** What serves after a deploy or a rollback, read back from the cluster. */
-export interface LiveTrace {
-  /** The Deployment's revision. */
-  revision: string | undefined;
-  gitSha: string | undefined;
-  /** The run id the pods carry (`RUN_ID`: the job run id). */
-  runId: string | undefined;
-  imageRef: string | undefined;
-  imageDigest: string | undefined;
-  modelVersion: string | undefined;
-  /** The whole trace (`traceOf`). */
-  ctx: TraceContext;
-  /** True when the live trace is the expected run's: same commit, run id and image digest. */
-  matches: boolean;
-}
-
-/**
- * Compares what a Deployment runs (`traceOf`: its current ReplicaSet's pod template) with the image
- * that should run, and prints the comparison.
- */
-export function liveTraceOf(ctx: TraceContext, expected: DeployableImage): LiveTrace {
-  const live: LiveTrace = {
-    revision: ctx.deployment?.revision,
-    gitSha: ctx.code?.gitSha,
-    runId: runIdOf(ctx)?.runId,
-    imageRef: ctx.image?.ref,
-    imageDigest: ctx.image?.digest ?? ctx.image?.ref?.split("@")[1],
-    modelVersion: ctx.model?.version,
-    ctx,
-    matches: false,
-  };
-  live.matches =
-    live.gitSha === expected.ctx.code?.gitSha &&
-    live.runId === expected.runId &&
-    live.imageDigest === expected.digest;
-  table([
-    ["revision", live.revision],
-    ["GIT_SHA", live.gitSha],
-    ["RUN_ID", `${live.runId}  ${dim(`(model v${live.modelVersion})`)}`],
-    ["image", live.imageRef],
-    [
-      "matches the run",
-      live.matches
-        ? green(`yes: commit, run id and image digest are run ${expected.runId}'s`)
-        : red(`NO: expected run ${expected.runId}, image ${expected.digest}`),
-    ],
-  ]);
-  return live;
-}
+export type { DeployableImage, LiveTrace } from "./live-trace.ts";
 
 /**
  * Step 5 on Kubernetes: renders a traceable Deployment and Service for the image
@@ -114,7 +62,7 @@ export async function deployImage(
     },
   });
   heading("traceOf(kube, deployment): what the pods run now");
-  return liveTraceOf(result.context ?? (await traceOf(kube, DEPLOYMENT_NAME, options)), image);
+  return checkLive(result.context ?? (await traceOf(kube, DEPLOYMENT_NAME, options)), image);
 }
 
 /** Prints `history(kube, name)`: one line per revision with its run id, current last. */
@@ -158,7 +106,7 @@ export async function rollbackTo(
     ),
     4,
   );
-  const live = liveTraceOf(result.context, expected);
+  const live = checkLive(result.context, expected);
   return {
     ...live,
     method: result.method,

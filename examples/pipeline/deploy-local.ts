@@ -1,10 +1,12 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalDeployTarget, type LocalRevision } from "@modeltrail/cli";
-import { runIdOf, type TraceContext } from "@modeltrail/core";
+import type { TraceContext } from "@modeltrail/core";
+import type { RegistryClient } from "@modeltrail/registry";
 import { MODELTRAIL_HOME, VENV_PYTHON } from "../lib/paths.ts";
 import { dim, green, heading, red, say, short, table } from "../lib/print.ts";
-import type { RunImage } from "./build-image.ts";
 import { DEPLOYMENT_NAME } from "./deploy-k8s.ts";
+import { checkLive, type DeployableImage, type LiveTrace } from "./live-trace.ts";
 
 /** Where the local target keeps its state: under modeltrail's home, so `modeltrail clean` stops and removes it. */
 export const LOCAL_STATE_DIR = join(MODELTRAIL_HOME, "local-target");
@@ -15,75 +17,57 @@ const READY_MS = 300_000;
 /**
  * The local deploy target of the demo: the serving app runs from the image as a local process, with
  * the demo's virtualenv (`.tools/mlflow-venv`, whose packages the demo's base image records) standing
- * in for the base image's Python. The same state `modeltrail history --target local` reads.
+ * in for the base image's Python. The same state `modeltrail history --target local` reads (default
+ * {@link LOCAL_STATE_DIR}); `registry` reads images that are not in an OCI layout.
  */
-export function localTarget(): LocalDeployTarget {
-  return new LocalDeployTarget({ stateDir: LOCAL_STATE_DIR, interpreters: { python: VENV_PYTHON } });
+export function localTarget(
+  options: { stateDir?: string | undefined; registry?: RegistryClient | undefined } = {},
+): LocalDeployTarget {
+  return new LocalDeployTarget({
+    stateDir: options.stateDir ?? LOCAL_STATE_DIR,
+    interpreters: { python: VENV_PYTHON },
+    ...(options.registry ? { registry: options.registry } : {}),
+  });
 }
 
-/** What serves after a local deploy or rollback. */
-export interface LocalLive {
-  revision: string | undefined;
-  gitSha: string | undefined;
-  runId: string | undefined;
-  imageRef: string | undefined;
-  imageDigest: string | undefined;
-  modelVersion: string | undefined;
-  ctx: TraceContext;
-  /** True when what serves is the expected run's: commit, run id and image digest. */
-  matches: boolean;
-  /** Where it answers, and the process. */
+/** What serves after a local deploy or rollback: the live trace, where it answers, and the process. */
+export interface LocalLive extends LiveTrace {
   url: string;
   pid: number | undefined;
   method?: string | undefined;
 }
 
-function liveOf(ctx: TraceContext, revision: LocalRevision, url: string, expected: RunImage): LocalLive {
-  const live: LocalLive = {
-    revision: ctx.deployment?.revision,
-    gitSha: ctx.code?.gitSha,
-    runId: runIdOf(ctx)?.runId,
-    imageRef: ctx.image?.ref,
-    imageDigest: ctx.image?.digest,
-    modelVersion: ctx.model?.version,
-    ctx,
-    matches: false,
-    url,
-    pid: revision.pid,
-  };
-  live.matches =
-    live.gitSha === expected.ctx.code?.gitSha &&
-    live.runId === expected.runId &&
-    live.imageDigest === expected.digest;
-  table([
-    ["revision", `${live.revision}  ${dim(`(pid ${live.pid}, ${url})`)}`],
-    ["GIT_SHA", live.gitSha],
-    ["RUN_ID", `${live.runId}  ${dim(`(model v${live.modelVersion})`)}`],
-    ["image", live.imageRef],
-    [
-      "matches the run",
-      live.matches
-        ? green(`yes: commit, run id and image digest are run ${expected.runId}'s`)
-        : red(`NO: expected run ${expected.runId}, image ${expected.digest}`),
-    ],
-  ]);
-  return live;
+function liveOf(
+  ctx: TraceContext,
+  revision: LocalRevision,
+  url: string,
+  expected: DeployableImage,
+): LocalLive {
+  const live = checkLive(ctx, expected, { revisionNote: `(pid ${revision.pid}, ${url})` });
+  return { ...live, url, pid: revision.pid };
 }
 
 /**
- * Step 5 on the local target: deploys the image from the OCI layout (`oci:<layout>@<digest>`): its
- * layers unpacked into a revision directory, its command (`python -m modeltrail_serving`) run in
- * `/opt/app` of that tree with its env (the trace: GIT_SHA, RUN_ID, ...) on a loopback port, and
- * waits for `/readyz`; the previous revision's process is stopped. Checks what serves is this run's.
+ * Step 5 on the local target: deploys the image from the OCI layout `from` names (by digest,
+ * `oci:<layout>@<digest>`), or with `{ ref }` from a registry (`<registry>/churn-model:<run
+ * id>@<digest>`; the target's registry client pulls it): its layers unpacked into a revision
+ * directory, its command (`python -m modeltrail_serving`) run in `/opt/app` of that tree with its env
+ * (the trace: GIT_SHA, RUN_ID, ...) on a loopback port, and waits for `/readyz`; the previous
+ * revision's process is stopped. Checks what serves is this run's (`matches`). Throws what
+ * `LocalDeployTarget.deploy` throws (ServingNotReadyError with the log's last lines, ...).
  */
 export async function deployLocal(
   target: LocalDeployTarget,
-  image: RunImage,
-  layoutDir: string,
+  image: DeployableImage,
+  from: string | { ref: string },
   options: { signal?: AbortSignal | undefined } = {},
 ): Promise<LocalLive> {
-  const ref = `oci:${layoutDir}@${image.digest}`;
-  heading(`target.deploy("oci:<layout>@${short(image.digest.slice(7))}...", { name: "${DEPLOYMENT_NAME}" })`);
+  const ref = typeof from === "string" ? `oci:${from}@${image.digest}` : from.ref;
+  heading(
+    typeof from === "string"
+      ? `target.deploy("oci:<layout>@${short(image.digest.slice(7))}...", { name: "${DEPLOYMENT_NAME}" })`
+      : `target.deploy("${from.ref.split("@")[0]}@${short(image.digest.slice(7))}...", { name: "${DEPLOYMENT_NAME}" })`,
+  );
   const result = await target.deploy(ref, {
     name: DEPLOYMENT_NAME,
     environment: "dev",
@@ -101,7 +85,7 @@ export async function deployLocal(
  */
 export async function rollbackLocal(
   target: LocalDeployTarget,
-  expected: RunImage,
+  expected: DeployableImage,
   options: { toRunId?: string | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<LocalLive> {
   heading(
@@ -181,7 +165,6 @@ export async function predict(
   });
   let logLine: Record<string, unknown> | undefined;
   if (current) {
-    const { readFile } = await import("node:fs/promises");
     for (let i = 0; i < 50 && !logLine; i++) {
       logLine = (await readFile(current.logFile, "utf8"))
         .split("\n")
@@ -214,4 +197,41 @@ export async function predict(
     ],
   ]);
   return { url: status.url, status: response.status, headers, body, logLine };
+}
+
+/** Whether a prediction was answered by the expected run: what {@link answeredBy} found. */
+export interface AnsweredBy {
+  /** The commit and run id of the response's trace headers. */
+  gitSha: string | undefined;
+  runId: string | undefined;
+  /** True when the headers, the body's `trace` and the request's log line all carry the expected commit and run id. */
+  ok: boolean;
+  /** What disagreed, one phrase each (empty when `ok`). */
+  problems: string[];
+}
+
+/**
+ * Checks that what ANSWERED a prediction is `expected`'s run: its `GIT_SHA` and `RUN_ID` in the
+ * response's `x-modeltrail-git-sha` / `x-modeltrail-run-id` headers, in the body's `trace`, and in
+ * the JSON line the app logged for the request. Never throws; `problems` says what disagreed.
+ */
+export function answeredBy(prediction: Prediction, expected: DeployableImage): AnsweredBy {
+  const want = { gitSha: expected.ctx.code?.gitSha, runId: expected.runId };
+  const seen: Array<[string, unknown, unknown]> = [
+    ["header x-modeltrail-git-sha", prediction.headers["x-modeltrail-git-sha"], want.gitSha],
+    ["header x-modeltrail-run-id", prediction.headers["x-modeltrail-run-id"], want.runId],
+    ["body trace.git_sha", prediction.body.trace?.git_sha, want.gitSha],
+    ["body trace.run_id", prediction.body.trace?.run_id, want.runId],
+    ["log line git_sha", prediction.logLine?.git_sha, want.gitSha],
+    ["log line run_id", prediction.logLine?.run_id, want.runId],
+  ];
+  const problems = seen
+    .filter(([, got, wanted]) => got !== wanted)
+    .map(([where, got]) => `${where} is ${got === undefined ? "missing" : String(got)}`);
+  return {
+    gitSha: prediction.headers["x-modeltrail-git-sha"],
+    runId: prediction.headers["x-modeltrail-run-id"],
+    ok: problems.length === 0,
+    problems,
+  };
 }

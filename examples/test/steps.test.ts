@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,6 +13,9 @@ const exec = promisify(execFile);
 const STEPS = join(import.meta.dirname, "..", "steps");
 const dir = mkdtempSync(join(tmpdir(), "modeltrail-steps-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// an OCI layout where step 4 would have put the images (the local target deploys from it)
+mkdirSync(join(dir, "images"), { recursive: true });
+writeFileSync(join(dir, "images", "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [] }));
 
 const FILES = [
   "1-ci.ts",
@@ -101,7 +104,21 @@ describe("examples/steps: one script per step", () => {
     ],
     ["3-register.ts", ["--run-id", "c".repeat(32)], new RegExp(`would register ${"c".repeat(32)} as`)],
     ["4-build-image.ts", [], /would build nothing into .*images/],
-    ["5-deploy.ts", [], /would deploy demo\/churn:1795808101140002@sha256:2{64} \(run 1795808101140002\)/],
+    [
+      "5-deploy.ts",
+      [],
+      /would deploy oci:.*\/images@sha256:2{64} \(run 1795808101140002\) to the local target as churn-model/,
+    ],
+    [
+      "5-deploy.ts",
+      ["--target", "kubernetes", "--run-id", "1795808101140001"],
+      /would deploy demo\/churn:1795808101140001@sha256:1{64} \(run 1795808101140001\) to kubernetes/,
+    ],
+    [
+      "5-deploy.ts",
+      ["--kubeconfig", "/nowhere/kubeconfig"],
+      /would deploy demo\/churn:1795808101140002@sha256:2{64} \(run 1795808101140002\) to kubernetes/,
+    ],
     [
       "6-trace.ts",
       [],
@@ -110,7 +127,7 @@ describe("examples/steps: one script per step", () => {
     [
       "7-rollback.ts",
       [],
-      /would roll churn-model back to the previous revision \(expecting run 1795808101140001\)/,
+      /would roll churn-model back on the kubernetes target to the previous revision \(expecting run 1795808101140001\)/,
     ],
   ] as const)(
     "%s --dry-run reads its inputs from the state and the env and says what it would do",
@@ -131,6 +148,91 @@ describe("examples/steps: one script per step", () => {
     const { code, out } = await step(file, ["--dry-run", "--state", join(dir, "none.json")]);
     expect(code).toBe(1);
     expect(out).toContain(`run examples/steps/${first} first`);
+  });
+
+  it.each([
+    ["5-deploy.ts", ["--target", "cloud"], '--target is "cloud": expected local or kubernetes (k8s)'],
+    ["7-rollback.ts", ["--target", ""], '--target is "": expected local or kubernetes (k8s)'],
+    [
+      "5-deploy.ts",
+      ["--target", "local", "--kubeconfig", "/nowhere"],
+      "--kubeconfig and --context name a cluster: use them with --target kubernetes",
+    ],
+    [
+      "7-rollback.ts",
+      ["--target", "local"],
+      "--target local: step 5 deployed to the kubernetes target; run examples/steps/5-deploy.ts --target local first",
+    ],
+  ] as const)(
+    "%s %j is a usage error: one clear line, the usage, exit code 2",
+    async (file, args, message) => {
+      const { code, out } = await step(file, ["--dry-run", "--state", stateFile(FULL_STATE), ...args]);
+      expect(out).toContain(message);
+      expect(out).toContain(`Usage: node examples/steps/${file}`);
+      expect(out).toContain("--target T");
+      expect(code).toBe(2);
+    },
+  );
+
+  it("takes the target from MODELTRAIL_DEPLOY_TARGET (the CLI's words: local, k8s) and refuses another", async () => {
+    const k8s = await step("5-deploy.ts", ["--dry-run", "--state", stateFile(FULL_STATE)], {
+      MODELTRAIL_DEPLOY_TARGET: "k8s",
+    });
+    expect(k8s.out).toMatch(/would deploy demo\/churn:1795808101140002@sha256:2{64} .* to kubernetes/);
+    expect(k8s.code).toBe(0);
+    const bad = await step("5-deploy.ts", ["--dry-run", "--state", stateFile(FULL_STATE)], {
+      MODELTRAIL_DEPLOY_TARGET: "aks",
+    });
+    expect(bad.out).toContain('MODELTRAIL_DEPLOY_TARGET is "aks": expected local or kubernetes');
+    expect(bad.code).toBe(2);
+  });
+
+  it("on the local target: 5 needs the image's layout or registry, 6 traces a prediction, 7 follows 5", async () => {
+    const images = FULL_STATE.images.map((i) => ({ ...i, layoutDir: join(dir, "no-layout") }));
+    const noImage = await step("5-deploy.ts", ["--dry-run", "--state", stateFile({ ...FULL_STATE, images })]);
+    expect(noImage.out).toContain(
+      "The image of run 1795808101140002 is neither in its OCI layout (" +
+        join(dir, "no-layout") +
+        ") nor pushed to a registry: run examples/steps/4-build-image.ts",
+    );
+    expect(noImage.code).toBe(1);
+    const pushed = images.map((i) => ({ ...i, pushedRef: i.deployRef }));
+    const fromRegistry = await step("5-deploy.ts", [
+      "--dry-run",
+      "--state",
+      stateFile({ ...FULL_STATE, images: pushed }),
+    ]);
+    expect(fromRegistry.out).toMatch(
+      /would deploy demo\/churn:1795808101140002@sha256:2{64} .* to the local target/,
+    );
+    expect(fromRegistry.code).toBe(0);
+
+    const local = {
+      ...FULL_STATE,
+      deployed: {
+        target: "local",
+        namespace: "local",
+        stateDir: join(dir, "home", "local-target"),
+        url: "http://127.0.0.1:9",
+        history: ["1795808101140001", "1795808101140002"],
+      },
+    };
+    const trace = await step("6-trace.ts", ["--dry-run", "--state", stateFile(local)], {
+      KUBECONFIG: "/nowhere/kubeconfig",
+    });
+    expect(trace.out).toContain(
+      "would ask churn-model on the local target (http://127.0.0.1:9) for a prediction and trace and verify its log line through mlflow, oci-layout, local-deploy",
+    );
+    expect(trace.out).not.toContain("kubernetes");
+    expect(trace.code).toBe(0);
+    const back = await step("7-rollback.ts", ["--dry-run", "--state", stateFile(local)]);
+    expect(back.out).toContain(
+      "would roll churn-model back on the local target to the previous revision (expecting run 1795808101140001)",
+    );
+    expect(back.code).toBe(0);
+    const wrong = await step("7-rollback.ts", ["--dry-run", "--state", stateFile(local), "--target", "k8s"]);
+    expect(wrong.out).toContain("--target kubernetes: step 5 deployed to the local target");
+    expect(wrong.code).toBe(2);
   });
 
   it("says which env var is missing, refuses a file that is not a state, and checks its flags' values", async () => {

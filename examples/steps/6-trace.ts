@@ -145,7 +145,7 @@ await runStep<{ handle?: string; kubeconfig?: string; html?: string }>({
           system: "kubernetes",
           why:
             deployed?.target === "local"
-              ? "step 5 deployed to the local target (pass --kubeconfig to read a cluster too)"
+              ? "step 5 deployed to the local target; --kubeconfig reads a cluster too"
               : "no --kubeconfig and KUBECONFIG is not set",
         });
 

@@ -1,8 +1,16 @@
+import { type createPublicKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTraceContext } from "@modeltrail/core";
 import { MlflowClient } from "@modeltrail/mlflow";
+import {
+  anonymousCredentials,
+  attachProvenance,
+  modelProvenance,
+  RegistryClient,
+} from "@modeltrail/registry";
 import {
   type K8sControlPlane,
   type MswServer,
@@ -47,6 +55,10 @@ const runFixture = (): any =>
     ),
   );
 const mlflowRunIds: string[] = [];
+/** The key run 1's image provenance is signed with (as `cosign attest --key` would), and another. */
+const signing = generateKeyPairSync("ed25519");
+const other = generateKeyPairSync("ed25519");
+const pem = (k: ReturnType<typeof createPublicKey>) => k.export({ type: "spki", format: "pem" }).toString();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "modeltrail-cli-pipeline-"));
@@ -194,6 +206,76 @@ describe("the pipeline through the modeltrail command", () => {
     expect(a.json().digest).toBe(b.json().digest);
   });
 
+  it("deploy --verify: the gate refuses the unsigned image and one checked with another key (nothing applied), and lets the signed one through", async () => {
+    await writeFile(join(work, "cosign.pub"), pem(signing.publicKey));
+    await writeFile(join(work, "other.pub"), pem(other.publicKey));
+    const gated = (...args: string[]) =>
+      cli("deploy", "--name", "gated", "--run-id", RUNS[0].jobRunId, "--port", "8080", ...args);
+
+    const unsigned = await gated("--verify", "--public-key", "cosign.pub");
+    expect(unsigned.code, unsigned.stderr).toBe(3);
+    expect(unsigned.json()).toMatchObject({ target: "k8s", gate: "refused", ok: false, name: "gated" });
+    expect(unsigned.json().refused.map((c: { id: string; status: string }) => `${c.id} ${c.status}`)).toEqual(
+      ["provenance.signature fail"],
+    );
+    expect(unsigned.stderr).toMatch(
+      /^modeltrail deploy: error: the deploy gate refused .*@sha256:[0-9a-f]{64}: provenance\.signature fail: /m,
+    );
+    expect(unsigned.stderr).toMatch(/^hint: nothing was applied or started\./m);
+    const none = await cli("history", "gated");
+    expect(none.code).toBe(1);
+    expect(none.json().error.code).toBe("NOT_FOUND");
+
+    // sign run 1's image provenance, as the CD pipeline would after pushing it
+    const found = (await cli("image", "find", "--run-id", RUNS[0].jobRunId)).json().images[0];
+    const registryClient = new RegistryClient({ credentials: anonymousCredentials });
+    try {
+      await attachProvenance(
+        registryClient,
+        `${repository}@${found.digest}`,
+        modelProvenance({
+          image: { repository, digest: found.digest },
+          ctx: createTraceContext({ code: { gitSha: RUNS[0].sha } }),
+        }),
+        { signingKey: signing.privateKey },
+      );
+    } finally {
+      await registryClient.close();
+    }
+
+    const wrongKey = await gated("--verify", "--public-key", "other.pub");
+    expect(wrongKey.code).toBe(3);
+    expect(wrongKey.json().refused.map((c: { id: string }) => c.id)).toEqual(["provenance.signature"]);
+    expect(wrongKey.stderr).toMatch(/provenance\.signature fail: The provenance does not verify/);
+    expect((await cli("history", "gated")).code).toBe(1);
+
+    // --dry-run with the gate: the manifests only when it allows the image
+    const dry = await gated("--verify", "--public-key", "cosign.pub", "--dry-run");
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.json()).toMatchObject({ dryRun: true, gate: "passed" });
+    expect((await cli("history", "gated")).code).toBe(1);
+
+    const allowed = await gated("--verify", "--public-key", "cosign.pub");
+    expect(allowed.code, allowed.stderr).toBe(0);
+    const out = allowed.json();
+    expect(out).toMatchObject({
+      gate: "passed",
+      rolledOut: true,
+      revision: "1",
+      runId: RUNS[0].jobRunId,
+      gitSha: RUNS[0].sha,
+      verification: { requireProvenance: true, fail: 0 },
+    });
+    const status = new Map(
+      (out.verification.checks as Array<{ id: string; status: string }>).map((c) => [c.id, c.status]),
+    );
+    expect(status.get("provenance.signature")).toBe("pass");
+    expect(status.get("commit.image-model-version")).toBe("pass");
+    expect(status.get("commit.run-job")).toBe("pass");
+    // the checks about deployments already running the image are not the gate's
+    expect(status.has("commit.deployment-image")).toBe(false);
+  });
+
   it("deploys both runs, lists the history, rolls back to the previous one and to a run id", async () => {
     for (const [i, r] of RUNS.entries()) {
       const res = await cli(
@@ -335,6 +417,70 @@ describe("the pipeline through the modeltrail command", () => {
     expect(Number(action.outputs.fail)).toBeGreaterThan(0);
     expect(action.summary).toMatch(/^### modeltrail verify: failed: verify found failing checks \(exit 3\)/);
     expect(action.stdout).toMatch(/^::error title=modeltrail verify::\d+ checks? failed: commit\./m);
+  });
+
+  it("the gate refuses an image whose model version names another commit; the action's verify and public-key inputs", async () => {
+    // model version 2's GIT_SHA was rewritten above: run 2's image no longer agrees with it
+    const r = await cli(
+      "deploy",
+      "--name",
+      "gated",
+      "--run-id",
+      RUNS[1].jobRunId,
+      "--port",
+      "8080",
+      "--verify",
+      "--no-require-provenance",
+    );
+    expect(r.code).toBe(3);
+    const refused = r.json().refused as Array<{ id: string; status: string }>;
+    expect(refused.map((c) => `${c.id} ${c.status}`)).toContain("commit.image-model-version fail");
+    expect(r.stderr).toMatch(/commit\.image-model-version fail: .*3333333333333333333333333333333333333333/);
+    // run 1 still serves as `gated`
+    expect((await cli("history", "gated")).json()).toMatchObject({ runId: RUNS[0].jobRunId, revision: 1 });
+
+    const action = await runActionBundle(
+      {
+        command: "deploy",
+        args: `--name gated --run-id ${RUNS[1].jobRunId} --port 8080`,
+        verify: "true",
+        "public-key": pem(signing.publicKey),
+        kubeconfig: await readFile(plane.kubeconfig, "utf8"),
+        "mlflow-tracking-uri": inject("mlflowUri"),
+        registry: repository,
+      },
+      { env: { GITHUB_SHA: RUNS[1].sha, GITHUB_REPOSITORY: "acme/churn", GITHUB_EVENT_NAME: "push" } },
+    );
+    expect(action.code).toBe(1);
+    expect(action.outputs).toMatchObject({ "exit-code": "3", gate: "refused", ok: "false" });
+    expect(action.stdout).toMatch(/^::error title=modeltrail deploy::the deploy gate refused /m);
+    expect(action.summary).toMatch(
+      /^### modeltrail deploy: failed: the deploy gate refused the image \(exit 3\)/,
+    );
+    expect(action.summary).toMatch(
+      /^\*\*Deploy gate:\*\* refused .* \(provenance required\); nothing was applied or started/m,
+    );
+    expect(action.summary).toMatch(/^\| provenance\.signature \| \*\*fail\*\* \(refused\) \|/m);
+    expect(action.summary).toMatch(/^\| commit\.image-model-version \| \*\*fail\*\* \(refused\) \|/m);
+    expect(action.runnerTemp).toEqual([]); // the key file written for the command is gone
+    expect((await cli("history", "gated")).json()).toMatchObject({ runId: RUNS[0].jobRunId, revision: 1 });
+
+    // the gate passing through the action: run 1's signed image, the key given as a path
+    const passed = await runActionBundle(
+      {
+        command: "deploy",
+        args: `--name gated --run-id ${RUNS[0].jobRunId} --port 8080`,
+        verify: "true",
+        "public-key": join(work, "cosign.pub"),
+        kubeconfig: await readFile(plane.kubeconfig, "utf8"),
+        registry: repository,
+        "mlflow-tracking-uri": inject("mlflowUri"),
+      },
+      { env: { GITHUB_SHA: RUNS[0].sha, GITHUB_REPOSITORY: "acme/churn", GITHUB_EVENT_NAME: "push" } },
+    );
+    expect(passed.code, passed.stdout + passed.stderr).toBe(0);
+    expect(passed.outputs).toMatchObject({ "exit-code": "0", gate: "passed", "run-id": RUNS[0].jobRunId });
+    expect(passed.summary).toMatch(/^\*\*Deploy gate:\*\* passed \(provenance required\)/m);
   });
 
   it("deploy --dry-run prints the traceable manifests without applying them", async () => {

@@ -8,7 +8,7 @@ import type { ActionInputs } from "./action-inputs.js";
 
 /** Credential files the action wrote for one command, and how to remove them. */
 export interface ActionCredentials {
-  /** Environment variables pointing at the files (`DOCKER_CONFIG`, `KUBECONFIG`). */
+  /** Environment variables pointing at the files (`DOCKER_CONFIG`, `KUBECONFIG`, `MODELTRAIL_PUBLIC_KEY`). */
   env: Record<string, string>;
   /** The `base64(user:password)` of a registry login, for masking. */
   secrets: string[];
@@ -20,7 +20,8 @@ export interface ActionCredentials {
  * Writes the registry login and the kubeconfig given as inputs into a private directory under
  * `RUNNER_TEMP` (mode 0700, files 0600, each written to a temp name and renamed), and returns the
  * variables that point the libraries at them: `DOCKER_CONFIG` (a Docker config with `auths` for
- * the registry of `MODELTRAIL_REGISTRY` or `registry-host`) and `KUBECONFIG`.
+ * the registry of `MODELTRAIL_REGISTRY` or `registry-host`) and `KUBECONFIG`; and the `public-key`
+ * input as `MODELTRAIL_PUBLIC_KEY` (PEM text written to a file there; a path passed as it is).
  * Throws UsageError when a registry login is given without a registry to log in to.
  */
 export async function writeActionCredentials(
@@ -29,7 +30,10 @@ export async function writeActionCredentials(
 ): Promise<ActionCredentials> {
   const out: Record<string, string> = {};
   const secrets: string[] = [];
-  if (!inputs.registryPassword && !inputs.kubeconfig) return { env: out, secrets, remove: async () => {} };
+  const pem = inputs.publicKey?.startsWith("-----BEGIN") ? inputs.publicKey : undefined;
+  if (inputs.publicKey && !pem) out.MODELTRAIL_PUBLIC_KEY = inputs.publicKey;
+  if (!inputs.registryPassword && !inputs.kubeconfig && !pem)
+    return { env: out, secrets, remove: async () => {} };
   const dir = join(env.RUNNER_TEMP || tmpdir(), `modeltrail-action-${randomBytes(6).toString("hex")}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   try {
@@ -52,6 +56,10 @@ export async function writeActionCredentials(
     if (inputs.kubeconfig) {
       await writePrivate(join(dir, "kubeconfig"), `${inputs.kubeconfig}\n`);
       out.KUBECONFIG = join(dir, "kubeconfig");
+    }
+    if (pem) {
+      await writePrivate(join(dir, "public-key.pem"), `${pem}\n`);
+      out.MODELTRAIL_PUBLIC_KEY = join(dir, "public-key.pem");
     }
   } catch (err) {
     await rm(dir, { recursive: true, force: true });

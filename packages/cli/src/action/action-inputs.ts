@@ -29,6 +29,8 @@ export interface ActionInputs {
   workingDirectory?: string | undefined;
   /** False when a failing command should not fail the step (its exit code is still an output). */
   failOnError: boolean;
+  /** The `public-key` input: a PEM public key, or the path of one (for the deploy gate and verify). */
+  publicKey?: string | undefined;
 }
 
 /**
@@ -71,8 +73,10 @@ function kubeconfigSecrets(text: string): string[] {
 /**
  * Reads the action's inputs: `command` (e.g. `image build`; required), `args` (the command's
  * arguments, split as a shell would: quotes group, newlines separate), `working-directory`,
- * `fail-on-error` (default true) and the configuration inputs ({@link ENV_INPUTS}, registry and
- * Kubernetes credentials). Throws UsageError for a missing command or an unparseable flag.
+ * `fail-on-error` (default true), the configuration inputs ({@link ENV_INPUTS}, registry and
+ * Kubernetes credentials), and the deploy gate's: `verify: true` adds `--verify` to a `deploy`, and
+ * `public-key` (PEM text or a file path) is the key provenance is checked with. Throws UsageError
+ * for a missing command, an unparseable flag, or `verify` on a command other than `deploy`.
  */
 export function readActionInputs(env: Readonly<Record<string, string | undefined>>): ActionInputs {
   const command = readInput(env, "command");
@@ -82,11 +86,12 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
     });
   const words = parseArgsStringToArgv(command);
   const args = parseArgsStringToArgv(readInput(env, "args") ?? "");
-  const failOnError = readInput(env, "fail-on-error") ?? "true";
-  if (!/^(true|false)$/i.test(failOnError))
-    throw new UsageError(
-      `The \`fail-on-error\` input must be true or false, not ${JSON.stringify(failOnError)}`,
-    );
+  const failOnError = booleanInput(env, "fail-on-error", true);
+  const verify = booleanInput(env, "verify", false);
+  if (verify && words[0] !== "deploy")
+    throw new UsageError(`The \`verify\` input gates a deploy; the command is \`${words.join(" ")}\``, {
+      hint: "use `verify: true` with `command: deploy`, or run `command: verify` to check what is deployed",
+    });
   const fromInputs: Record<string, string> = {};
   for (const [input, variable] of Object.entries(ENV_INPUTS)) {
     const value = readInput(env, input);
@@ -97,13 +102,27 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
   if ((registryUsername === undefined) !== (registryPassword === undefined))
     throw new UsageError("`registry-username` and `registry-password` go together: set both or neither");
   return {
-    argv: [...words, ...args],
+    argv: [...words, ...args, ...(verify && !args.includes("--verify") ? ["--verify"] : [])],
     command: words.filter((w) => !w.startsWith("-")).join(" "),
     env: fromInputs,
     registryUsername,
     registryPassword,
     kubeconfig: readInput(env, "kubeconfig"),
     workingDirectory: readInput(env, "working-directory"),
-    failOnError: failOnError.toLowerCase() === "true",
+    failOnError,
+    publicKey: readInput(env, "public-key"),
   };
+}
+
+/** A `true`/`false` input (any case); the default when empty. Throws UsageError naming the input. */
+function booleanInput(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: boolean,
+): boolean {
+  const value = readInput(env, name);
+  if (value === undefined) return fallback;
+  if (!/^(true|false)$/i.test(value))
+    throw new UsageError(`The \`${name}\` input must be true or false, not ${JSON.stringify(value)}`);
+  return value.toLowerCase() === "true";
 }

@@ -56,14 +56,16 @@ export function actionOutputs(outcome: CliOutcome): Record<string, string> {
 }
 
 /** What an exit code means, for the summary. */
-function status(outcome: CliOutcome): string {
+function status(outcome: CliOutcome, command: string): string {
   switch (outcome.exitCode) {
     case EXIT_CODES.ok:
       return "succeeded";
     case EXIT_CODES.usage:
       return "failed: usage error (exit 2)";
     case EXIT_CODES.verifyFailed:
-      return "failed: verify found failing checks (exit 3)";
+      return command.split(" ")[0] === "deploy"
+        ? "failed: the deploy gate refused the image (exit 3)"
+        : "failed: verify found failing checks (exit 3)";
     case EXIT_CODES.reproduceDiffers:
       return "failed: reproduce ran and the result differs from the original run (exit 4)";
     case EXIT_CODES.interrupted:
@@ -83,16 +85,56 @@ function cell(value: string): string {
     .replace(/\|/g, "\\|");
 }
 
+/** A check as a deploy result lists it under `verification.checks` (or `refused`). */
+interface GateCheckRow {
+  id?: unknown;
+  status?: unknown;
+  message?: unknown;
+}
+
+/**
+ * The deploy gate's part of the summary, for a `deploy` result with the gate on: whether it passed
+ * or refused the image, and its checks as a table (the refused ones first).
+ */
+function gateSummary(data: unknown): string[] {
+  if (!data || typeof data !== "object") return [];
+  const d = data as { gate?: unknown; image?: unknown; refused?: unknown; verification?: unknown };
+  if (d.gate !== "passed" && d.gate !== "refused") return [];
+  const v = (d.verification ?? {}) as { checks?: unknown; requireProvenance?: unknown; strict?: unknown };
+  const refused = Array.isArray(d.refused) ? (d.refused as GateCheckRow[]) : [];
+  const all = Array.isArray(v.checks) ? (v.checks as GateCheckRow[]) : [];
+  const key = (c: GateCheckRow) => `${String(c.id)} ${String(c.message)}`;
+  const shown = new Set(refused.map(key));
+  const rows = [...refused, ...all.filter((c) => !shown.has(key(c)))];
+  const settings = `provenance ${v.requireProvenance === false ? "not required" : "required"}${v.strict === true ? ", strict" : ""}`;
+  const out = [
+    d.gate === "passed"
+      ? `**Deploy gate:** passed (${settings})`
+      : `**Deploy gate:** refused ${cell(String(d.image ?? "the image"))} (${settings}); nothing was applied or started`,
+    "",
+  ];
+  if (rows.length > 0) {
+    out.push("| check | status | what it found |", "|---|---|---|");
+    for (const c of rows)
+      out.push(
+        `| ${cell(redactText(String(c.id)))} | ${refused.includes(c) ? `**${cell(String(c.status))}** (refused)` : cell(String(c.status))} | ${cell(redactText(String(c.message ?? "")))} |`,
+      );
+    out.push("");
+  }
+  return out;
+}
+
 /**
  * The job summary of one command (`$GITHUB_STEP_SUMMARY`, Markdown): its status, the error and
- * hint when it failed, the result's top-level values as a table and the whole result in a
- * collapsed JSON block. Redacted.
+ * hint when it failed, the deploy gate's verdict and checks when a deploy was gated, the result's
+ * top-level values as a table and the whole result in a collapsed JSON block. Redacted.
  */
 export function summaryMarkdown(command: string, outcome: CliOutcome): string {
-  const lines = [`### modeltrail ${cell(command)}: ${status(outcome)}`, ""];
+  const lines = [`### modeltrail ${cell(command)}: ${status(outcome, command)}`, ""];
   if (outcome.error) {
     lines.push(`**Error:** ${cell(outcome.error.message)}`, "", `**Hint:** ${cell(outcome.error.hint)}`, "");
   }
+  lines.push(...gateSummary(outcome.data));
   const outputs = actionOutputs(outcome);
   const rows = Object.entries(outputs).filter(([k]) => !["result", "exit-code", "error", "hint"].includes(k));
   if (rows.length > 0) {

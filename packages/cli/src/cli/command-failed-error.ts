@@ -6,7 +6,7 @@ import type { ExitCode } from "./exit-codes.js";
  * whole outcome. Internal to the CLI: `runCli` turns it into an exit code and never throws it.
  */
 export class CommandFailedError extends Error {
-  /** The exit code of the command (1, or 3 for a failing verify). */
+  /** The exit code of the command (1, or 3 for a failing verify or a refused deploy). */
   readonly exitCode: ExitCode;
   /** The command's result, printed with `--json`. */
   readonly result: unknown;

@@ -22,7 +22,8 @@ Exit codes:
   0    the command did what was asked
   1    it failed (service error, failed run or rollout, bad configuration)
   2    usage error (unknown command or option, missing or malformed argument)
-  3    verify ran and at least one check failed
+  3    verify ran and at least one check failed, or the deploy gate (deploy --verify)
+       refused the image
   4    reproduce ran and something differs from the original run
   130  interrupted
 
@@ -32,6 +33,7 @@ Configuration comes from the same environment variables and files as the librari
   KUBECONFIG or ~/.kube/config (Kubernetes), DOCKER_CONFIG or ~/.docker/config.json (registries)
   AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID (Azure Container Registry)
   MODELTRAIL_REGISTRY (image repository), MODELTRAIL_DEPLOY_TARGET (k8s or local),
+  MODELTRAIL_PUBLIC_KEY (the provenance public key of verify and deploy --verify),
   MODELTRAIL_HOME (local state directory, default ./.modeltrail)`;
 
 /** Builds the `modeltrail` program with every command attached to `app`. */

@@ -1,18 +1,33 @@
-import { type RunImageResolver, runIdOf } from "@modeltrail/core";
-import { type RegistryClient, registryRunImageResolver } from "@modeltrail/registry";
+import { NotFoundError, type RunImageResolver, runIdOf } from "@modeltrail/core";
+import {
+  formatReference,
+  OciLayout,
+  parseReference,
+  type RegistryClient,
+  registryRunImageResolver,
+  withReference,
+} from "@modeltrail/registry";
 import type { CommandResult, RunContext } from "../cli/cli-app.js";
 import type { Output } from "../cli/output.js";
 import { UsageError } from "../cli/usage-error.js";
 import { registryClient } from "../config/clients.js";
 import { imageLocation } from "../config/image-target.js";
 import { localTarget } from "../config/local-target.js";
-import { layoutRunImageResolver } from "../local-target/local-image.js";
+import { layoutRunImageResolver, parseLocalImageRef } from "../local-target/local-image.js";
 import type { LocalRevision } from "../local-target/local-target.js";
+import {
+  type DeployGate,
+  type DeployGateOptions,
+  deployGate,
+  gateLine,
+  gateResult,
+  refusedDeploy,
+} from "./deploy-gate-options.js";
 import type { DeployTargetOptions } from "./deploy-target-options.js";
 import type { RevisionView } from "./revision-view.js";
 
 /** The deploy options the local target reads. */
-export interface LocalDeployCommandOptions extends DeployTargetOptions {
+export interface LocalDeployCommandOptions extends DeployTargetOptions, DeployGateOptions {
   name: string;
   image?: string;
   runId?: string;
@@ -70,6 +85,7 @@ export async function deployLocal(run: RunContext<LocalDeployCommandOptions>): P
   if (opts.wait === false) throw new UsageError("the local target always waits for readiness (no --no-wait)");
   let image = opts.image;
   let registry: RegistryClient | undefined;
+  let gate: DeployGate | undefined;
   try {
     if (!image) {
       const found = runImageResolver(run, true);
@@ -81,15 +97,29 @@ export async function deployLocal(run: RunContext<LocalDeployCommandOptions>): P
     }
     if (!image.startsWith("oci:") && !registry) registry = registryClient(run, image);
     const target = await localTarget(run, registry, true);
-    out.status(`deploying ${image} as local/${opts.name}`);
-    const result = await target.deploy(image, {
-      name: opts.name,
-      ...(opts.port !== undefined ? { port: opts.port } : {}),
-      ...(opts.env ? { env: opts.env } : {}),
-      ...(opts.environment ? { environment: opts.environment } : {}),
-      ...(opts.timeout !== undefined ? { readinessTimeoutMs: opts.timeout } : {}),
-      signal: run.signal,
-    });
+    const where = parseLocalImageRef(image, run.io.cwd);
+    // a layout relative to the command's working directory (runCli's `cwd`, not the process's)
+    if (where.kind === "layout")
+      image = `oci:${where.dir}${where.tag ? `:${where.tag}` : ""}${where.digest ? `@${where.digest}` : ""}`;
+    if (opts.verify) {
+      // what the gate verifies is what runs: the image pinned by its digest first
+      image = await pinnedImage(run, where, registry!);
+      gate = await deployGate(run, where.kind === "layout" ? [where.dir] : []);
+    }
+    out.status(`${gate ? "verifying, then deploying" : "deploying"} ${image} as local/${opts.name}`);
+    const result = await target
+      .deploy(image, {
+        name: opts.name,
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(opts.env ? { env: opts.env } : {}),
+        ...(opts.environment ? { environment: opts.environment } : {}),
+        ...(opts.timeout !== undefined ? { readinessTimeoutMs: opts.timeout } : {}),
+        ...(gate ? { policy: gate.policy } : {}),
+        signal: run.signal,
+      })
+      .catch((err: unknown) =>
+        refusedDeploy(err, gate, { target: "local", namespace: target.namespace, name: opts.name }),
+      );
     const live = result.context;
     const data = {
       target: "local",
@@ -106,12 +136,44 @@ export async function deployLocal(run: RunContext<LocalDeployCommandOptions>): P
       gitSha: live.code?.gitSha,
       stateDir: target.stateDir,
       logFile: result.revision.logFile,
+      ...gateResult(gate, result.verified),
       context: live.toJSON(),
     };
     return { data, print: (o) => printLocal(o, data) };
   } finally {
     await registry?.close();
+    await gate?.close();
   }
+}
+
+/**
+ * The image pinned by its digest (`oci:/abs/dir@sha256:...`, `registry/repo:tag@sha256:...`), so
+ * that the image the gate verified is the one the target unpacks even if the tag moves meanwhile.
+ * Throws NotFoundError when the registry has no such image; the layout's errors.
+ */
+async function pinnedImage(
+  run: RunContext<unknown>,
+  where: ReturnType<typeof parseLocalImageRef>,
+  registry: RegistryClient,
+): Promise<string> {
+  if (where.kind === "layout") {
+    const desc = where.digest
+      ? { digest: where.digest }
+      : await (await OciLayout.open(where.dir)).resolve(where.tag ? { tag: where.tag } : {});
+    return `oci:${where.dir}@${desc.digest}`;
+  }
+  const ref = parseReference(where.ref);
+  if (ref.digest) return where.ref;
+  const head = await registry.headManifest(ref, { signal: run.signal });
+  if (!head)
+    throw new NotFoundError({
+      service: "oci-registry",
+      status: 404,
+      method: "HEAD",
+      url: where.ref,
+      message: `No image ${where.ref} in its registry`,
+    });
+  return formatReference(withReference(ref, { digest: head.digest }));
 }
 
 /** `modeltrail history NAME --target local`. */
@@ -209,5 +271,6 @@ function printLocal(o: Output, data: Record<string, unknown>): void {
     ["run id", data.runId],
     ["commit", data.gitSha],
     ["serving", data.url],
+    ["deploy gate", gateLine(data)],
   ]);
 }

@@ -22,7 +22,10 @@ export function addTraceTargetOptions(cmd: Command): Command {
     )
     .option("--kubeconfig <file>", "the kubeconfig file (default: KUBECONFIG, else ~/.kube/config)")
     .option("--context <name>", "the kubeconfig context (default: the current one)")
-    .option("--public-key <file>", "a PEM public key to verify image provenance signatures with");
+    .option(
+      "--public-key <file>",
+      "a PEM public key to verify image provenance signatures with (default: MODELTRAIL_PUBLIC_KEY)",
+    );
 }
 
 /** Reads the handle argument; a handle trace() cannot read is a usage error (exit 2). */

@@ -6,7 +6,7 @@ import { ConfigError, type TraceResolver } from "@modeltrail/core";
 import { databricksTraceResolver } from "@modeltrail/databricks";
 import { kubernetesTraceResolver } from "@modeltrail/k8s";
 import { mlflowTraceResolver } from "@modeltrail/mlflow";
-import { registryTraceResolver } from "@modeltrail/registry";
+import { layoutTraceResolver, registryTraceResolver } from "@modeltrail/registry";
 import type { RunContext } from "../cli/cli-app.js";
 import { UsageError } from "../cli/usage-error.js";
 import { LocalDeployTarget } from "../local-target/local-target.js";
@@ -22,6 +22,17 @@ export interface TraceTargetOptions {
   kubeconfig?: string | undefined;
   context?: string | undefined;
   publicKey?: string | undefined;
+}
+
+/** What {@link configuredResolvers} leaves in or out beyond the configuration. */
+export interface ResolverSelection {
+  /**
+   * Also the systems that run images (Kubernetes, the local deploy target); default true. The
+   * deploy gate judges an image before it runs, so it leaves them out.
+   */
+  deployments?: boolean | undefined;
+  /** OCI layout directories (absolute) whose images are read too (`layoutTraceResolver`). */
+  layouts?: readonly string[] | undefined;
 }
 
 /** A system that was left out, and why (printed, and in the JSON's `notConfigured`). */
@@ -52,9 +63,15 @@ function set(env: Env, name: string): boolean {
  * id or commit are searched in `--repository` and `MODELTRAIL_REGISTRY`), verifying provenance
  * with `--public-key` when given; the local deploy target when `$MODELTRAIL_HOME/local-target` holds
  * deployments. A system whose configuration is incomplete is skipped with the
- * reason (trace() then reports it as `no-resolver`). Throws UsageError for an unreadable public key.
+ * reason (trace() then reports it as `no-resolver`). The public key is `--public-key`, else the
+ * file `MODELTRAIL_PUBLIC_KEY` names. `selection` leaves out the systems that run images, or adds
+ * OCI layouts. Throws UsageError for an unreadable public key.
  */
-export async function configuredResolvers(run: RunContext<TraceTargetOptions>): Promise<ConfiguredResolvers> {
+export async function configuredResolvers(
+  run: RunContext<TraceTargetOptions>,
+  selection: ResolverSelection = {},
+): Promise<ConfiguredResolvers> {
+  const withDeployments = selection.deployments ?? true;
   const env = run.io.env;
   const home = env.HOME || homedir();
   const resolvers: TraceResolver[] = [];
@@ -96,7 +113,7 @@ export async function configuredResolvers(run: RunContext<TraceTargetOptions>): 
       set(env, "KUBECONFIG") ||
       existsSync(join(home, ".kube", "config")) ||
       set(env, "KUBERNETES_SERVICE_HOST");
-    if (hasKube) {
+    if (withDeployments && hasKube) {
       try {
         const kube = kubeClient(run, { kubeconfig: opts.kubeconfig, context: opts.context });
         closers.push(() => kube.close());
@@ -104,18 +121,23 @@ export async function configuredResolvers(run: RunContext<TraceTargetOptions>): 
       } catch (err) {
         skip("kubernetes", err);
       }
-    } else
+    } else if (withDeployments)
       skipped.push({ system: "kubernetes", why: "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config)" });
 
     const fromEnv = env.MODELTRAIL_REGISTRY?.trim();
     const repositories = [...(opts.repository ?? [])];
     if (fromEnv && !fromEnv.startsWith("oci:") && !repositories.includes(fromEnv)) repositories.push(fromEnv);
-    const publicKey = opts.publicKey ? await readKey(resolve(run.io.cwd, opts.publicKey)) : undefined;
+    const keyFile = publicKeyFile(opts, env);
+    const publicKey = keyFile ? await readKey(resolve(run.io.cwd, keyFile)) : undefined;
     const registry = registryClient(run, repositories[0]);
     closers.push(() => registry.close());
     resolvers.push(registryTraceResolver(registry, { repositories, ...(publicKey ? { publicKey } : {}) }));
 
+    if (selection.layouts && selection.layouts.length > 0)
+      resolvers.push(layoutTraceResolver(selection.layouts, publicKey ? { publicKey } : {}));
+
     // the local deploy target's deployments (deployment/local/NAME), when there are any
+    if (!withDeployments) return done(resolvers, skipped, closers);
     const local = new LocalDeployTarget({
       stateDir: join(modeltrailHome(env, run.io.cwd), LOCAL_TARGET_DIR),
     });
@@ -124,6 +146,14 @@ export async function configuredResolvers(run: RunContext<TraceTargetOptions>): 
     await Promise.allSettled(closers.map((c) => c()));
     throw err;
   }
+  return done(resolvers, skipped, closers);
+}
+
+function done(
+  resolvers: TraceResolver[],
+  skipped: SkippedSystem[],
+  closers: Array<() => Promise<void>>,
+): ConfiguredResolvers {
   return {
     resolvers,
     skipped,
@@ -133,6 +163,14 @@ export async function configuredResolvers(run: RunContext<TraceTargetOptions>): 
   };
 }
 
+/** The public key file: `--public-key`, else `MODELTRAIL_PUBLIC_KEY`; undefined when neither is set. */
+export function publicKeyFile(
+  opts: { publicKey?: string | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  return opts.publicKey ?? (env.MODELTRAIL_PUBLIC_KEY?.trim() || undefined);
+}
+
 async function readKey(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
@@ -140,7 +178,7 @@ async function readKey(path: string): Promise<string> {
     throw new UsageError(
       `Cannot read the public key ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
       {
-        hint: "pass --public-key FILE, a PEM public key (Ed25519 or ECDSA P-256) the provenance was signed for",
+        hint: "pass --public-key FILE (or MODELTRAIL_PUBLIC_KEY), a PEM public key (Ed25519 or ECDSA P-256) the provenance was signed for",
       },
     );
   }

@@ -1,0 +1,242 @@
+/**
+ * `modeltrail deploy --target local --verify` against the real MLflow server of the integration
+ * tier: two training runs registered as model versions with the CLI, their images built with the
+ * CLI into an OCI layout (the model downloaded from MLflow, a small Node serving app), the first one's
+ * provenance signed as `cosign attest` would store it. The gate lets the signed image whose links
+ * agree through (it serves), refuses the unsigned one, the one checked with another key, and the one
+ * whose model version names another commit: exit 3, nothing started, what served before serves on.
+ */
+import { type createPublicKey, generateKeyPairSync } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTraceContext } from "@modeltrail/core";
+import { MlflowClient } from "@modeltrail/mlflow";
+import { modelProvenance } from "@modeltrail/registry";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { attachLayoutProvenance } from "../../../examples/pipeline/layout-provenance.js";
+import { runCaptured } from "./helpers/run-cli-capture.js";
+
+const APP = new URL("./fixtures/node-serving/", import.meta.url).pathname;
+const RUNS = [
+  { sha: "5151515151515151515151515151515151515151", jobRunId: "1795788642450031" },
+  { sha: "5252525252525252525252525252525252525252", jobRunId: "1795788642450032" },
+] as const;
+const JOB_ID = "1795788642450030";
+const MODEL = `gate-churn-${Date.now().toString(36)}`;
+
+let work: string;
+let layout: string;
+let env: Record<string, string>;
+const digests: string[] = [];
+const signing = generateKeyPairSync("ed25519");
+const other = generateKeyPairSync("ed25519");
+
+const cli = (...args: string[]) => runCaptured(["--json", ...args], { env, cwd: work });
+const deploy = (run: (typeof RUNS)[number], ...args: string[]) =>
+  cli(
+    "deploy",
+    "--target",
+    "local",
+    "--name",
+    "gated",
+    "--image",
+    `oci:images:${run.jobRunId}`,
+    "--python",
+    process.execPath,
+    "--timeout",
+    "2m",
+    ...args,
+  );
+
+async function serving(url: string): Promise<{ git_sha: string; run_id: string }> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  return ((await r.json()) as { trace: { git_sha: string; run_id: string } }).trace;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "modeltrail-gate-int-"));
+  layout = join(work, "images");
+  env = {
+    MLFLOW_TRACKING_URI: inject("mlflowUri"),
+    MODELTRAIL_HOME: join(work, "home"),
+    // the CD pipeline's CI context (a GitHub Actions run), where `model register` reads the commit
+    GITHUB_ACTIONS: "true",
+    GITHUB_SHA: RUNS[1].sha,
+    GITHUB_RUN_ID: "4243",
+    GITHUB_EVENT_NAME: "push",
+    GITHUB_REPOSITORY: "acme/churn",
+    GITHUB_SERVER_URL: "https://github.com",
+  };
+  const client = await MlflowClient.fromEnv({ trackingUri: inject("mlflowUri") });
+  try {
+    const experimentId = await client.experiments.getOrCreate(`deploy-gate-${MODEL}`);
+    for (const [i, r] of RUNS.entries()) {
+      const run = await client.runs.create({
+        experimentId,
+        tags: { GIT_SHA: r.sha, DBR_RUN_ID: r.jobRunId, DBR_JOB_ID: JOB_ID },
+      });
+      const modelDir = join(work, `model-${i}`);
+      await mkdir(modelDir, { recursive: true });
+      await writeFile(join(modelDir, "MLmodel"), "flavors:\n  python_function:\n    loader_module: m\n");
+      await writeFile(join(modelDir, "model.txt"), `model of run ${r.jobRunId}\n`);
+      await client.artifacts.uploadTree(modelDir, { runId: run.info.run_id, path: "model" });
+      await client.runs.logInputs(run.info.run_id, [
+        {
+          name: "churn-train",
+          digest: `d1g35t${i}`,
+          sourceType: "local",
+          source: JSON.stringify({ uri: "data/churn.csv" }),
+          context: "training",
+        },
+      ]);
+      await client.runs.update(run.info.run_id, { status: "FINISHED" });
+    }
+  } finally {
+    await client.close();
+  }
+  for (const r of RUNS) {
+    const reg = await cli("model", "register", "--run-id", r.jobRunId, "--name", MODEL);
+    expect(reg.code, reg.stderr).toBe(0);
+    const built = await cli(
+      "image",
+      "build",
+      "--run-id",
+      r.jobRunId,
+      "--layout",
+      "images",
+      "--app-dir",
+      APP,
+      "--cmd",
+      '["python","server.mjs"]',
+      "--workdir",
+      "/opt/app",
+      "--env",
+      "MODEL_DIR=/opt/model",
+    );
+    expect(built.code, built.stderr).toBe(0);
+    digests.push(built.json().digest);
+  }
+  // the first image's provenance, signed (as `cosign attest --key` stores it in a layout)
+  await attachLayoutProvenance(
+    layout,
+    digests[0]!,
+    modelProvenance({
+      image: { repository: `oci:${layout}`, digest: digests[0]! },
+      ctx: createTraceContext({ code: { gitSha: RUNS[0].sha } }),
+    }),
+    signing.privateKey,
+  );
+  const pem = (k: ReturnType<typeof createPublicKey>) => k.export({ type: "spki", format: "pem" }).toString();
+  await writeFile(join(work, "cosign.pub"), pem(signing.publicKey));
+  await writeFile(join(work, "other.pub"), pem(other.publicKey));
+}, 300_000);
+
+afterAll(async () => {
+  await runCaptured(["clean"], { env, cwd: work });
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("deploy --target local --verify with MLflow", () => {
+  it("lets the signed image whose links agree through: it serves, and the result says what passed", async () => {
+    const r = await deploy(RUNS[0], "--verify", "--public-key", "cosign.pub");
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json();
+    expect(out).toMatchObject({
+      target: "local",
+      gate: "passed",
+      rolledOut: true,
+      revision: "1",
+      runId: RUNS[0].jobRunId,
+      gitSha: RUNS[0].sha,
+      image: `oci:${layout}@${digests[0]}`,
+      verification: { requireProvenance: true, requireModelVersionCommit: true, fail: 0 },
+    });
+    const status = new Map(
+      (out.verification.checks as Array<{ id: string; status: string }>).map((c) => [c.id, c.status]),
+    );
+    expect(status.get("provenance.signature")).toBe("pass");
+    expect(status.get("provenance.commit")).toBe("pass");
+    expect(status.get("commit.image-model-version")).toBe("pass");
+    expect(status.get("artifacts.model-layer")).toBe("pass");
+    expect((await serving(out.url)).git_sha).toBe(RUNS[0].sha);
+
+    // the human form names the gate's verdict
+    const human = await runCaptured(
+      [
+        "deploy",
+        "--target",
+        "local",
+        "--name",
+        "gated",
+        "--image",
+        `oci:images:${RUNS[0].jobRunId}`,
+        "--python",
+        process.execPath,
+        "--verify",
+        "--public-key",
+        "cosign.pub",
+      ],
+      { env, cwd: work },
+    );
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      /^deploy gate: +passed \(\d+ checks pass, \d+ unknown, provenance verified\)$/m,
+    );
+  });
+
+  it("refuses the unsigned image: exit 3 naming provenance.signature, nothing started, run 1 serves on", async () => {
+    const r = await deploy(RUNS[1], "--verify", "--public-key", "cosign.pub");
+    expect(r.code).toBe(3);
+    const out = r.json();
+    expect(out).toMatchObject({ gate: "refused", ok: false, image: `oci:${layout}@${digests[1]}` });
+    expect(out.refused.map((c: { id: string; status: string }) => `${c.id} ${c.status}`)).toEqual([
+      "provenance.signature fail",
+    ]);
+    expect(r.stderr).toMatch(
+      /^modeltrail deploy: error: the deploy gate refused oci:.*: provenance\.signature fail: Image .* has no provenance attestation, and one is required$/m,
+    );
+    const history = await cli("history", "gated", "--target", "local");
+    expect(history.json().revisions).toHaveLength(1);
+    expect(history.json()).toMatchObject({ runId: RUNS[0].jobRunId, running: true });
+    expect((await serving(history.json().url)).git_sha).toBe(RUNS[0].sha);
+  });
+
+  it("refuses the signed image checked with another key", async () => {
+    const r = await deploy(RUNS[0], "--verify", "--public-key", "other.pub", "--name", "other-key");
+    expect(r.code).toBe(3);
+    expect(r.json().refused.map((c: { id: string }) => c.id)).toEqual(["provenance.signature"]);
+    expect(r.stderr).toMatch(/provenance\.signature fail: The provenance does not verify/);
+    const list = await cli("history", "other-key", "--target", "local");
+    expect(list.code).toBe(1);
+    expect(list.json().error.code).toBe("NOT_FOUND"); // never deployed
+  });
+
+  it("without required provenance, the unsigned image whose links agree is deployed", async () => {
+    const r = await deploy(RUNS[1], "--verify", "--no-require-provenance");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ gate: "passed", revision: "2", gitSha: RUNS[1].sha });
+    expect(r.json().verification).toMatchObject({ requireProvenance: false });
+  });
+
+  it("refuses an image whose model version names another commit; the gate off deploys it (as before)", async () => {
+    const client = await MlflowClient.fromEnv({ trackingUri: inject("mlflowUri") });
+    try {
+      await client.modelVersions.setTag(MODEL, "1", "GIT_SHA", "5353535353535353535353535353535353535353");
+    } finally {
+      await client.close();
+    }
+    const r = await deploy(RUNS[0], "--verify", "--public-key", "cosign.pub");
+    expect(r.code).toBe(3);
+    const refused = r.json().refused as Array<{ id: string; status: string; message: string }>;
+    expect(refused.map((c) => `${c.id} ${c.status}`)).toContain("commit.image-model-version fail");
+    expect(JSON.stringify(refused)).toContain("5353535353535353535353535353535353535353");
+    expect(r.stderr).toMatch(/commit\.image-model-version fail: /);
+    const now = await cli("history", "gated", "--target", "local");
+    expect(now.json()).toMatchObject({ runId: RUNS[1].jobRunId, revision: 2 });
+
+    const ungated = await deploy(RUNS[0]);
+    expect(ungated.code, ungated.stderr).toBe(0);
+    expect(ungated.json()).toMatchObject({ gate: "off", gitSha: RUNS[0].sha });
+  });
+});

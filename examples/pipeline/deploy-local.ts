@@ -14,6 +14,9 @@ export const LOCAL_STATE_DIR = join(MODELTRAIL_HOME, "local-target");
 /** The longest wait for the serving app's readiness (MLflow's import on a loaded machine). */
 const READY_MS = 300_000;
 
+/** The longest wait for a prediction's response. */
+const PREDICT_MS = 60_000;
+
 /**
  * The local deploy target of the demo: the serving app runs from the image as a local process, with
  * the demo's virtualenv (`.tools/mlflow-venv`, whose packages the demo's base image records) standing
@@ -156,7 +159,10 @@ export async function predict(
     method: "POST",
     headers: { "content-type": "application/json", "x-request-id": requestId },
     body: JSON.stringify({ dataframe_records: rows }),
-    signal: options.signal ?? AbortSignal.timeout(60_000),
+    // a serving process that hangs must not hang the caller: 60 s at most, and the caller's abort
+    signal: options.signal
+      ? AbortSignal.any([options.signal, AbortSignal.timeout(PREDICT_MS)])
+      : AbortSignal.timeout(PREDICT_MS),
   });
   const body = (await response.json()) as Prediction["body"];
   const headers: Record<string, string> = {};

@@ -82,7 +82,10 @@ await runStep<{ handle?: string; kubeconfig?: string; html?: string }>({
       handle = `oci:${last.layoutDir}:${last.runId}`;
       origin = "the last image of step 4";
     }
-    const layouts = [...new Set((state.images ?? []).map((i) => i.layoutDir))];
+    // the layouts of step 4 that are on this machine (steps may run on other machines: CI jobs)
+    const layouts = [...new Set((state.images ?? []).map((i) => i.layoutDir))].filter((d) =>
+      existsSync(join(d, "index.json")),
+    );
     if (layouts.length === 0 && existsSync(join(DEMO_DIR, "images"))) layouts.push(join(DEMO_DIR, "images"));
     if (!handle)
       throw new Error("Nothing to trace: pass --handle, or run examples/steps/4-build-image.ts first");

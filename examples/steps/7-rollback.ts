@@ -59,6 +59,11 @@ await runStep<{ "run-id"?: string; target?: string; kubeconfig?: string }>({
     );
     if (!found) throw new Error(`No image of run ${want ?? "(none before the live one)"} in the state`);
     const image = { ...found, ctx: parseTraceContext(found.ctx) };
+    // a rollback goes back to a revision: the run must have been deployed before (by step 5)
+    if (!history.includes(image.runId))
+      throw new Error(
+        `Run ${image.runId} was never deployed to the ${target} target (deployed: ${history.join(", ")}): deploy it with examples/steps/5-deploy.ts --run-id ${image.runId}`,
+      );
     if (dryRun) {
       console.log(
         `would roll ${DEPLOYMENT_NAME} back on the ${target} target ${values["run-id"] ? `to run ${values["run-id"]}` : "to the previous revision"} (expecting run ${image.runId})`,

@@ -230,6 +230,17 @@ describe("examples/steps: one script per step", () => {
       "would roll churn-model back on the local target to the previous revision (expecting run 1795808101140001)",
     );
     expect(back.code).toBe(0);
+    const never = await step("7-rollback.ts", [
+      "--dry-run",
+      "--state",
+      stateFile({ ...local, deployed: { ...local.deployed, history: ["1795808101140002"] } }),
+      "--run-id",
+      "1795808101140001",
+    ]);
+    expect(never.out).toContain(
+      "Run 1795808101140001 was never deployed to the local target (deployed: 1795808101140002): deploy it with examples/steps/5-deploy.ts --run-id 1795808101140001",
+    );
+    expect(never.code).toBe(1);
     const wrong = await step("7-rollback.ts", ["--dry-run", "--state", stateFile(local), "--target", "k8s"]);
     expect(wrong.out).toContain("--target kubernetes: step 5 deployed to the local target");
     expect(wrong.code).toBe(2);

@@ -275,6 +275,9 @@ describe("trace() across MLflow, Databricks, the registry and Kubernetes", () =>
       expect(l?.artifacts.modelVersion?.value, handle).toBe(version);
       expect(l?.infrastructure.training.jobRunId?.value, handle).toBe(JOB_RUN);
       expect(l?.artifacts.imageDigest?.value, handle).toBe(digest);
+      // Kubernetes: Deployment, ReplicaSets, pods, node, each read once; from a pod, the pod too
+      if (handle.startsWith("deployment/")) expect(report.requests.bySystem.kubernetes, handle).toBe(4);
+      if (handle.startsWith("pod/")) expect(report.requests.bySystem.kubernetes, handle).toBe(5);
     }
   });
 });

@@ -109,6 +109,131 @@ describe("kubernetesTraceResolver against a real control plane", () => {
   });
 });
 
+describe("trace() from a pod: each object read once", () => {
+  /** A live pod of the Deployment `churn` (deployed above: two revisions). */
+  async function livePod(): Promise<string> {
+    const pods = JSON.parse(
+      await kubectl(["get", "pods", "-n", env.namespace, "-l", "app.kubernetes.io/name=churn", "-o", "json"]),
+    ).items as Array<{ metadata: { name: string; deletionTimestamp?: string } }>;
+    const pod = pods.find((p) => !p.metadata.deletionTimestamp);
+    if (!pod) throw new Error("no live pod of churn");
+    return pod.metadata.name;
+  }
+  /** The requests without retries (a loaded machine may make a client retry: that is not a second read). */
+  const firstAttempts = (events: RequestEvent[]) => events.filter((e) => e.attempt === 1);
+  /** `GET /api/v1/namespaces/ns/pods/name` -> `GET pods/name`; lists keep their kind only. */
+  const shortPath = (e: RequestEvent) => {
+    const path = new URL(e.url).pathname.replace(/^\/(api|apis\/apps)\/v1\/(namespaces\/[^/]+\/)?/, "");
+    return `${e.method} ${path}`;
+  };
+
+  it("reads the pod, its Deployment, the ReplicaSets, the pods and the node: 5 requests, never one twice", async () => {
+    const pod = await livePod();
+    const events: RequestEvent[] = [];
+    const report = await trace(`pod/${env.namespace}/${pod}`, {
+      resolvers: [kubernetesTraceResolver(env.kube, { namespaces: [env.namespace] })],
+      onRequest: (e) => events.push(e),
+    });
+    const l = report.lineages[0];
+    expect(l?.anchor).toBe(`deployment:${env.namespace}/churn`);
+    expect(l?.code.gitSha?.value).toBe("2".repeat(40));
+    expect(l?.infrastructure.serving.revisions?.map((r) => r.revision)).toEqual(["2", "1"]);
+    const paths = firstAttempts(events).map(shortPath);
+    expect(paths.sort()).toEqual(
+      [
+        `GET pods/${pod}`,
+        "GET deployments/churn",
+        "GET replicasets",
+        "GET pods",
+        "GET nodes/kwok-node-0",
+      ].sort(),
+    );
+    expect(new Set(firstAttempts(events).map((e) => e.url)).size).toBe(5);
+    // the same Deployment from its own handle: the pod handle costs the pod's read only
+    const seen: RequestEvent[] = [];
+    const byDeployment = await trace(`deployment/${env.namespace}/churn`, {
+      resolvers: [kubernetesTraceResolver(env.kube, { namespaces: [env.namespace] })],
+      onRequest: (e) => seen.push(e),
+    });
+    expect(new Set(firstAttempts(seen).map((e) => e.url)).size).toBe(4);
+    expect(byDeployment.lineages).toEqual(report.lineages.map((x) => ({ ...x, matchedBy: "the handle" })));
+  });
+
+  it("in one walk, Deployments found for one query are not read again for another, nor by name", async () => {
+    const r = kubernetesTraceResolver(env.kube, { namespaces: [env.namespace] });
+    const events: RequestEvent[] = [];
+    const o = { ...lookup(events), walkCache: new Map<string, unknown>() };
+    const bySha = await r.findDeployments?.({ gitSha: "2".repeat(40) }, o);
+    const reads = () => firstAttempts(events).map(shortPath);
+    expect(reads().sort()).toEqual(
+      ["GET deployments", "GET replicasets", "GET pods", "GET nodes/kwok-node-0"].sort(),
+    );
+    const byDigest = await r.findDeployments?.({ imageDigest: digestOf(2) }, o);
+    const byName = await r.getDeployment?.(env.namespace, "churn", o);
+    expect(reads()).toHaveLength(4);
+    expect(byDigest).toEqual(bySha);
+    expect(byName).toEqual(bySha?.[0]);
+    // without a walk cache (a look-up called on its own) everything is read afresh
+    const fresh: RequestEvent[] = [];
+    await r.getDeployment?.(env.namespace, "churn", lookup(fresh));
+    await r.getDeployment?.(env.namespace, "churn", lookup(fresh));
+    expect(firstAttempts(fresh)).toHaveLength(8);
+  });
+
+  it("a ReplicaSet named like a Deployment's but not owned by it: no link to that Deployment", async () => {
+    // A Deployment `decoy`, and a ReplicaSet `decoy-abc12` of its own (another selector, so the
+    // Deployment never adopts it) whose pods carry pod-template-hash abc12: the name says `decoy`,
+    // the owner references say no Deployment.
+    await deploy(
+      env.kube,
+      renderDeployment(run(4).with({ image: { digest: digestOf(4) } }), {
+        name: "decoy",
+        image: `${REPO}@${digestOf(4)}`,
+        port: 8080,
+      }),
+      { rolloutTimeoutMs: 60_000 },
+    );
+    const labels = { app: "decoy-rs", "pod-template-hash": "abc12" };
+    await kubectl(
+      ["apply", "-n", env.namespace, "-f", "-"],
+      JSON.stringify({
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        metadata: { name: "decoy-abc12", labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: "app", image: `${REPO}@${digestOf(5)}` }] },
+          },
+        },
+      }),
+    );
+    let pod: string | undefined;
+    for (let i = 0; i < 120 && !pod; i++) {
+      const items = JSON.parse(
+        await kubectl(["get", "pods", "-n", env.namespace, "-l", "app=decoy-rs", "-o", "json"]),
+      ).items as Array<{ metadata: { name: string } }>;
+      pod = items[0]?.metadata.name;
+      if (!pod) await new Promise((r) => setTimeout(r, 500));
+    }
+    if (!pod) throw new Error("the ReplicaSet made no pod within 60 s");
+    const events: RequestEvent[] = [];
+    const r = kubernetesTraceResolver(env.kube, { namespaces: [env.namespace] });
+    const got = await r.getPod?.(env.namespace, pod, { ...lookup(events), walkCache: new Map() });
+    expect(got?.pod.name).toBe(pod);
+    expect(got?.pod.replicaSet).toBe("decoy-abc12");
+    expect(got?.deployment).toBeUndefined();
+    // it looked at `decoy` and its ReplicaSets, found none was the pod's, and read the ReplicaSet
+    expect(firstAttempts(events).map(shortPath)).toEqual(
+      expect.arrayContaining(["GET deployments/decoy", "GET replicasets", "GET replicasets/decoy-abc12"]),
+    );
+    const report = await trace(`pod/${env.namespace}/${pod}`, { resolvers: [r] });
+    expect(report.lineages.map((l) => l.anchor)).not.toContain(`deployment:${env.namespace}/decoy`);
+  });
+});
+
 describe("deploy with a deploy gate", () => {
   /** A registry and MLflow in memory: image n carries commit `imageSha`, model version n commit n. */
   function resolvers(imageSha: (n: number) => string) {

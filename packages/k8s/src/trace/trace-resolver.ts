@@ -20,6 +20,7 @@ import type { ResourceKind } from "../client/resource-kinds.js";
 import { CHANGE_CAUSE_ANNOTATION } from "../manifests/render-deployment.js";
 import {
   currentReplicaSet,
+  POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
   replicaSetsOf,
   revisionOf,
@@ -60,8 +61,10 @@ const POOL = [
  * (with the image digests their nodes report) and those nodes (kubelet, runtime, OS, architecture,
  * instance type, zone, pool); a pod and its owning Deployment; the Deployments of a commit, run or
  * image digest in the given namespaces. Only env variables and annotations the conventions name are
- * read into records (never other env values: they may be secrets; never valueFrom). Pass it to
- * `trace(handle, { resolvers: [...] })`.
+ * read into records (never other env values: they may be secrets; never valueFrom). Within one
+ * walk each object is read once (the walk cache): a pod's Deployment is found by the controller's
+ * naming and confirmed by its ReplicaSets, which the Deployment's record reuses; Deployments listed
+ * for one query are not listed again for the next. Pass it to `trace(handle, { resolvers: [...] })`.
  */
 export function kubernetesTraceResolver(
   kube: KubeClient,
@@ -74,11 +77,48 @@ export function kubernetesTraceResolver(
   const readNodes = options.nodes ?? true;
   const nodes = kube.resource(NODE);
 
+  /**
+   * What one walk read, kept in its `walkCache` (so that a pod's Deployment and ReplicaSets, read to
+   * find its owner, and the Deployments listed for a query are not read again by the look-ups that
+   * follow); read directly outside a walk. A read that fails is not kept.
+   */
+  function cached<T>(o: TraceLookupOptions, kind: string, key: string, read: () => Promise<T>): Promise<T> {
+    const cache = o.walkCache;
+    if (!cache) return read();
+    const k = `kubernetes:${server}:${kind}:${key}`;
+    const hit = cache.get(k) as Promise<T> | undefined;
+    if (hit) return hit;
+    const pending = read();
+    cache.set(k, pending);
+    pending.catch(() => {
+      if (cache.get(k) === pending) cache.delete(k);
+    });
+    return pending;
+  }
+
+  const deploymentOf = (namespace: string, name: string, o: TraceLookupOptions) =>
+    cached(o, "deployment", `${namespace}/${name}`, () =>
+      kube.deployments.find(name, { ...pickCallOptions(o), namespace }),
+    );
+
+  const replicaSetsOfDeployment = (dep: Deployment, namespace: string, o: TraceLookupOptions) =>
+    cached(o, "replicasets", `${namespace}/${dep.metadata?.name}/${dep.metadata?.uid}`, () =>
+      replicaSetsOf(kube, dep, { ...pickCallOptions(o), namespace }),
+    );
+
+  const recordOf = (dep: Deployment, o: TraceLookupOptions) =>
+    cached(
+      o,
+      "record",
+      `${dep.metadata?.namespace ?? kube.namespace}/${dep.metadata?.name}/${dep.metadata?.uid}`,
+      () => full(dep, o),
+    );
+
   async function full(dep: Deployment, o: TraceLookupOptions): Promise<DeploymentRecord> {
     const call = pickCallOptions(o);
     const namespace = dep.metadata?.namespace ?? kube.namespace;
     const [replicaSets, podList] = await Promise.all([
-      replicaSetsOf(kube, dep, { ...call, namespace }),
+      replicaSetsOfDeployment(dep, namespace, o),
       kube.pods.list({ ...call, namespace, labelSelector: dep.spec?.selector?.matchLabels ?? {} }),
     ]);
     const live = currentReplicaSet(dep, replicaSets);
@@ -128,13 +168,34 @@ export function kubernetesTraceResolver(
     );
   }
 
+  /**
+   * The Deployment that owns the pod's ReplicaSet, found by the controller's naming: the Deployment
+   * named as the ReplicaSet without `-<pod-template-hash>`, when its ReplicaSets include the pod's
+   * (by uid). Undefined when the name does not follow it or that Deployment does not own it.
+   */
+  async function guessedOwner(
+    namespace: string,
+    pod: Pod,
+    rsRef: { name: string; uid: string },
+    o: TraceLookupOptions,
+  ): Promise<string | undefined> {
+    const hash = pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+    if (!hash || !rsRef.name.endsWith(`-${hash}`)) return undefined;
+    const name = rsRef.name.slice(0, -(hash.length + 1));
+    if (name === "") return undefined;
+    const dep = await deploymentOf(namespace, name, o);
+    if (!dep) return undefined;
+    const replicaSets = await replicaSetsOfDeployment(dep, namespace, o);
+    return replicaSets.some((rs) => rs.metadata?.uid === rsRef.uid) ? name : undefined;
+  }
+
   return {
     system: "kubernetes",
     location: options.cluster ? `${options.cluster} (${server})` : server,
 
     async getDeployment(namespace, name, o) {
-      const dep = await kube.deployments.find(name, { ...pickCallOptions(o), namespace });
-      return dep ? full(dep, o) : undefined;
+      const dep = await deploymentOf(namespace, name, o);
+      return dep ? recordOf(dep, o) : undefined;
     },
 
     async getPod(namespace, name, o) {
@@ -144,6 +205,11 @@ export function kubernetesTraceResolver(
       const record = toPod(pod);
       const rsRef = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === "ReplicaSet");
       if (!rsRef) return { pod: record };
+      // The deployment controller names a ReplicaSet `<deployment>-<pod-template-hash>`: read that
+      // Deployment and its ReplicaSets (which its trace reads anyway, from the walk cache) and take it
+      // when one of them is the pod's; else read the pod's ReplicaSet for its owner.
+      const owner = await guessedOwner(namespace, pod, rsRef, o);
+      if (owner) return { pod: record, deployment: { namespace, name: owner } };
       const rs = await kube.replicaSets.find(rsRef.name, { ...call, namespace });
       const depRef = rs?.metadata?.ownerReferences?.find((r) => r.controller && r.kind === "Deployment");
       return depRef ? { pod: record, deployment: { namespace, name: depRef.name } } : { pod: record };
@@ -153,8 +219,15 @@ export function kubernetesTraceResolver(
       const call = pickCallOptions(o);
       const out: DeploymentRecord[] = [];
       for (const namespace of namespaces) {
-        const { items } = await kube.deployments.list({ ...call, namespace });
-        for (const dep of items) if (matches(dep, query, o.conventions)) out.push(await full(dep, o));
+        const { items } = await cached(o, "deployments", namespace, async () => {
+          const list = await kube.deployments.list({ ...call, namespace });
+          // each one as getDeployment would read it: a later look-up by name reads none again
+          for (const dep of list.items)
+            if (dep.metadata?.name)
+              cached(o, "deployment", `${namespace}/${dep.metadata.name}`, async () => dep);
+          return list;
+        });
+        for (const dep of items) if (matches(dep, query, o.conventions)) out.push(await recordOf(dep, o));
       }
       return out;
     },

@@ -136,9 +136,15 @@ describe("renderTraceHtml", () => {
     expect(html.match(/<article /g)?.length).toBe(report.graph.nodes.length);
     expect(html.match(/<g class="link"/g)?.length).toBe(report.graph.edges.length);
     for (const n of report.graph.nodes) expect(html).toContain(`data-node-id="${n.id}"`);
-    expect(html).toContain("churn-1e2fa4 v1");
+    // the sample's own values (bench trace rewrites it with new names, ids and ports)
+    const artifacts = report.lineages[0]?.artifacts;
+    const model = `${artifacts?.modelName?.value} v${artifacts?.modelVersion?.value}`;
+    expect(model).toMatch(/^churn-[0-9a-f]{6} v1$/);
+    expect(html).toContain(model);
     expect(html).toContain("Standard_DS3_v2");
-    expect(html).toContain('href="http://127.0.0.1:40665/#/models/churn-1e2fa4/versions/1"');
+    const link = artifacts?.modelVersion?.source.url ?? "";
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#\/models\/churn-[0-9a-f]{6}\/versions\/1$/);
+    expect(html).toContain(`href="${link}"`);
     // the report's own checks (it was written by verify()): all pass
     expect(html).toContain('data-summary="pass">11 passing');
     expect(html).not.toContain('data-check="fail"');

@@ -21,7 +21,7 @@ const ALIASES: Record<string, DeployTargetName> = {
 
 /** The `--target` line of a step's `--help`. */
 export const TARGET_FLAG =
-  "--target T       local (the serving app as a local process; no cluster needed) or kubernetes (alias k8s)";
+  "--target T         local (the serving app as a local process; no cluster needed) or kubernetes (alias k8s)";
 
 /**
  * Reads a target name (`--target`, `MODELTRAIL_DEPLOY_TARGET`). Throws StepUsageError (exit code 2)

@@ -53,12 +53,12 @@ await runStep<{ "run-id"?: string; target?: string; kubeconfig?: string; context
     context: { type: "string" },
   },
   flags: [
-    "--run-id ID       the image of this run (default: the last image of step 4)",
+    "--run-id ID        the image of this run (a job run id or an MLflow run id; default: the last image of step 4)",
     `${TARGET_FLAG};`,
-    "                 default MODELTRAIL_DEPLOY_TARGET, else kubernetes when --kubeconfig or --context is",
-    "                 given, else local",
-    "--kubeconfig FILE kubernetes: the cluster (default KUBECONFIG, ~/.kube/config, in-cluster)",
-    "--context NAME   kubernetes: a context of the kubeconfig (default its current one)",
+    "                   default MODELTRAIL_DEPLOY_TARGET, else kubernetes when --kubeconfig or --context",
+    "                   is given, else local",
+    "--kubeconfig FILE  kubernetes: the cluster (default KUBECONFIG, ~/.kube/config, in-cluster)",
+    "--context NAME     kubernetes: a context of the kubeconfig (default its current one)",
   ],
   env: [
     ["MODELTRAIL_DEPLOY_TARGET", "local or kubernetes, when --target is not given (as the modeltrail CLI)"],
@@ -76,7 +76,10 @@ await runStep<{ "run-id"?: string; target?: string; kubeconfig?: string; context
         "--kubeconfig and --context name a cluster: use them with --target kubernetes",
       );
     const images = need(state.images, "images", "examples/steps/4-build-image.ts");
-    const image = values["run-id"] ? images.find((i) => i.runId === values["run-id"]) : images.at(-1);
+    const wanted = values["run-id"];
+    const image = wanted
+      ? images.find((i) => i.runId === wanted || parseTraceContext(i.ctx).model?.mlflowRunId === wanted)
+      : images.at(-1);
     if (!image)
       throw new Error(
         `No image of run ${values["run-id"]} in the state (built: ${images.map((i) => i.runId).join(", ")})`,

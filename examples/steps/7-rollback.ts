@@ -31,10 +31,10 @@ await runStep<{ "run-id"?: string; target?: string; kubeconfig?: string }>({
   summary: `Step 7, roll back: ${DEPLOYMENT_NAME} to a run id or the previous revision, what serves then read back and checked; on the local target, a prediction shows what answers.`,
   options: { "run-id": { type: "string" }, target: { type: "string" }, kubeconfig: { type: "string" } },
   flags: [
-    "--run-id ID       the run to go back to (a job run id or an MLflow run id; default: the previous revision)",
+    "--run-id ID        the run to go back to (a job run id or an MLflow run id; default: the previous revision)",
     `${TARGET_FLAG};`,
-    "                 default (and it must be): the target step 5 deployed to",
-    "--kubeconfig FILE kubernetes: the cluster (default: step 5's, else KUBECONFIG)",
+    "                   default (and it must be): the target step 5 deployed to",
+    "--kubeconfig FILE  kubernetes: the cluster (default: step 5's, else KUBECONFIG)",
   ],
   env: [
     ["KUBECONFIG", "kubernetes: the cluster, when neither --kubeconfig nor step 5 named one"],

@@ -116,6 +116,11 @@ describe("examples/steps: one script per step", () => {
     ],
     [
       "5-deploy.ts",
+      ["--run-id", "a".repeat(32)],
+      /would deploy oci:.*\/images@sha256:1{64} \(run 1795808101140001\) to the local target/,
+    ],
+    [
+      "5-deploy.ts",
       ["--kubeconfig", "/nowhere/kubeconfig"],
       /would deploy demo\/churn:1795808101140002@sha256:2{64} \(run 1795808101140002\) to kubernetes/,
     ],

@@ -1,4 +1,3 @@
-import { type createPublicKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,6 +20,7 @@ import {
 } from "@modeltrail/test-utils";
 import { HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { provenanceKeys } from "./helpers/provenance-keys.js";
 import { runActionBundle } from "./helpers/run-action-bundle.js";
 import { runBuilt } from "./helpers/run-built-cli.js";
 
@@ -56,9 +56,7 @@ const runFixture = (): any =>
   );
 const mlflowRunIds: string[] = [];
 /** The key run 1's image provenance is signed with (as `cosign attest --key` would), and another. */
-const signing = generateKeyPairSync("ed25519");
-const other = generateKeyPairSync("ed25519");
-const pem = (k: ReturnType<typeof createPublicKey>) => k.export({ type: "spki", format: "pem" }).toString();
+const keys = provenanceKeys();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "modeltrail-cli-pipeline-"));
@@ -207,8 +205,7 @@ describe("the pipeline through the modeltrail command", () => {
   });
 
   it("deploy --verify: the gate refuses the unsigned image and one checked with another key (nothing applied), and lets the signed one through", async () => {
-    await writeFile(join(work, "cosign.pub"), pem(signing.publicKey));
-    await writeFile(join(work, "other.pub"), pem(other.publicKey));
+    await keys.write(work);
     const gated = (...args: string[]) =>
       cli("deploy", "--name", "gated", "--run-id", RUNS[0].jobRunId, "--port", "8080", ...args);
 
@@ -237,7 +234,7 @@ describe("the pipeline through the modeltrail command", () => {
           image: { repository, digest: found.digest },
           ctx: createTraceContext({ code: { gitSha: RUNS[0].sha } }),
         }),
-        { signingKey: signing.privateKey },
+        { signingKey: keys.signing.privateKey },
       );
     } finally {
       await registryClient.close();
@@ -444,7 +441,7 @@ describe("the pipeline through the modeltrail command", () => {
         command: "deploy",
         args: `--name gated --run-id ${RUNS[1].jobRunId} --port 8080`,
         verify: "true",
-        "public-key": pem(signing.publicKey),
+        "public-key": keys.publicPem,
         kubeconfig: await readFile(plane.kubeconfig, "utf8"),
         "mlflow-tracking-uri": inject("mlflowUri"),
         registry: repository,

@@ -1,20 +1,10 @@
-/**
- * `modeltrail deploy --target local --verify` against the real MLflow server of the integration
- * tier: two training runs registered as model versions with the CLI, their images built with the
- * CLI into an OCI layout (the model downloaded from MLflow, a small Node serving app), the first one's
- * provenance signed as `cosign attest` would store it. The gate lets the signed image whose links
- * agree through (it serves), refuses the unsigned one, the one checked with another key, and the one
- * whose model version names another commit: exit 3, nothing started, what served before serves on.
- */
-import { type createPublicKey, generateKeyPairSync } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTraceContext } from "@modeltrail/core";
 import { MlflowClient } from "@modeltrail/mlflow";
-import { modelProvenance } from "@modeltrail/registry";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { attachLayoutProvenance } from "../../../examples/pipeline/layout-provenance.js";
+import { provenanceKeys, signLayoutImage } from "./helpers/provenance-keys.js";
 import { runCaptured } from "./helpers/run-cli-capture.js";
 
 const APP = new URL("./fixtures/node-serving/", import.meta.url).pathname;
@@ -29,8 +19,7 @@ let work: string;
 let layout: string;
 let env: Record<string, string>;
 const digests: string[] = [];
-const signing = generateKeyPairSync("ed25519");
-const other = generateKeyPairSync("ed25519");
+const keys = provenanceKeys();
 
 const cli = (...args: string[]) => runCaptured(["--json", ...args], { env, cwd: work });
 const deploy = (run: (typeof RUNS)[number], ...args: string[]) =>
@@ -118,18 +107,13 @@ beforeAll(async () => {
     digests.push(built.json().digest);
   }
   // the first image's provenance, signed (as `cosign attest --key` stores it in a layout)
-  await attachLayoutProvenance(
+  await signLayoutImage(
     layout,
     digests[0]!,
-    modelProvenance({
-      image: { repository: `oci:${layout}`, digest: digests[0]! },
-      ctx: createTraceContext({ code: { gitSha: RUNS[0].sha } }),
-    }),
-    signing.privateKey,
+    createTraceContext({ code: { gitSha: RUNS[0].sha } }),
+    keys.signing.privateKey,
   );
-  const pem = (k: ReturnType<typeof createPublicKey>) => k.export({ type: "spki", format: "pem" }).toString();
-  await writeFile(join(work, "cosign.pub"), pem(signing.publicKey));
-  await writeFile(join(work, "other.pub"), pem(other.publicKey));
+  await keys.write(work);
 }, 300_000);
 
 afterAll(async () => {
@@ -238,5 +222,20 @@ describe("deploy --target local --verify with MLflow", () => {
     const ungated = await deploy(RUNS[0]);
     expect(ungated.code, ungated.stderr).toBe(0);
     expect(ungated.json()).toMatchObject({ gate: "off", gitSha: RUNS[0].sha });
+
+    // the human forms the local target shares with Kubernetes': history's table, rollback's lines
+    const human = (...args: string[]) => runCaptured(args, { env, cwd: work });
+    const table = (await human("history", "gated", "--target", "local")).stdout.split("\n");
+    expect(table[0]).toMatch(/^revision\s+run id\s+commit\s+running\s+image\s+created$/);
+    expect(table.filter((l) => /\s0\/1\s/.test(l))).toHaveLength(1); // run 1 came back as revision 3
+    expect(table.filter((l) => /^3\s+\*\s+1795788642450031\s+515151515151\s+1\/1\s/.test(l))).toHaveLength(1);
+    const back = await human("rollback", "gated", "--target", "local", "--python", process.execPath);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/^deployment: +local\/gated \(local\)$/m);
+    expect(back.stdout).toMatch(/^run id: +1795788642450032$/m);
+    expect(back.stdout).toMatch(/^serving: +http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(back.stdout).not.toMatch(/rolled out|deploy gate/);
+    const again = await human("rollback", "gated", "--target", "local", "--run-id", RUNS[1].jobRunId);
+    expect(again.stdout).toMatch(/^run 1795788642450032 already serves; nothing changed$/m);
   });
 });

@@ -6,17 +6,16 @@
  * (MLflow, a registry, a cluster) is tested in deploy-gate.int.test.ts and cli-pipeline.int.test.ts.
  */
 
-import { type createPublicKey, generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTraceContext } from "@modeltrail/core";
-import { buildModelImage, modelProvenance } from "@modeltrail/registry";
+import { buildModelImage } from "@modeltrail/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attachLayoutProvenance } from "../../../examples/pipeline/layout-provenance.js";
 import { readActionInputs } from "../src/action/action-inputs.js";
 import { summaryMarkdown } from "../src/action/action-report.js";
+import { provenanceKeys, signLayoutImage } from "./helpers/provenance-keys.js";
 import { runCaptured } from "./helpers/run-cli-capture.js";
 
 const APP = new URL("./fixtures/node-serving/", import.meta.url).pathname;
@@ -26,8 +25,7 @@ const SHA = "e".repeat(40);
 let work: string;
 let layout: string;
 let digest: string;
-const signing = generateKeyPairSync("ed25519");
-const other = generateKeyPairSync("ed25519");
+const keys = provenanceKeys();
 const env = () => ({ MODELTRAIL_HOME: join(work, "home") });
 
 beforeAll(async () => {
@@ -51,15 +49,8 @@ beforeAll(async () => {
     layout,
   });
   digest = built.digest;
-  await attachLayoutProvenance(
-    layout,
-    digest,
-    modelProvenance({ image: { repository: `oci:${layout}`, digest }, ctx }),
-    signing.privateKey,
-  );
-  const pem = (k: ReturnType<typeof createPublicKey>) => k.export({ type: "spki", format: "pem" }).toString();
-  await writeFile(join(work, "cosign.pub"), pem(signing.publicKey));
-  await writeFile(join(work, "other.pub"), pem(other.publicKey));
+  await signLayoutImage(layout, digest, ctx, keys.signing.privateKey);
+  await keys.write(work);
 }, 60_000);
 
 afterAll(async () => {

@@ -12,30 +12,14 @@ import {
   addDeployGateOptions,
   checkDeployGateOptions,
   type DeployGate,
-  type DeployGateOptions,
   deployGate,
-  gateLine,
   gateResult,
   refusedDeploy,
 } from "./deploy-gate-options.js";
-import { addDeployTargetOptions, type DeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import type { DeployCommandOptions } from "./deploy-options.js";
+import { addDeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { printDeployment } from "./deployment-view.js";
 import { deployLocal } from "./local-target-commands.js";
-
-interface DeployCommandOptions extends DeployTargetOptions, DeployGateOptions {
-  name: string;
-  image?: string;
-  runId?: string;
-  repository?: string;
-  layout?: string;
-  port?: number;
-  replicas?: number;
-  env?: Record<string, string>;
-  service?: boolean;
-  environment?: string;
-  wait?: boolean;
-  dryRun?: boolean;
-  force?: boolean;
-}
 
 /**
  * `modeltrail deploy`: serve a model image with its trace in the container env, and wait. With
@@ -149,7 +133,7 @@ export function deployCommand(app: CliApp): Command {
         ...gateResult(gate, Object.values(result.verified ?? {})[0]),
         context: live.toJSON(),
       };
-      return { data, print: (o) => printDeployed(o, data) };
+      return { data, print: (o) => printDeployment(o, data) };
     } finally {
       await kube?.close();
       await gate?.close();
@@ -187,19 +171,6 @@ export function rolloutProgress(out: Output): (p: { status: { message: string } 
     if (p.status.message && p.status.message !== last) out.status(p.status.message);
     last = p.status.message;
   };
-}
-
-/** The human form of a deploy or rollback result. */
-export function printDeployed(o: Output, data: Record<string, unknown>): void {
-  o.keyValues([
-    ["deployment", `${String(data.namespace)}/${String(data.name)}`],
-    ["image", data.image],
-    ["revision", data.revision],
-    ["run id", data.runId],
-    ["commit", data.gitSha],
-    ["rolled out", data.rolledOut === true ? "yes" : "not waited for"],
-    ["deploy gate", gateLine(data)],
-  ]);
 }
 
 /** The Kubernetes client type, for the commands sharing this module. */

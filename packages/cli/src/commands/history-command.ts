@@ -4,6 +4,7 @@ import type { CliApp } from "../cli/cli-app.js";
 import { newCommand } from "../cli/command-builder.js";
 import { kubeClient } from "../config/clients.js";
 import { addDeployTargetOptions, type DeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { historyResult } from "./deployment-view.js";
 import { historyLocal } from "./local-target-commands.js";
 import { revisionView } from "./revision-view.js";
 
@@ -29,32 +30,7 @@ export function historyCommand(app: CliApp): Command {
     try {
       const namespace = run.opts.namespace ?? kube.namespace;
       const revisions = (await history(kube, name, { namespace, signal: run.signal })).map(revisionView);
-      const current = revisions.find((r) => r.current);
-      return {
-        // the serving revision's ids at the top level too (the GitHub Action's outputs)
-        data: {
-          target: "k8s",
-          namespace,
-          name,
-          revision: current?.revision,
-          runId: current?.runId,
-          gitSha: current?.gitSha,
-          revisions,
-        },
-        print: (out) =>
-          out.table(
-            ["revision", "", "run id", "commit", "ready", "image", "created"],
-            revisions.map((r) => [
-              r.revision,
-              r.current ? "*" : "",
-              r.runId,
-              r.gitSha?.slice(0, 12),
-              `${r.readyReplicas}/${r.replicas}`,
-              r.images.join(","),
-              r.createdAt,
-            ]),
-          ),
-      };
+      return historyResult({ target: "k8s", namespace, name }, revisions);
     } finally {
       await kube.close();
     }

@@ -8,39 +8,17 @@ import {
   withReference,
 } from "@modeltrail/registry";
 import type { CommandResult, RunContext } from "../cli/cli-app.js";
-import type { Output } from "../cli/output.js";
 import { UsageError } from "../cli/usage-error.js";
 import { registryClient } from "../config/clients.js";
 import { imageLocation } from "../config/image-target.js";
 import { localTarget } from "../config/local-target.js";
 import { layoutRunImageResolver, parseLocalImageRef } from "../local-target/local-image.js";
 import type { LocalRevision } from "../local-target/local-target.js";
-import {
-  type DeployGate,
-  type DeployGateOptions,
-  deployGate,
-  gateLine,
-  gateResult,
-  refusedDeploy,
-} from "./deploy-gate-options.js";
+import { type DeployGate, deployGate, gateResult, refusedDeploy } from "./deploy-gate-options.js";
+import type { DeployCommandOptions, RollbackCommandOptions } from "./deploy-options.js";
 import type { DeployTargetOptions } from "./deploy-target-options.js";
+import { historyResult, printDeployment, printRollback, rollbackGoal } from "./deployment-view.js";
 import type { RevisionView } from "./revision-view.js";
-
-/** The deploy options the local target reads. */
-export interface LocalDeployCommandOptions extends DeployTargetOptions, DeployGateOptions {
-  name: string;
-  image?: string;
-  runId?: string;
-  repository?: string;
-  layout?: string;
-  port?: number;
-  replicas?: number;
-  env?: Record<string, string>;
-  service?: boolean;
-  environment?: string;
-  wait?: boolean;
-  dryRun?: boolean;
-}
 
 /** The printable view of a local revision (the same shape as a Kubernetes revision's). */
 export function localRevisionView(r: LocalRevision, name: string): RevisionView {
@@ -74,7 +52,7 @@ function runImageResolver(
 }
 
 /** `modeltrail deploy --target local`. */
-export async function deployLocal(run: RunContext<LocalDeployCommandOptions>): Promise<CommandResult> {
+export async function deployLocal(run: RunContext<DeployCommandOptions>): Promise<CommandResult> {
   const { opts, out } = run;
   if (opts.dryRun)
     throw new UsageError("--dry-run renders Kubernetes manifests; it does not apply to --target local");
@@ -139,7 +117,7 @@ export async function deployLocal(run: RunContext<LocalDeployCommandOptions>): P
       ...gateResult(gate, result.verified),
       context: live.toJSON(),
     };
-    return { data, print: (o) => printLocal(o, data) };
+    return { data, print: (o) => printDeployment(o, data) };
   } finally {
     await registry?.close();
     await gate?.close();
@@ -184,49 +162,22 @@ export async function historyLocal(
   const target = await localTarget(run);
   const revisions = (await target.history(name)).map((r) => localRevisionView(r, name));
   const status = await target.status(name);
-  const current = revisions.find((r) => r.current);
-  return {
-    data: {
-      target: "local",
-      namespace: target.namespace,
-      name,
-      url: status.url,
-      running: status.running,
-      revision: current?.revision,
-      runId: current?.runId,
-      gitSha: current?.gitSha,
-      revisions,
-    },
-    print: (out) =>
-      out.table(
-        ["revision", "", "run id", "commit", "running", "image", "created"],
-        revisions.map((r) => [
-          r.revision,
-          r.current ? "*" : "",
-          r.runId,
-          r.gitSha?.slice(0, 12),
-          `${r.readyReplicas}/1`,
-          r.images.join(","),
-          r.createdAt,
-        ]),
-      ),
-  };
+  return historyResult(
+    { target: "local", namespace: target.namespace, name, url: status.url, running: status.running },
+    revisions,
+  );
 }
 
 /** `modeltrail rollback NAME --target local [--run-id ID | --revision N]`. */
 export async function rollbackLocal(
-  run: RunContext<
-    DeployTargetOptions & { runId?: string; revision?: number; repository?: string; layout?: string }
-  >,
+  run: RunContext<RollbackCommandOptions>,
   name: string,
 ): Promise<CommandResult> {
   const { opts, out } = run;
   const found = opts.runId ? runImageResolver(run, false) : {};
   try {
     const target = await localTarget(run, found.registry);
-    out.status(
-      `rolling local/${name} back to ${opts.runId ? `run ${opts.runId}` : opts.revision ? `revision ${opts.revision}` : "the previous revision"}`,
-    );
+    out.status(`rolling local/${name} back to ${rollbackGoal(opts)}`);
     const result = await target.rollback(name, {
       ...(opts.runId ? { toRunId: opts.runId } : {}),
       ...(opts.revision ? { toRevision: opts.revision } : {}),
@@ -250,27 +201,8 @@ export async function rollbackLocal(
       gitSha: live.code?.gitSha,
       context: live.toJSON(),
     };
-    return {
-      data,
-      print: (o) => {
-        if (result.method === "none")
-          o.print(`run ${opts.runId ?? ""} already serves; nothing changed`.replace("run  ", "it "));
-        printLocal(o, data);
-      },
-    };
+    return { data, print: (o) => printRollback(o, data, result.method, opts.runId) };
   } finally {
     await found.registry?.close();
   }
-}
-
-function printLocal(o: Output, data: Record<string, unknown>): void {
-  o.keyValues([
-    ["deployment", `${String(data.namespace)}/${String(data.name)} (local)`],
-    ["image", data.image],
-    ["revision", data.revision],
-    ["run id", data.runId],
-    ["commit", data.gitSha],
-    ["serving", data.url],
-    ["deploy gate", gateLine(data)],
-  ]);
 }

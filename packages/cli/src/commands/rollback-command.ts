@@ -8,17 +8,12 @@ import { positiveInt, runId } from "../cli/option-parsers.js";
 import { UsageError } from "../cli/usage-error.js";
 import { kubeClient, registryClient } from "../config/clients.js";
 import { imageLocation } from "../config/image-target.js";
-import { printDeployed, rolloutProgress } from "./deploy-command.js";
-import { addDeployTargetOptions, type DeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { rolloutProgress } from "./deploy-command.js";
+import type { RollbackCommandOptions } from "./deploy-options.js";
+import { addDeployTargetOptions, deployTarget } from "./deploy-target-options.js";
+import { printRollback, rollbackGoal } from "./deployment-view.js";
 import { rollbackLocal } from "./local-target-commands.js";
 import { revisionView } from "./revision-view.js";
-
-interface RollbackCommandOptions extends DeployTargetOptions {
-  runId?: string;
-  revision?: number;
-  repository?: string;
-  layout?: string;
-}
 
 /** `modeltrail rollback NAME [--run-id ID]`: back to a run's image, or to the previous revision. */
 export function rollbackCommand(app: CliApp): Command {
@@ -54,9 +49,7 @@ export function rollbackCommand(app: CliApp): Command {
     const kube = kubeClient(run, opts);
     try {
       const namespace = opts.namespace ?? kube.namespace;
-      out.status(
-        `rolling ${namespace}/${name} back to ${opts.runId ? `run ${opts.runId}` : opts.revision ? `revision ${opts.revision}` : "the previous revision"}`,
-      );
+      out.status(`rolling ${namespace}/${name} back to ${rollbackGoal(opts)}`);
       const result = await rollback(kube, name, {
         namespace,
         ...(opts.runId ? { toRunId: opts.runId } : {}),
@@ -81,13 +74,7 @@ export function rollbackCommand(app: CliApp): Command {
         gitSha: live.code?.gitSha,
         context: live.toJSON(),
       };
-      return {
-        data,
-        print: (o) => {
-          if (result.method === "none") o.print(`run ${opts.runId} already serves; nothing changed`);
-          printDeployed(o, data);
-        },
-      };
+      return { data, print: (o) => printRollback(o, data, result.method, opts.runId) };
     } finally {
       await kube.close();
       await registry?.close();

@@ -5,18 +5,19 @@ import { join, relative } from "node:path";
 import { runIdOf, type TraceContext } from "@modeltrail/core";
 import type { MlflowClient } from "@modeltrail/mlflow";
 import {
+  attachLayoutProvenance,
   attachProvenance,
   type BuiltImage,
   buildModelImage,
   modelProvenance,
   type RegistryClient,
+  verifyLayoutProvenance,
   verifyProvenance,
 } from "@modeltrail/registry";
 import { DEMO_DIR, REPO_ROOT } from "../lib/paths.ts";
 import { dim, green, heading, keyValues, say, short, table } from "../lib/print.ts";
 import { progress } from "../lib/progress.ts";
 import type { BaseImage } from "./base-image.ts";
-import { attachLayoutProvenance, verifyLayoutProvenance } from "./layout-provenance.ts";
 
 /** The repository name of the model images: in the layout's annotations, the provenance subject, the Deployment. */
 export const IMAGE_NAME = "modeltrail-demo/churn-model";

@@ -2,14 +2,8 @@ import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTraceContext } from "@modeltrail/core";
 import { MlflowClient } from "@modeltrail/mlflow";
-import {
-  anonymousCredentials,
-  attachProvenance,
-  modelProvenance,
-  RegistryClient,
-} from "@modeltrail/registry";
+import { anonymousCredentials, RegistryClient, verifyProvenance } from "@modeltrail/registry";
 import {
   type K8sControlPlane,
   type MswServer,
@@ -223,19 +217,53 @@ describe("the pipeline through the modeltrail command", () => {
     expect(none.code).toBe(1);
     expect(none.json().error.code).toBe("NOT_FOUND");
 
-    // sign run 1's image provenance, as the CD pipeline would after pushing it
+    // run 1's image built again by the CD pipeline's step, its provenance signed: the action with
+    // the `signing-key` input (PEM text from a secret), in the same CI run (so the same image)
     const found = (await cli("image", "find", "--run-id", RUNS[0].jobRunId)).json().images[0];
+    const build = await runActionBundle(
+      {
+        command: "image build",
+        args: `--run-id ${RUNS[0].jobRunId}`,
+        "signing-key": keys.privatePem,
+        registry: repository,
+        "mlflow-tracking-uri": inject("mlflowUri"),
+      },
+      {
+        env: {
+          GITHUB_SHA: env.GITHUB_SHA!,
+          GITHUB_RUN_ID: env.GITHUB_RUN_ID!,
+          GITHUB_EVENT_NAME: env.GITHUB_EVENT_NAME!,
+          GITHUB_REPOSITORY: env.GITHUB_REPOSITORY!,
+          GITHUB_SERVER_URL: env.GITHUB_SERVER_URL!,
+        },
+      },
+    );
+    expect(build.code, build.stdout + build.stderr).toBe(0);
+    expect(build.outputs.digest).toBe(found.digest);
+    expect(build.outputs.attestation).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(JSON.parse(build.outputs.result!).provenance).toMatchObject({
+      signed: true,
+      keyType: "ed25519",
+      registry: { digest: build.outputs.attestation, cosignTag: `sha256-${found.digest.slice(7)}.att` },
+    });
+    // the key was masked line by line before anything ran, never printed, and its file is gone
+    const keyLines = keys.privatePem.split("\n").filter((l) => l.length >= 4);
+    for (const line of keyLines) expect(build.stdout).toContain(`::add-mask::${line}`);
+    const shown = (build.stdout + build.stderr + build.outputFile + build.summary)
+      .split("\n")
+      .filter((l) => !l.startsWith("::add-mask::"))
+      .join("\n");
+    expect(shown).not.toContain(keyLines[1]!);
+    expect(build.runnerTemp).toEqual([]);
+    // the registry holds it as a referrer of the image, and verifies with the library
     const registryClient = new RegistryClient({ credentials: anonymousCredentials });
     try {
-      await attachProvenance(
-        registryClient,
-        `${repository}@${found.digest}`,
-        modelProvenance({
-          image: { repository, digest: found.digest },
-          ctx: createTraceContext({ code: { gitSha: RUNS[0].sha } }),
-        }),
-        { signingKey: keys.signing.privateKey },
+      const verified = await verifyProvenance(registryClient, `${repository}@${found.digest}`, keys.publicPem);
+      expect(verified.statement.predicate.buildDefinition.resolvedDependencies).toContainEqual(
+        expect.objectContaining({ name: "source", digest: { gitCommit: RUNS[0].sha } }),
       );
+      const { referrers } = await registryClient.listReferrers(`${repository}@${found.digest}`);
+      expect(referrers.map((r) => r.digest)).toContain(build.outputs.attestation);
     } finally {
       await registryClient.close();
     }

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTraceContext } from "@modeltrail/core";
 import { MlflowClient } from "@modeltrail/mlflow";
+import { verifyLayoutProvenance } from "@modeltrail/registry";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { provenanceKeys, signLayoutImage } from "./helpers/provenance-keys.js";
+import { provenanceKeys } from "./helpers/provenance-keys.js";
 import { runCaptured } from "./helpers/run-cli-capture.js";
 
 const APP = new URL("./fixtures/node-serving/", import.meta.url).pathname;
@@ -19,6 +19,9 @@ let work: string;
 let layout: string;
 let env: Record<string, string>;
 const digests: string[] = [];
+/** What `image build` said of each image (its provenance). */
+// biome-ignore lint/suspicious/noExplicitAny: the --json result
+const signed: any[] = [];
 const keys = provenanceKeys();
 
 const cli = (...args: string[]) => runCaptured(["--json", ...args], { env, cwd: work });
@@ -84,7 +87,8 @@ beforeAll(async () => {
   } finally {
     await client.close();
   }
-  for (const r of RUNS) {
+  await keys.write(work);
+  for (const [i, r] of RUNS.entries()) {
     const reg = await cli("model", "register", "--run-id", r.jobRunId, "--name", MODEL);
     expect(reg.code, reg.stderr).toBe(0);
     const built = await cli(
@@ -102,23 +106,70 @@ beforeAll(async () => {
       "/opt/app",
       "--env",
       "MODEL_DIR=/opt/model",
+      // the first image's provenance is signed by the build; the second one is not
+      ...(i === 0 ? ["--signing-key", "signing.key"] : []),
     );
     expect(built.code, built.stderr).toBe(0);
     digests.push(built.json().digest);
+    signed.push(built.json());
   }
-  // the first image's provenance, signed (as `cosign attest --key` stores it in a layout)
-  await signLayoutImage(
-    layout,
-    digests[0]!,
-    createTraceContext({ code: { gitSha: RUNS[0].sha } }),
-    keys.signing.privateKey,
-  );
-  await keys.write(work);
 }, 300_000);
 
 afterAll(async () => {
   await runCaptured(["clean"], { env, cwd: work });
   await rm(work, { recursive: true, force: true });
+});
+
+describe("image build --signing-key into an OCI layout", () => {
+  it("signs the image's provenance at build, stored as its .att in the layout, and says the attestation", async () => {
+    const [first, second] = signed;
+    expect(first.provenance).toMatchObject({
+      signed: true,
+      keyType: "ed25519",
+      attestation: first.attestation,
+      layout: { digest: first.attestation, tag: `sha256-${digests[0]!.slice(7)}.att` },
+    });
+    expect(first.attestation).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(first.provenance.registry).toBeUndefined();
+    expect(first.provenance.builder).toMatch(/^https:\/\/modeltrail\.dev\/builder\/github-actions/);
+    expect(second.provenance).toEqual({ signed: false });
+    expect(second.attestation).toBeUndefined();
+    // read back with the library, and the statement is about the image built from run 1's commit
+    const verified = await verifyLayoutProvenance(layout, { digest: digests[0]! }, keys.publicPem);
+    expect(verified.statement.subject[0]?.digest.sha256).toBe(digests[0]!.slice(7));
+    expect(verified.statement.predicate.buildDefinition.resolvedDependencies).toContainEqual(
+      expect.objectContaining({ name: "source", digest: { gitCommit: RUNS[0].sha } }),
+    );
+    await expect(
+      verifyLayoutProvenance(layout, { digest: digests[0]! }, keys.other.publicKey),
+    ).rejects.toThrow(/No signature/);
+  });
+
+  it("the human form says the provenance is signed and verified", async () => {
+    const r = await runCaptured(
+      [
+        "image",
+        "build",
+        "--run-id",
+        RUNS[0].jobRunId,
+        "--layout",
+        "images",
+        "--app-dir",
+        APP,
+        "--cmd",
+        '["python","server.mjs"]',
+        "--workdir",
+        "/opt/app",
+        "--env",
+        "MODEL_DIR=/opt/model",
+      ],
+      { env: { ...env, MODELTRAIL_SIGNING_KEY: join(work, "signing.key") }, cwd: work },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^digest: +${digests[0]}$`, "m")); // the same image
+    expect(r.stdout).toMatch(/^provenance: +signed \(ed25519\), verified: sha256-[0-9a-f]{64}\.att in the layout$/m);
+    expect(r.stdout + r.stderr).not.toContain(keys.privatePem.split("\n")[1]!);
+  });
 });
 
 describe("deploy --target local --verify with MLflow", () => {

@@ -123,6 +123,13 @@ describe("example workflows", () => {
     const runStep = actionSteps(cd).find((s) => s.step.with.command === "job run")!;
     expect(runStep.step.with.args).toContain("--wait");
     expect(cd.permissions["id-token"]).toBe("write");
+    // the image's provenance is signed at build and required by the gated deploy
+    const build = actionSteps(cd).find((s) => s.step.with.command === "image build")!;
+    expect(build.step.with["signing-key"]).toMatch(/secrets\./);
+    const deploy = actionSteps(cd).find((s) => s.step.with.command === "deploy")!;
+    expect(deploy.step.with.verify).toBe(true);
+    expect(deploy.step.with["public-key"]).toBeTruthy();
+    expect(String(deploy.step.with.args)).not.toContain("--no-require-provenance");
   });
 
   it("rollback.yml is a workflow_dispatch with an optional run_id: that run's image, else the previous revision", () => {

@@ -87,6 +87,11 @@ export {
   type LayerCompression,
   sourceDateEpoch,
 } from "./layer-builder.js";
+export {
+  attachLayoutProvenance,
+  type LayoutAttestation,
+  verifyLayoutProvenance,
+} from "./layout-provenance.js";
 export { type LayoutTraceResolverOptions, layoutTraceResolver } from "./layout-trace-resolver.js";
 export {
   type ContainerConfig,

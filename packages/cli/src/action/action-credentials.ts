@@ -4,11 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseReference } from "@modeltrail/registry";
 import { UsageError } from "../cli/usage-error.js";
-import type { ActionInputs } from "./action-inputs.js";
+import { type ActionInputs, isPem } from "./action-inputs.js";
 
 /** Credential files the action wrote for one command, and how to remove them. */
 export interface ActionCredentials {
-  /** Environment variables pointing at the files (`DOCKER_CONFIG`, `KUBECONFIG`, `MODELTRAIL_PUBLIC_KEY`). */
+  /**
+   * Environment variables pointing at the files (`DOCKER_CONFIG`, `KUBECONFIG`,
+   * `MODELTRAIL_PUBLIC_KEY`, `MODELTRAIL_SIGNING_KEY`).
+   */
   env: Record<string, string>;
   /** The `base64(user:password)` of a registry login, for masking. */
   secrets: string[];
@@ -21,7 +24,8 @@ export interface ActionCredentials {
  * `RUNNER_TEMP` (mode 0700, files 0600, each written to a temp name and renamed), and returns the
  * variables that point the libraries at them: `DOCKER_CONFIG` (a Docker config with `auths` for
  * the registry of `MODELTRAIL_REGISTRY` or `registry-host`) and `KUBECONFIG`; and the `public-key`
- * input as `MODELTRAIL_PUBLIC_KEY` (PEM text written to a file there; a path passed as it is).
+ * input as `MODELTRAIL_PUBLIC_KEY` and the `signing-key` input as `MODELTRAIL_SIGNING_KEY` (PEM
+ * text written to a file there; a path passed as it is). `remove()` deletes the directory.
  * Throws UsageError when a registry login is given without a registry to log in to.
  */
 export async function writeActionCredentials(
@@ -30,9 +34,11 @@ export async function writeActionCredentials(
 ): Promise<ActionCredentials> {
   const out: Record<string, string> = {};
   const secrets: string[] = [];
-  const pem = inputs.publicKey?.startsWith("-----BEGIN") ? inputs.publicKey : undefined;
+  const pem = inputs.publicKey && isPem(inputs.publicKey) ? inputs.publicKey : undefined;
   if (inputs.publicKey && !pem) out.MODELTRAIL_PUBLIC_KEY = inputs.publicKey;
-  if (!inputs.registryPassword && !inputs.kubeconfig && !pem)
+  const signingPem = inputs.signingKey && isPem(inputs.signingKey) ? inputs.signingKey : undefined;
+  if (inputs.signingKey && !signingPem) out.MODELTRAIL_SIGNING_KEY = inputs.signingKey;
+  if (!inputs.registryPassword && !inputs.kubeconfig && !pem && !signingPem)
     return { env: out, secrets, remove: async () => {} };
   const dir = join(env.RUNNER_TEMP || tmpdir(), `modeltrail-action-${randomBytes(6).toString("hex")}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -60,6 +66,10 @@ export async function writeActionCredentials(
     if (pem) {
       await writePrivate(join(dir, "public-key.pem"), `${pem}\n`);
       out.MODELTRAIL_PUBLIC_KEY = join(dir, "public-key.pem");
+    }
+    if (signingPem) {
+      await writePrivate(join(dir, "signing-key.pem"), `${signingPem}\n`);
+      out.MODELTRAIL_SIGNING_KEY = join(dir, "signing-key.pem");
     }
   } catch (err) {
     await rm(dir, { recursive: true, force: true });

@@ -31,6 +31,8 @@ export interface ActionInputs {
   failOnError: boolean;
   /** The `public-key` input: a PEM public key, or the path of one (for the deploy gate and verify). */
   publicKey?: string | undefined;
+  /** The `signing-key` input: a PEM private key (secret), or the path of one (for `image build`). */
+  signingKey?: string | undefined;
 }
 
 /**
@@ -58,7 +60,16 @@ export function secretInputValues(env: Readonly<Record<string, string | undefine
     if (name === "kubeconfig") values.push(...kubeconfigSecrets(value));
     else if (value.includes("\n")) values.push(...value.split(/\r?\n/).filter((l) => l.trim().length >= 4));
   }
+  // the signing key is a secret when it is the key itself (PEM text), not when it names a file
+  const signingKey = readInput(env, "signing-key");
+  if (signingKey && isPem(signingKey))
+    values.push(signingKey, ...signingKey.split(/\r?\n/).filter((l) => l.trim().length >= 4));
   return values;
+}
+
+/** True for PEM text (`-----BEGIN ...`), as opposed to the path of a file holding it. */
+export function isPem(value: string): boolean {
+  return value.startsWith("-----BEGIN");
 }
 
 /** The secret fields of a kubeconfig (tokens, keys, passwords), YAML or JSON, for masking on their own. */
@@ -75,7 +86,8 @@ function kubeconfigSecrets(text: string): string[] {
  * arguments, split as a shell would: quotes group, newlines separate), `working-directory`,
  * `fail-on-error` (default true), the configuration inputs ({@link ENV_INPUTS}, registry and
  * Kubernetes credentials), and the deploy gate's: `verify: true` adds `--verify` to a `deploy`, and
- * `public-key` (PEM text or a file path) is the key provenance is checked with. Throws UsageError
+ * `public-key` (PEM text or a file path) is the key provenance is checked with; `signing-key` (PEM
+ * text, a secret, or a file path) the key `image build` signs it with. Throws UsageError
  * for a missing command, an unparseable flag, or `verify` on a command other than `deploy`.
  */
 export function readActionInputs(env: Readonly<Record<string, string | undefined>>): ActionInputs {
@@ -111,6 +123,7 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
     workingDirectory: readInput(env, "working-directory"),
     failOnError,
     publicKey: readInput(env, "public-key"),
+    signingKey: readInput(env, "signing-key"),
   };
 }
 

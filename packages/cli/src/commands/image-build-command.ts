@@ -1,15 +1,22 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runIdOf, type TraceContext } from "@modeltrail/core";
 import type { MlflowClient, ModelVersion } from "@modeltrail/mlflow";
 import {
+  attachLayoutProvenance,
+  attachProvenance,
+  type BuiltImage,
   buildModelImage,
   type ImageSource,
   layoutImageSource,
+  modelProvenance,
   parsePlatform,
   type RegistryClient,
   registryImageSource,
+  verifyLayoutProvenance,
+  verifyProvenance,
 } from "@modeltrail/registry";
 import type { Command } from "commander";
 import type { CliApp, RunContext } from "../cli/cli-app.js";
@@ -21,6 +28,7 @@ import { mlflowClient, registryClient } from "../config/clients.js";
 import { detectContext } from "../config/detect-context.js";
 import { imageLocation } from "../config/image-target.js";
 import { findMlflowRun, traceOfRun } from "../config/mlflow-run-lookup.js";
+import { readSigningKey, signingKeyFile } from "../config/signing-key.js";
 
 interface ImageBuildOptions {
   runId?: string;
@@ -38,6 +46,7 @@ interface ImageBuildOptions {
   platform?: string;
   repository?: string;
   layout?: string;
+  signingKey?: string;
 }
 
 /** `modeltrail image build`: the model of a run in a container image tagged with the run id. */
@@ -49,6 +58,7 @@ export function imageBuildCommand(app: CliApp): Command {
     [
       "modeltrail image build --run-id 1795788642450001 --base python:3.12-slim --app-dir serving --repository myacr.azurecr.io/models/churn",
       "modeltrail image build --model-name churn --model-version 3 --layout .modeltrail/images",
+      "modeltrail image build --run-id 1795788642450001 --repository myacr.azurecr.io/models/churn --signing-key signing.key",
     ],
   )
     .option("--run-id <id>", "the training run (Databricks job run id or MLflow run id)", runId)
@@ -75,6 +85,10 @@ export function imageBuildCommand(app: CliApp): Command {
     .option(
       "--layout <dir>",
       "also write the image into this OCI layout directory (besides pushing to MODELTRAIL_REGISTRY, if set)",
+    )
+    .option(
+      "--signing-key <file>",
+      "sign SLSA provenance of the image with this unencrypted PEM private key (Ed25519 or ECDSA P-256) and attach it: a referrer and cosign's sha256-<digest>.att tag in the registry, the .att tag in the layout (default: MODELTRAIL_SIGNING_KEY); deploy --verify --public-key then checks it",
     );
   return app.handle<ImageBuildOptions>(cmd, async (run) => {
     const { opts, out } = run;
@@ -85,6 +99,9 @@ export function imageBuildCommand(app: CliApp): Command {
     if (opts.modelDir && !opts.runId)
       throw new UsageError("--model-dir needs --run-id (the run the model comes from)");
     const where = imageLocation(opts, run.io.env, true, true);
+    // the key is read before anything is built: a key that cannot sign fails fast (exit 2)
+    const keyFile = signingKeyFile(opts, run.io.env);
+    const signingKey = keyFile ? await readSigningKey(keyFile, run.io.cwd) : undefined;
     const registry = where.repository ? registryClient(run, where.repository) : undefined;
     const mlflow = await mlflowClient(run);
     const staging = await mkdtemp(join(tmpdir(), "modeltrail-image-"));
@@ -120,6 +137,12 @@ export function imageBuildCommand(app: CliApp): Command {
         stagingDir: join(staging, "layers"),
         signal: run.signal,
       });
+      const provenance = signingKey
+        ? await signProvenance(run, built, ctx, signingKey, {
+            repository: where.repository,
+            registry,
+          })
+        : undefined;
       const data = {
         digest: built.digest,
         ref: built.pushed?.ref ?? (built.layout ? `oci:${built.layout}@${built.digest}` : undefined),
@@ -133,6 +156,8 @@ export function imageBuildCommand(app: CliApp): Command {
         modelLayer: { digest: built.modelLayer.digest, size: built.modelLayer.size },
         base: built.base,
         blobs: built.pushed?.blobs,
+        attestation: provenance?.attestation,
+        provenance: provenance ?? { signed: false },
         context: ctx.toJSON(),
       };
       return {
@@ -148,6 +173,17 @@ export function imageBuildCommand(app: CliApp): Command {
             ["model layer", `${built.modelLayer.digest} (${formatBytes(built.modelLayer.size)})`],
             ["base", built.base ? `${built.base.name}@${built.base.digest}` : undefined],
             ["layout", built.layout],
+            [
+              "provenance",
+              provenance
+                ? `signed (${provenance.keyType}), verified: ${[
+                    provenance.registry ? `referrer ${provenance.registry.digest}` : undefined,
+                    provenance.layout ? `${provenance.layout.tag} in the layout` : undefined,
+                  ]
+                    .filter(Boolean)
+                    .join(", ")}`
+                : "not signed (no --signing-key)",
+            ],
           ]),
       };
     } finally {
@@ -156,6 +192,71 @@ export function imageBuildCommand(app: CliApp): Command {
       await registry?.close();
     }
   });
+}
+
+/** The signed provenance of a built image, as the result reports it. */
+interface SignedProvenance {
+  signed: true;
+  /** The attestation's manifest digest: the registry's referrer when pushed, else the layout's. */
+  attestation: string;
+  keyType: "ed25519" | "ecdsa-p256";
+  /** The builder id the statement records. */
+  builder: string;
+  registry?: { digest: string; indexedBy: "api" | "tag-schema"; cosignTag?: string | undefined } | undefined;
+  layout?: { digest: string; tag: string } | undefined;
+}
+
+/**
+ * Signs the image's SLSA provenance (`modelProvenance`: commit, base image, model layer, CI
+ * builder) with the key, attaches it where the image went (`attachProvenance` to the pushed image,
+ * `attachLayoutProvenance` to the image in the layout), and verifies each back with the key's
+ * public half, so that a key that signs something else fails here and not at the deploy gate.
+ */
+async function signProvenance(
+  run: RunContext<ImageBuildOptions>,
+  built: BuiltImage,
+  ctx: TraceContext,
+  signingKey: KeyObject,
+  where: { repository?: string | undefined; registry?: RegistryClient | undefined },
+): Promise<SignedProvenance> {
+  const call = { signal: run.signal };
+  const publicKey = createPublicKey(signingKey);
+  const statement = modelProvenance({
+    image: {
+      repository: built.pushed && where.repository ? where.repository : `oci:${built.layout}`,
+      digest: built.digest,
+    },
+    ctx,
+    base: built.base,
+    modelLayer: built.modelLayer,
+    internalParameters: { compression: built.modelLayer.compression },
+  });
+  let registry: SignedProvenance["registry"];
+  if (built.pushed && where.registry) {
+    run.out.status(`signing the provenance of ${built.pushed.ref}`);
+    const attached = await attachProvenance(where.registry, built.pushed.ref, statement, {
+      signingKey,
+      ...call,
+    });
+    await verifyProvenance(where.registry, built.pushed.ref, publicKey, call);
+    registry = { digest: attached.digest, indexedBy: attached.indexedBy, cosignTag: attached.cosignTag };
+  }
+  let layout: SignedProvenance["layout"];
+  if (built.layout) {
+    run.out.status(`signing the provenance of ${built.digest} in ${built.layout}`);
+    layout = await attachLayoutProvenance(built.layout, built.digest, statement, signingKey);
+    await verifyLayoutProvenance(built.layout, { digest: built.digest }, publicKey);
+  }
+  const attestation = registry?.digest ?? layout?.digest;
+  if (!attestation) throw new Error("The image was neither pushed nor written to a layout");
+  return {
+    signed: true,
+    attestation,
+    keyType: signingKey.asymmetricKeyType === "ed25519" ? "ed25519" : "ecdsa-p256",
+    builder: statement.predicate.runDetails.builder.id,
+    ...(registry ? { registry } : {}),
+    ...(layout ? { layout } : {}),
+  };
 }
 
 interface ResolvedModel {

@@ -2,8 +2,7 @@ import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TraceContext } from "@modeltrail/core";
-import { modelProvenance } from "@modeltrail/registry";
-import { attachLayoutProvenance } from "../../../../examples/pipeline/layout-provenance.js";
+import { attachLayoutProvenance, modelProvenance } from "@modeltrail/registry";
 
 /** The deploy gate tests' keys: the one provenance is signed with, and another one. */
 export interface ProvenanceKeys {
@@ -11,7 +10,9 @@ export interface ProvenanceKeys {
   other: { privateKey: KeyObject; publicKey: KeyObject };
   /** The signing key's public half as PEM (what `cosign.pub` holds). */
   publicPem: string;
-  /** Writes `cosign.pub` (the signing key's) and `other.pub` into a directory. */
+  /** The signing key itself as unencrypted PEM PKCS#8 (what `signing.key` holds). */
+  privatePem: string;
+  /** Writes `cosign.pub` (the signing key's), `other.pub` and `signing.key` (0600) into a directory. */
   write(dir: string): Promise<void>;
 }
 
@@ -24,9 +25,15 @@ export function provenanceKeys(): ProvenanceKeys {
     signing,
     other,
     publicPem: pem(signing.publicKey),
+    privatePem: signing.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     async write(dir) {
       await writeFile(join(dir, "cosign.pub"), pem(signing.publicKey));
       await writeFile(join(dir, "other.pub"), pem(other.publicKey));
+      await writeFile(
+        join(dir, "signing.key"),
+        signing.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+        { mode: 0o600 },
+      );
     },
   };
 }

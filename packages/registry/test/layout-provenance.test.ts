@@ -2,12 +2,18 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTraceContext } from "@modeltrail/core";
-import { buildModelImage, modelProvenance, OciLayout, referrersFallbackTag } from "@modeltrail/registry";
+import { createTraceContext, ValidationError } from "@modeltrail/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { attachLayoutProvenance, verifyLayoutProvenance } from "../pipeline/layout-provenance.ts";
+import {
+  attachLayoutProvenance,
+  buildModelImage,
+  modelProvenance,
+  OciLayout,
+  referrersFallbackTag,
+  verifyLayoutProvenance,
+} from "../src/index.js";
 
-const dir = mkdtempSync(join(tmpdir(), "demo-provenance-"));
+const dir = mkdtempSync(join(tmpdir(), "layout-provenance-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ctx = createTraceContext({
@@ -49,6 +55,12 @@ describe("provenance in an OCI layout", () => {
     await attachLayoutProvenance(layout, image.digest, statement, keys.privateKey);
     const stranger = generateKeyPairSync("ed25519");
     await expect(verifyLayoutProvenance(layout, "1795788642450001", stranger.publicKey)).rejects.toThrow();
+    await expect(
+      verifyLayoutProvenance(layout, { digest: image.digest }, stranger.publicKey),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect((await verifyLayoutProvenance(layout, { digest: image.digest }, keys.publicKey)).digest).toBe(
+      image.digest,
+    );
     await expect(verifyLayoutProvenance(layout, "1795788642450002", keys.publicKey)).rejects.toThrow(); // no .att
 
     // the statement of the first image attached to the second: the subject check refuses it

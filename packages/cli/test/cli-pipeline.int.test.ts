@@ -258,7 +258,11 @@ describe("the pipeline through the modeltrail command", () => {
     // the registry holds it as a referrer of the image, and verifies with the library
     const registryClient = new RegistryClient({ credentials: anonymousCredentials });
     try {
-      const verified = await verifyProvenance(registryClient, `${repository}@${found.digest}`, keys.publicPem);
+      const verified = await verifyProvenance(
+        registryClient,
+        `${repository}@${found.digest}`,
+        keys.publicPem,
+      );
       expect(verified.statement.predicate.buildDefinition.resolvedDependencies).toContainEqual(
         expect.objectContaining({ name: "source", digest: { gitCommit: RUNS[0].sha } }),
       );

@@ -167,7 +167,9 @@ describe("image build --signing-key into an OCI layout", () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^digest: +${digests[0]}$`, "m")); // the same image
-    expect(r.stdout).toMatch(/^provenance: +signed \(ed25519\), verified: sha256-[0-9a-f]{64}\.att in the layout$/m);
+    expect(r.stdout).toMatch(
+      /^provenance: +signed \(ed25519\), verified: sha256-[0-9a-f]{64}\.att in the layout$/m,
+    );
     expect(r.stdout + r.stderr).not.toContain(keys.privatePem.split("\n")[1]!);
   });
 });

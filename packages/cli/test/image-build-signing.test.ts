@@ -70,7 +70,11 @@ function badKeys(): Array<[string, string, RegExp]> {
     [
       "an encrypted cosign key",
       `-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n${Buffer.from(
-        JSON.stringify({ kdf: { name: "scrypt" }, cipher: { name: "nacl/secretbox" }, ciphertext: "c2VjcmV0LWJ5dGVzLWhlcmU=" }),
+        JSON.stringify({
+          kdf: { name: "scrypt" },
+          cipher: { name: "nacl/secretbox" },
+          ciphertext: "c2VjcmV0LWJ5dGVzLWhlcmU=",
+        }),
       )
         .toString("base64")
         .replace(/(.{64})/g, "$1\n")}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n`,
@@ -86,51 +90,56 @@ const build = (keyArgs: string[], env: Record<string, string> = {}, extra: strin
   );
 
 describe("image build --signing-key: a key that cannot sign", () => {
-  it.each(badKeys())("%s: exit 2, one line naming the file and a hint, no key material", async (name, text, message) => {
-    const file = join(work, `${name.replace(/\W+/g, "-")}.key`);
-    await writeFile(file, text, { mode: 0o600 });
-    const secrets = [...bodyLines(text), ...(text.includes("hunter2") ? ["hunter2-s3cr3t-v4lue"] : [])];
+  it.each(badKeys())(
+    "%s: exit 2, one line naming the file and a hint, no key material",
+    async (name, text, message) => {
+      const file = join(work, `${name.replace(/\W+/g, "-")}.key`);
+      await writeFile(file, text, { mode: 0o600 });
+      const secrets = [...bodyLines(text), ...(text.includes("hunter2") ? ["hunter2-s3cr3t-v4lue"] : [])];
 
-    const r = await build(["--signing-key", file]);
-    expect(r.code).toBe(2);
-    const lines = r.stderr.trimEnd().split("\n");
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^modeltrail image build: error: The signing key /);
-    expect(lines[0]).toContain(file);
-    expect(lines[0]).toMatch(message);
-    expect(lines[1]).toMatch(/^hint: /);
-    expect(r.stdout).toBe("");
-    expect(existsSync(join(work, "images"))).toBe(false); // nothing built
+      const r = await build(["--signing-key", file]);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trimEnd().split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^modeltrail image build: error: The signing key /);
+      expect(lines[0]).toContain(file);
+      expect(lines[0]).toMatch(message);
+      expect(lines[1]).toMatch(/^hint: /);
+      expect(r.stdout).toBe("");
+      expect(existsSync(join(work, "images"))).toBe(false); // nothing built
 
-    // --json and --debug (the stack) say no more of the key either
-    const json = await build(["--signing-key", file], {}, ["--json"]);
-    expect(json.code).toBe(2);
-    expect(json.json().error).toMatchObject({ code: "USAGE" });
-    const debug = await build(["--signing-key", file], {}, ["--debug"]);
-    expect(debug.code).toBe(2);
-    const thrown = await readSigningKey(file, work).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(thrown).toBeInstanceOf(Error);
-    const everything = [
-      r.stdout,
-      r.stderr,
-      json.stdout,
-      json.stderr,
-      debug.stdout,
-      debug.stderr,
-      inspect(thrown, { depth: 10, showHidden: true }),
-      JSON.stringify(thrown),
-      String((thrown as Error).stack),
-    ].join("\n");
-    for (const secret of secrets) expect(everything).not.toContain(secret);
-  });
+      // --json and --debug (the stack) say no more of the key either
+      const json = await build(["--signing-key", file], {}, ["--json"]);
+      expect(json.code).toBe(2);
+      expect(json.json().error).toMatchObject({ code: "USAGE" });
+      const debug = await build(["--signing-key", file], {}, ["--debug"]);
+      expect(debug.code).toBe(2);
+      const thrown = await readSigningKey(file, work).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(thrown).toBeInstanceOf(Error);
+      const everything = [
+        r.stdout,
+        r.stderr,
+        json.stdout,
+        json.stderr,
+        debug.stdout,
+        debug.stderr,
+        inspect(thrown, { depth: 10, showHidden: true }),
+        JSON.stringify(thrown),
+        String((thrown as Error).stack),
+      ].join("\n");
+      for (const secret of secrets) expect(everything).not.toContain(secret);
+    },
+  );
 
   it("a file that cannot be read: its path and errno", async () => {
     const r = await build(["--signing-key", "missing.key"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^modeltrail image build: error: Cannot read the signing key .*missing\.key: ENOENT$/m);
+    expect(r.stderr).toMatch(
+      /^modeltrail image build: error: Cannot read the signing key .*missing\.key: ENOENT$/m,
+    );
     expect(r.stderr).toMatch(/^hint: give --signing-key FILE \(or MODELTRAIL_SIGNING_KEY\)/m);
   });
 
@@ -162,7 +171,7 @@ describe("image build --signing-key: a key that cannot sign", () => {
 });
 
 describe("the action's signing-key input", () => {
-  const actionEnv = (key: string) => ({ "INPUT_COMMAND": "image build", "INPUT_SIGNING-KEY": key });
+  const actionEnv = (key: string) => ({ INPUT_COMMAND: "image build", "INPUT_SIGNING-KEY": key });
 
   it("PEM text: masked line by line, written to a private file under RUNNER_TEMP for the step, then removed", async () => {
     const runnerTemp = await mkdtemp(join(work, "runner-"));

@@ -6,11 +6,7 @@ import { storeBlob, storeManifest } from "./image-store.js";
 import type { ImageManifest } from "./manifest-schemas.js";
 import { MediaType } from "./media-types.js";
 import { OciLayout } from "./oci-layout.js";
-import {
-  IN_TOTO_STATEMENT_V1,
-  type ProvenanceStatement,
-  SLSA_PROVENANCE_V1,
-} from "./provenance.js";
+import { IN_TOTO_STATEMENT_V1, type ProvenanceStatement, SLSA_PROVENANCE_V1 } from "./provenance.js";
 import { referrersFallbackTag } from "./referrers.js";
 
 /** Where {@link attachLayoutProvenance} stored an attestation. */

@@ -248,7 +248,13 @@ async function signProvenance(
     await verifyLayoutProvenance(built.layout, { digest: built.digest }, publicKey);
   }
   const attestation = registry?.digest ?? layout?.digest;
-  if (!attestation) throw new Error("The image was neither pushed nor written to a layout");
+  if (!attestation)
+    throw new UsageError(
+      "--signing-key: the image was neither pushed nor written to an OCI layout, so there is nothing to sign",
+      {
+        hint: "Push the image (--repository / MODELTRAIL_REGISTRY) or write it to an OCI layout (--layout DIR) to sign its provenance",
+      },
+    );
   return {
     signed: true,
     attestation,

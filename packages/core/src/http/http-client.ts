@@ -278,16 +278,7 @@ export class HttpClient {
     const mayRetry = replayable && (options.retrySafe === true || isIdempotentMethod(method));
     const sameOrigin = url.origin === this.baseUrl.origin;
 
-    const deadlineSignal =
-      options.deadlineMs !== undefined ? AbortSignal.timeout(options.deadlineMs) : undefined;
-    const signals = [options.signal, deadlineSignal].filter((s): s is AbortSignal => s !== undefined);
-    const signal =
-      signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    const stopReason = (): StopReason => ({
-      aborted: options.signal?.aborted ?? false,
-      deadlineExceeded: deadlineSignal?.aborted === true && !(options.signal?.aborted ?? false),
-      deadlineMs: options.deadlineMs,
-    });
+    const { signal, deadlineSignal, stopReason } = callSignal(options);
     const describe = { service: this.service, method, url: url.toString(), timeoutMs };
 
     let retries = 0;
@@ -510,16 +501,7 @@ export class HttpClient {
     }
     const url = this.url(options.path, options.query);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const deadlineSignal =
-      options.deadlineMs !== undefined ? AbortSignal.timeout(options.deadlineMs) : undefined;
-    const signals = [options.signal, deadlineSignal].filter((s): s is AbortSignal => s !== undefined);
-    const signal =
-      signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    const stopReason = (): StopReason => ({
-      aborted: options.signal?.aborted ?? false,
-      deadlineExceeded: deadlineSignal?.aborted === true && !(options.signal?.aborted ?? false),
-      deadlineMs: options.deadlineMs,
-    });
+    const { signal, stopReason } = callSignal(options);
     const describe = { service: this.service, method: "GET", url: url.toString(), timeoutMs };
     const started = Date.now();
     try {
@@ -778,4 +760,26 @@ function maxResponseBytesProblem(value: unknown): string | undefined {
 function pickString(...values: unknown[]): string | undefined {
   for (const v of values) if (typeof v === "string" && v.length > 0) return v;
   return undefined;
+}
+
+/**
+ * One call's abort signal: the caller's `signal` and, with `deadlineMs`, a deadline timer, combined;
+ * `stopReason` says afterwards which of them stopped the call (for the error it becomes).
+ */
+function callSignal(options: { signal?: AbortSignal | undefined; deadlineMs?: number | undefined }): {
+  signal: AbortSignal | undefined;
+  deadlineSignal: AbortSignal | undefined;
+  stopReason: () => StopReason;
+} {
+  const deadlineSignal =
+    options.deadlineMs !== undefined ? AbortSignal.timeout(options.deadlineMs) : undefined;
+  const signals = [options.signal, deadlineSignal].filter((s): s is AbortSignal => s !== undefined);
+  const signal =
+    signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  const stopReason = (): StopReason => ({
+    aborted: options.signal?.aborted ?? false,
+    deadlineExceeded: deadlineSignal?.aborted === true && !(options.signal?.aborted ?? false),
+    deadlineMs: options.deadlineMs,
+  });
+  return { signal, deadlineSignal, stopReason };
 }
